@@ -1,0 +1,64 @@
+"""The reply contract's payloads, built from catalogue entries for one language."""
+from __future__ import annotations
+
+from service_catalogue.loader import Catalogue
+
+
+def form_payload(form: dict, lang: str) -> dict:
+    """`{"type": "form", ...}`: the variant in the customer's language where one exists."""
+    return {
+        "type": "form",
+        "code": form["code"],
+        "variant": form["variants"].get(lang, form["code"]),
+        "title": form["name"][lang],
+        "url": form["url"][lang],
+        "returned_to": form["returned_to"][lang],
+        "online": form["online"],
+        "authority": form["authority"],
+        "language": lang,
+        "verified": form["verified"],
+    }
+
+
+def service_summary(cat: Catalogue, service: dict, lang: str) -> dict:
+    """A service as a life-situation step or a service reply lists it."""
+    return {
+        "id": service["id"],
+        "name": service["name"][lang],
+        "authority": service["authority"],
+        "authority_name": cat.authorities[service["authority"]]["name"][lang],
+        "forms": list(service["forms"]),
+        "needs_advisor": service["needs_advisor"],
+    }
+
+
+def life_situation_payload(cat: Catalogue, situation: dict, lang: str) -> dict:
+    """`{"type": "life_situation", ...}`: the steps in the order to act, and their forms."""
+    services = []
+    for step in situation["steps"]:
+        summary = service_summary(cat, cat.services[step["service"]], lang)
+        summary["note"] = step["note"][lang]
+        services.append(summary)
+    return {
+        "type": "life_situation",
+        "code": situation["code"],
+        "title": situation["name"][lang],
+        "language": lang,
+        "services": services,
+        "forms": [form_payload(f, lang) for f in cat.life_situation_forms(situation)],
+    }
+
+
+def numbered(lines: list[str]) -> str:
+    """Lines as a numbered list, one per line."""
+    return "\n".join(f"{i}. {line}" for i, line in enumerate(lines, 1))
+
+
+def channels_text(cat: Catalogue, service: dict, lang: str) -> str:
+    """A service's channels, one per line: name or channel type, then the address or note."""
+    lines = []
+    for channel in service["channels"]:
+        label = (channel.get("name") or cat.channel_types[channel["type"]]["name"])[lang]
+        detail = (channel.get("url") or channel.get("note") or {}).get(lang)
+        lines.append(f"• {label}: {detail}" if detail else f"• {label}")
+    return "\n".join(lines)

@@ -1,0 +1,128 @@
+"""The loader accepts the real catalogue and names the file and entry of every kind of bad one."""
+import shutil
+
+import pytest
+import yaml
+
+from service_catalogue.loader import LANGUAGES, CatalogueError, DEFAULT_DATA_DIR, load_catalogue
+
+
+@pytest.fixture
+def data(tmp_path):
+    """A copy of the real catalogue to break."""
+    target = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, target)
+    return target
+
+
+def edit(data, name, change):
+    path = data / f"{name}.yml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(document)
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+
+
+def broken(data, name, change):
+    edit(data, name, change)
+    with pytest.raises(CatalogueError) as error:
+        load_catalogue(data)
+    return str(error.value)
+
+
+def test_the_real_catalogue_loads_and_covers_the_required_life_situations():
+    cat = load_catalogue()
+    required = {"KE1", "KE3", "KE4.1", "KE4.2", "KE4.3", "KE4.4", "KE5", "KE7", "KE8", "KE9",
+                "KE10", "KE11", "KE12", "KE13", "KE14"}
+    assert required <= set(cat.life_situations)
+    assert {"AT 1", "LL 1", "SV 8", "TT 1", "OT 15", "Y 77", "Y 38", "5010"} <= set(cat.forms)
+    assert cat.forms["AT 1"]["variants"] == {"fi": "AT 1", "sv": "AT 1r", "en": "AT 1e"}
+
+
+def test_no_service_sends_anyone_to_an_authority_that_has_ended():
+    cat = load_catalogue()
+    ended = {a for a, entry in cat.authorities.items() if entry.get("ended")}
+    assert "ely" in ended
+    assert not [s for s in cat.services.values() if s["authority"] in ended]
+
+
+def test_every_topic_intent_of_the_domain_is_in_the_catalogue_and_back():
+    domain = yaml.safe_load(open(DEFAULT_DATA_DIR.parents[1] / "bot" / "domain" / "core.yml"))
+    topics = {i for i in domain["intents"] if i.startswith(("life_", "service_"))}
+    assert topics == set(load_catalogue().by_intent)
+
+
+def test_form_lookup_is_forgiving_about_spelling():
+    cat = load_catalogue()
+    for spelling in ["AT 1", "at1", "AT 1r", "at 1E", " AT  1 "]:
+        assert cat.form(spelling)["code"] == "AT 1"
+    assert cat.form("AT 99") is None
+
+
+def test_missing_translation(data):
+    message = broken(data, "forms", lambda d: d["forms"][0]["name"].pop("sv"))
+    assert "forms.yml" in message and "'sv' is a required property" in message
+    assert f"entry '{yaml.safe_load((data / 'forms.yml').read_text())['forms'][0]['code']}'" in message
+
+
+def test_empty_translation(data):
+    message = broken(data, "services", lambda d: d["services"][0]["description"].update(en=""))
+    assert "services.yml" in message and "entry '" in message
+
+
+def test_duplicate_form_code(data):
+    message = broken(data, "forms", lambda d: d["forms"].append(dict(d["forms"][0])))
+    assert "forms.yml" in message and "duplicate code" in message
+
+
+def test_unknown_form_in_a_service(data):
+    message = broken(data, "services", lambda d: d["services"][0]["forms"].append("AT 99"))
+    assert "services.yml" in message and "unknown form 'AT 99'" in message
+
+
+def test_unknown_service_in_a_life_situation(data):
+    def change(d):
+        d["life_situations"][0]["steps"].append({"service": "nonexistent", "note": dict.fromkeys(LANGUAGES, "x")})
+    message = broken(data, "life_situations", change)
+    assert "life_situations.yml" in message and "unknown service 'nonexistent'" in message
+
+
+def test_service_of_an_ended_authority(data):
+    message = broken(data, "services", lambda d: d["services"][0].update(authority="ely"))
+    assert "ended on 2025-12-31" in message
+
+
+def test_unknown_authority(data):
+    message = broken(data, "forms", lambda d: d["forms"][0].update(authority="nobody"))
+    assert "unknown authority 'nobody'" in message
+
+
+def test_variant_of_another_form(data):
+    message = broken(data, "forms", lambda d: d["forms"][0]["variants"].update(sv="ZZ 1r"))
+    assert "is not a version of" in message
+
+
+def test_intent_used_twice(data):
+    def change(d):
+        d["services"][1]["intent"] = d["services"][0].get("intent") or "service_x"
+        d["services"][0]["intent"] = d["services"][1]["intent"]
+    message = broken(data, "services", change)
+    assert "is used twice" in message
+
+
+def test_invalid_form_code(data):
+    message = broken(data, "forms", lambda d: d["forms"][0].update(code="not a code"))
+    assert "forms.yml" in message and "does not match" in message
+
+
+def test_unknown_field(data):
+    message = broken(data, "authorities", lambda d: d["authorities"][0].update(colour="red"))
+    assert "authorities.yml" in message and "colour" in message
+
+
+def test_bad_yaml_and_missing_file(data):
+    (data / "forms.yml").write_text("forms: [unclosed", encoding="utf-8")
+    with pytest.raises(CatalogueError, match="forms.yml: not valid YAML"):
+        load_catalogue(data)
+    (data / "forms.yml").unlink()
+    with pytest.raises(CatalogueError, match="forms.yml: file is missing"):
+        load_catalogue(data)
