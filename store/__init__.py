@@ -1,0 +1,1 @@
+"""The assistant's own database: handoff cases (later bookings and service events)."""
