@@ -1,0 +1,52 @@
+"""What every action needs: the customer's language, the catalogue, the message metadata."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from service_catalogue.loader import LANGUAGES, Catalogue, get_catalogue
+
+DEFAULT_LANGUAGE = "fi"
+
+
+def language_of(tracker: Tracker) -> str:
+    """The conversation's language (the `language` slot), Finnish when unset."""
+    language = tracker.get_slot("language")
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def catalogue() -> Catalogue:
+    """The process's catalogue, loaded and validated on first use."""
+    return get_catalogue()
+
+
+def metadata_of(tracker: Tracker) -> dict[str, Any]:
+    """Metadata the channel attached to the latest user message."""
+    return (tracker.latest_message or {}).get("metadata") or {}
+
+
+def recent_metadata(tracker: Tracker, key: str) -> Any:
+    """A metadata value from the latest user message that has it (the channel, the point)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and (event.get("metadata") or {}).get(key):
+            return event["metadata"][key]
+    return None
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    """The intent of the latest user message."""
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+def entity_values(tracker: Tracker, entity: str) -> list[str]:
+    """Values of one entity in the latest user message, in order."""
+    return [str(e.get("value")) for e in (tracker.latest_message or {}).get("entities") or []
+            if e.get("entity") == entity and e.get("value") is not None]
+
+
+def tell_if_redacted(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Tell the customer we removed personal data they typed and do not need it."""
+    if metadata_of(tracker).get("redacted"):
+        dispatcher.utter_message(response="utter_personal_data")

@@ -1,0 +1,90 @@
+"""Answers a life situation, a service or a form request from the catalogue."""
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import catalogue, entity_values, language_of, latest_intent, tell_if_redacted
+from service_catalogue import views
+from service_catalogue.loader import Catalogue
+
+
+def resolve(cat: Catalogue, intent: str | None, tracker: Tracker) -> tuple[str, object] | None:
+    """What the message asks about: a form code first, then the topic intent, then entities."""
+    codes = entity_values(tracker, "form_code")
+    if codes:
+        form = cat.form(codes[0])
+        return ("form", form) if form else ("unknown_form", codes[0])
+    topic = cat.topic(intent or "")
+    if topic:
+        return topic
+    for service_id in entity_values(tracker, "benefit"):
+        if service_id in cat.services:
+            return "service", cat.services[service_id]
+    for code in entity_values(tracker, "life_situation"):
+        if code in cat.life_situations:
+            return "life_situation", cat.life_situations[code]
+    return None
+
+
+def show_form(dispatcher: CollectingDispatcher, form: dict, lang: str) -> None:
+    """One form card: text for reading, the `form` payload for the kiosk and the widget."""
+    payload = views.form_payload(form, lang)
+    dispatcher.utter_message(response="utter_form_card", code=payload["variant"],
+                             title=payload["title"], returned_to=payload["returned_to"],
+                             json_message=payload)
+
+
+def show_service(dispatcher: CollectingDispatcher, cat: Catalogue, service: dict, lang: str) -> None:
+    """A service's description and channels, then a card for each of its forms."""
+    dispatcher.utter_message(response="utter_service", name=service["name"][lang],
+                             description=service["description"][lang],
+                             channels=views.channels_text(cat, service, lang))
+    for code in service["forms"]:
+        show_form(dispatcher, cat.forms[code], lang)
+    dispatcher.utter_message(response="utter_more_help")
+
+
+def show_life_situation(dispatcher: CollectingDispatcher, cat: Catalogue, situation: dict,
+                        lang: str) -> None:
+    """The checklist of a life situation, in the order the customer should act."""
+    payload = views.life_situation_payload(cat, situation, lang)
+    dispatcher.utter_message(response="utter_life_situation", title=payload["title"],
+                             steps=views.numbered([s["note"] for s in payload["services"]]),
+                             json_message=payload)
+    dispatcher.utter_message(response="utter_more_help")
+
+
+def answer(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str | None) -> list | None:
+    """Show what the message resolves to and return the events; None when it resolves to nothing."""
+    cat, lang = catalogue(), language_of(tracker)
+    found = resolve(cat, intent, tracker)
+    if found is None:
+        return None
+    kind, entry = found
+    if kind == "form":
+        show_form(dispatcher, entry, lang)
+        dispatcher.utter_message(response="utter_more_help")
+    elif kind == "unknown_form":
+        dispatcher.utter_message(response="utter_form_unknown", code=entry)
+    elif kind == "service":
+        show_service(dispatcher, cat, entry, lang)
+    else:
+        show_life_situation(dispatcher, cat, entry, lang)
+        return [SlotSet("life_situation", entry["code"])]
+    return []
+
+
+class ActionShowTopic(Action):
+    """Life situation, service or form, whichever the customer asked about."""
+
+    def name(self) -> str:
+        return "action_show_topic"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+        tell_if_redacted(dispatcher, tracker)
+        events = answer(dispatcher, tracker, latest_intent(tracker))
+        if events is None:
+            dispatcher.utter_message(response="utter_which_form")
+        return events or []

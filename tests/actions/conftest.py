@@ -1,0 +1,40 @@
+"""Tracker fixtures for the actions: real rasa_sdk Trackers built from a few facts."""
+from __future__ import annotations
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+
+def user_event(text: str, intent: str | None, entities=(), metadata=None) -> dict:
+    """A `user` event as the Rasa server sends it to the action server."""
+    parse = {"text": text, "intent": {"name": intent, "confidence": 0.9},
+             "entities": [dict(e) for e in entities], "metadata": metadata or {}}
+    return {"event": "user", "text": text, "parse_data": parse, "metadata": metadata or {}}
+
+
+def make_tracker(text: str = "", intent: str | None = None, entities=(), language: str = "fi",
+                 metadata=None, history=(), slots=None) -> Tracker:
+    """A tracker whose latest message is `text`, after the given earlier events."""
+    latest = user_event(text, intent, entities, metadata)
+    events = [*history, latest]
+    return Tracker("test-conversation", {"language": language, **(slots or {})},
+                   latest["parse_data"], events, False, None, {}, "action_listen")
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    """Collects what an action says."""
+    return CollectingDispatcher()
+
+
+@pytest.fixture
+def case_db(tmp_path, monkeypatch):
+    """The handoff store in a fresh SQLite file."""
+    from actions import handoff
+
+    url = f"sqlite:///{tmp_path}/app.db"
+    monkeypatch.setenv("APP_DATABASE_URL", url)
+    handoff.case_store.cache_clear()
+    yield url
+    handoff.case_store.cache_clear()
