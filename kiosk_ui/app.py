@@ -1,0 +1,19 @@
+"""The FastAPI application factory."""
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from service_catalogue.loader import load_catalogue
+from kiosk_ui.deps import make_templates
+from kiosk_ui.routers import status
+from kiosk_ui.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; bad settings or a bad catalogue stop it here, before it serves anyone."""
+    app = FastAPI(title="Asiointipisteen avustaja / Samservicepunktens assistent / Service point assistant")
+    app.state.settings = settings or Settings()
+    app.state.catalogue = load_catalogue()
+    app.state.templates = make_templates()
+    app.include_router(status.router)
+    return app
