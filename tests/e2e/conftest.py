@@ -1,0 +1,101 @@
+"""A real stack for end-to-end tests: the trained model in a Rasa server, and the action server."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
+MODEL = ROOT / "models" / "assistant.tar.gz"
+STARTUP_SECONDS = 240
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited early:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"{url} did not come up in {STARTUP_SECONDS} s:\n{log.read_text()[-3000:]}")
+
+
+class Stack:
+    """Addresses and files of the running stack."""
+
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.rasa_port, self.action_port = free_port(), free_port()
+        self.tracker_db = tmp / "tracker.db"
+        self.app_db = tmp / "app.db"
+        self.token = uuid.uuid4().hex
+        self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
+        self.action_url = f"http://127.0.0.1:{self.action_port}"
+
+    def env(self) -> dict:
+        return {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false",
+                "ACTION_ENDPOINT_URL": f"{self.action_url}/webhook", "TRACKER_DIALECT": "sqlite",
+                "TRACKER_DB": str(self.tracker_db), "APP_DATABASE_URL": f"sqlite:///{self.app_db}"}
+
+    def say(self, sender: str, message: str, **metadata) -> list[dict]:
+        """Send one message over the REST channel; the assistant's replies."""
+        response = httpx.post(f"{self.rasa_url}/webhooks/rest/webhook", timeout=30,
+                              json={"sender": sender, "message": message,
+                                    "metadata": {"channel": "kiosk", **metadata}})
+        response.raise_for_status()
+        return response.json()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """Start the action server and Rasa once for the whole session."""
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make model` first")
+    stack = Stack(tmp_path_factory.mktemp("stack"))
+    logs = {name: stack.tmp / f"{name}.log" for name in ("actions", "rasa")}
+    commands = {
+        "actions": [str(RASA), "run", "actions", "--actions", "actions", "--port", str(stack.action_port)],
+        "rasa": [str(RASA), "run", "--model", str(MODEL), "--port", str(stack.rasa_port),
+                 "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
+                 "--enable-api", "--auth-token", stack.token],
+    }
+    processes = {}
+    try:
+        for name, command in commands.items():
+            processes[name] = subprocess.Popen(command, cwd=ROOT, env=stack.env(),
+                                               stdout=logs[name].open("w"), stderr=subprocess.STDOUT)
+        wait_until_up(f"{stack.action_url}/health", processes["actions"], logs["actions"])
+        wait_until_up(f"{stack.rasa_url}/version", processes["rasa"], logs["rasa"])
+        stack.logs = logs
+        yield stack
+    finally:
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture
+def sender() -> str:
+    """A fresh conversation id."""
+    return f"e2e-{uuid.uuid4().hex[:12]}"
