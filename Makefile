@@ -53,6 +53,7 @@ run: venvs $(MODEL)
 	scripts/run.sh
 
 validate: $(RASA_VENV)/.installed
+	$(RASA_VENV)/bin/python -m service_catalogue
 	$(RASA) data validate $(RASA_DATA)
 
 test-python: venvs

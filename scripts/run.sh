@@ -10,6 +10,8 @@ if [[ -z "${RASA_TOKEN:-}" ]]; then
 fi
 export RASA_TOKEN
 mkdir -p var
+# A bad catalogue entry stops everything here, naming the file and the entry.
+.venv-rasa/bin/python -m service_catalogue
 
 trap 'trap - EXIT INT TERM; kill $(jobs -p) 2>/dev/null; wait' EXIT INT TERM
 
