@@ -7,14 +7,12 @@ from functools import lru_cache
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import catalogue, recent_metadata, language_of, tell_if_redacted
+from actions.common import catalogue, language_of, recent_metadata, tell_if_redacted
 from store.cases import CaseStore
 
 # Intents that say nothing about the customer's need, left out of the case summary.
 SMALL_TALK = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "choose_language",
               "personal_data", "nlu_fallback", "out_of_scope"}
-
-
 CHANNELS = ("kiosk", "web")
 _POINT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 

@@ -1,7 +1,6 @@
 """Keeps the `language` slot right on every user turn (a custom slot-mapping action)."""
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 from pathlib import Path

@@ -68,3 +68,13 @@ def test_redacted_message_gets_the_personal_data_notice_first(dispatcher):
     ActionShowTopic().run(dispatcher, tracker, {})
     assert responses(dispatcher)[0] == "utter_personal_data"
     assert "<ID_CODE>" not in str(dispatcher.messages)
+
+
+def test_personal_data_gets_the_notice_and_the_named_benefit_still_answered(dispatcher):
+    from actions.personal_data import ActionPersonalData
+
+    tracker = make_tracker("mun hetu on <ID_CODE>, tarviin kela-kortin", "personal_data",
+                           [{"entity": "benefit", "value": "kela_card"}], metadata={"redacted": ["id_code"]})
+    ActionPersonalData().run(dispatcher, tracker, {})
+    assert responses(dispatcher)[0] == "utter_personal_data"
+    assert "SV 157" in [p["code"] for p in payloads(dispatcher, "form")]
