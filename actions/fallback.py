@@ -4,8 +4,7 @@ from __future__ import annotations
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import tell_if_redacted
-from actions.topics import answer
+from actions.topics import answer_or
 
 
 class ActionFallback(Action):
@@ -15,8 +14,4 @@ class ActionFallback(Action):
         return "action_fallback"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
-        tell_if_redacted(dispatcher, tracker)
-        events = answer(dispatcher, tracker, intent=None)
-        if events is None:
-            dispatcher.utter_message(response="utter_default")
-        return events or []
+        return answer_or(dispatcher, tracker, intent=None, otherwise="utter_default")

@@ -43,7 +43,6 @@ def show_service(dispatcher: CollectingDispatcher, cat: Catalogue, service: dict
                              channels=views.channels_text(cat, service, lang))
     for code in service["forms"]:
         show_form(dispatcher, cat.forms[code], lang)
-    dispatcher.utter_message(response="utter_more_help")
 
 
 def show_life_situation(dispatcher: CollectingDispatcher, cat: Catalogue, situation: dict,
@@ -53,7 +52,6 @@ def show_life_situation(dispatcher: CollectingDispatcher, cat: Catalogue, situat
     dispatcher.utter_message(response="utter_life_situation", title=payload["title"],
                              steps=views.numbered([s["note"] for s in payload["services"]]),
                              json_message=payload)
-    dispatcher.utter_message(response="utter_more_help")
 
 
 def answer(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str | None) -> list | None:
@@ -63,17 +61,29 @@ def answer(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str | Non
     if found is None:
         return None
     kind, entry = found
+    if kind == "unknown_form":
+        dispatcher.utter_message(response="utter_form_unknown", code=entry)
+        return []
+    events = []
     if kind == "form":
         show_form(dispatcher, entry, lang)
-        dispatcher.utter_message(response="utter_more_help")
-    elif kind == "unknown_form":
-        dispatcher.utter_message(response="utter_form_unknown", code=entry)
     elif kind == "service":
         show_service(dispatcher, cat, entry, lang)
     else:
         show_life_situation(dispatcher, cat, entry, lang)
-        return [SlotSet("life_situation", entry["code"])]
-    return []
+        events = [SlotSet("life_situation", entry["code"])]
+    dispatcher.utter_message(response="utter_more_help")
+    return events
+
+
+def answer_or(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str | None,
+              otherwise: str) -> list:
+    """The personal-data notice if anything was removed, the answer, or the `otherwise` response."""
+    tell_if_redacted(dispatcher, tracker)
+    events = answer(dispatcher, tracker, intent)
+    if events is None:
+        dispatcher.utter_message(response=otherwise)
+    return events or []
 
 
 class ActionShowTopic(Action):
@@ -83,8 +93,4 @@ class ActionShowTopic(Action):
         return "action_show_topic"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
-        tell_if_redacted(dispatcher, tracker)
-        events = answer(dispatcher, tracker, latest_intent(tracker))
-        if events is None:
-            dispatcher.utter_message(response="utter_which_form")
-        return events or []
+        return answer_or(dispatcher, tracker, latest_intent(tracker), otherwise="utter_which_form")
