@@ -4,6 +4,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from service_catalogue.loader import load_catalogue
+from store.cases import make_engine
 from kiosk_ui.deps import make_templates
 from kiosk_ui.routers import status
 from kiosk_ui.settings import Settings
@@ -14,6 +15,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Asiointipisteen avustaja / Samservicepunktens assistent / Service point assistant")
     app.state.settings = settings or Settings()
     app.state.catalogue = load_catalogue()
+    app.state.db_engine = make_engine(app.state.settings.app_database_url)
     app.state.templates = make_templates()
     app.include_router(status.router)
     return app

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Engine
 
 from service_catalogue.loader import Catalogue
 from kiosk_ui.settings import Settings
@@ -27,6 +28,11 @@ def get_settings(request: Request) -> Settings:
 def get_templates(request: Request) -> Jinja2Templates:
     """The app's templates."""
     return request.app.state.templates
+
+
+def get_db_engine(request: Request) -> Engine:
+    """The app's database engine, made once at start-up."""
+    return request.app.state.db_engine
 
 
 def get_catalogue(request: Request) -> Catalogue:

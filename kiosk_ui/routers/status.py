@@ -7,10 +7,11 @@ from dataclasses import asdict, dataclass
 import httpx
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
 from service_catalogue.loader import Catalogue
-from kiosk_ui.deps import get_catalogue, get_settings, get_templates
+from kiosk_ui.deps import get_catalogue, get_db_engine, get_settings, get_templates
 from kiosk_ui.settings import Settings
 
 router = APIRouter(tags=["status"])
@@ -35,25 +36,23 @@ async def _http_part(client: httpx.AsyncClient, name: str, url: str, version_key
     return Part(name, True, f"version {version}" if version else "ok")
 
 
-def _database_part(url: str) -> Part:
+def _database_part(engine: Engine) -> Part:
     try:
-        engine = create_engine(url)
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-        engine.dispose()
     except Exception as exc:  # any driver error means the database is not usable
         return Part("database", False, type(exc).__name__)
-    return Part("database", True, url.split("://", 1)[0])
+    return Part("database", True, engine.dialect.name)
 
 
-async def collect(settings: Settings, catalogue: Catalogue) -> list[Part]:
+async def collect(settings: Settings, catalogue: Catalogue, engine: Engine) -> list[Part]:
     """Ask every part at once, each with a short timeout."""
     async with httpx.AsyncClient(timeout=settings.status_timeout_seconds) as client:
         rasa, actions = await asyncio.gather(
             _http_part(client, "rasa", f"{str(settings.rasa_url).rstrip('/')}/version", "version"),
             _http_part(client, "action_server", f"{str(settings.action_server_url).rstrip('/')}/health", None),
         )
-    database = await asyncio.to_thread(_database_part, settings.app_database_url)
+    database = await asyncio.to_thread(_database_part, engine)
     counts = (f"{len(catalogue.life_situations)} life situations, {len(catalogue.services)} services, "
               f"{len(catalogue.forms)} forms")
     return [rasa, actions, database, Part("catalogue", True, counts)]
@@ -61,16 +60,18 @@ async def collect(settings: Settings, catalogue: Catalogue) -> list[Part]:
 
 @router.get("/status.json")
 async def status_json(settings: Settings = Depends(get_settings),
-                      catalogue: Catalogue = Depends(get_catalogue)) -> dict:
+                      catalogue: Catalogue = Depends(get_catalogue),
+                      engine: Engine = Depends(get_db_engine)) -> dict:
     """Machine-readable status: every part with up/down and a short detail."""
-    parts = await collect(settings, catalogue)
+    parts = await collect(settings, catalogue, engine)
     return {"ok": all(p.up for p in parts), "parts": [asdict(p) for p in parts]}
 
 
 @router.get("/", response_class=HTMLResponse)
 async def status_page(request: Request, settings: Settings = Depends(get_settings),
                       catalogue: Catalogue = Depends(get_catalogue),
+                      engine: Engine = Depends(get_db_engine),
                       templates=Depends(get_templates)) -> HTMLResponse:
     """The status page for whoever runs the point."""
-    parts = await collect(settings, catalogue)
+    parts = await collect(settings, catalogue, engine)
     return templates.TemplateResponse(request, "status.html", {"parts": parts, "point": catalogue.point})
