@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import string
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +17,11 @@ LANGUAGES = ("fi", "sv", "en")
 CATALOGUE_DIR = Path(__file__).resolve().parents[1] / "catalogue"
 DEFAULT_DATA_DIR = CATALOGUE_DIR / "data"
 SCHEMA_FILE = CATALOGUE_DIR / "schema.yml"
-FILES = ("authorities", "channel_types", "forms", "services", "life_situations", "advisor_tasks", "point")
+FILES = ("authorities", "channel_types", "forms", "services", "life_situations", "advisor_tasks", "point",
+         "booking")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DISPLAY_FIELDS = ("weekday", "day", "month", "month_name", "year", "hour", "minute")
+ICS_FIELDS = ("topic", "reference", "room")
 
 
 class CatalogueError(ValueError):
@@ -34,6 +39,7 @@ class Catalogue:
     life_situations: dict[str, dict]
     advisor_tasks: dict[str, dict]
     point: dict
+    booking: dict
     by_intent: dict[str, tuple[str, dict]] = field(default_factory=dict)
     form_index: dict[str, str] = field(default_factory=dict)
 
@@ -66,6 +72,18 @@ def normalise_code(code: str) -> str:
         return compact.upper()
     prefix, number, suffix = match.groups()
     return f"{prefix.upper()}{number}{suffix.lower()}"
+
+
+def parse_hours(weekly: dict) -> dict[int, tuple[tuple[int, int], ...]]:
+    """{'mon': ['09:00-16:00']} as {0: ((540, 960),)}: minutes past midnight per weekday (0 = Monday)."""
+    parsed = {}
+    for day, ranges in weekly.items():
+        spans = []
+        for text in ranges:
+            start, end = (int(t[:2]) * 60 + int(t[3:]) for t in str(text).split("-"))
+            spans.append((start, end))
+        parsed[WEEKDAYS.index(day)] = tuple(sorted(spans))
+    return parsed
 
 
 def _form_index(forms: dict[str, dict]) -> dict[str, str]:
@@ -152,6 +170,99 @@ def _cross_check(cat: Catalogue, today: dt.date) -> Iterator[str]:
     for task in cat.point["capabilities"]:
         if task not in cat.advisor_tasks:
             yield f"point.yml: entry '{cat.point['id']}': unknown advisor task '{task}'"
+    yield from _check_booking(cat)
+
+
+def _check_hours(where: str, weekly: dict, slot_minutes: int) -> Iterator[str]:
+    """Ranges run forwards and sit on the slot grid, so one (resource, start) claim covers a slot."""
+    for day, spans in parse_hours(weekly).items():
+        for start, end in spans:
+            if start >= end:
+                yield f"{where}: hours on {WEEKDAYS[day]} end before they start"
+            elif start % slot_minutes or end % slot_minutes:
+                yield f"{where}: hours on {WEEKDAYS[day]} are not on the {slot_minutes}-minute slot grid"
+
+
+def _check_format(where: str, pattern: str, fields: tuple[str, ...]) -> Iterator[str]:
+    """A str.format pattern uses only the fields the code fills in."""
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None]
+    except ValueError as exc:
+        yield f"{where}: not a valid format: {exc}"
+        return
+    for name in names:
+        if name not in fields:
+            yield f"{where}: unknown field '{{{name}}}' (known: {', '.join(fields)})"
+
+
+def _check_booking(cat: Catalogue) -> Iterator[str]:
+    """booking.yml: known time zone and holiday country, hours on the grid, topics and calendars resolve."""
+    booking, file = cat.booking, "booking.yml"
+    slot = booking["slot_minutes"]
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(booking["timezone"])
+    except (ValueError, OSError, KeyError):
+        yield f"{file}: timezone: unknown time zone '{booking['timezone']}'"
+    import holidays  # only here: the rest of the catalogue does not need it
+
+    if booking["holiday_country"] not in holidays.list_supported_countries():
+        yield f"{file}: holiday_country: '{booking['holiday_country']}' is not known to the holidays library"
+    for day in booking["closed_days"]:
+        try:
+            dt.date.fromisoformat(day)
+        except ValueError:
+            yield f"{file}: closed_days: '{day}' is not a date"
+    for kind, entry in booking["kinds"].items():
+        yield from _check_hours(f"{file}: entry '{kind}'", entry["hours"], slot)
+        for field_name in ("ics_summary", "ics_description"):
+            for lang in LANGUAGES:
+                yield from _check_format(f"{file}: entry '{kind}': {field_name} {lang}",
+                                         entry[field_name][lang], ICS_FIELDS)
+    topic_of: dict[tuple[str, str], str] = {}
+    yield from _unique_problems(file, booking["topics"], "id")
+    for topic in booking["topics"]:
+        for what, known, values in (("service", cat.services, topic["services"]),
+                                    ("life situation", cat.life_situations, topic["life_situations"])):
+            for value in values:
+                if value not in known:
+                    yield f"{file}: entry '{topic['id']}': unknown {what} '{value}'"
+                elif (what, value) in topic_of:
+                    yield (f"{file}: entry '{topic['id']}': {what} '{value}' already leads to topic "
+                           f"'{topic_of[what, value]}'")
+                else:
+                    topic_of[what, value] = topic["id"]
+    topic_ids = {t["id"] for t in booking["topics"]}
+    yield from _unique_problems(file, booking["calendars"], "id")
+    for calendar in booking["calendars"]:
+        if calendar["topic"] not in topic_ids:
+            yield f"{file}: entry '{calendar['id']}': unknown topic '{calendar['topic']}'"
+        if "hours" in calendar:
+            yield from _check_hours(f"{file}: entry '{calendar['id']}'", calendar["hours"], slot)
+    for lang, display in booking["display"].items():
+        for field_name in ("slot", "date", "time"):
+            where = f"{file}: display: {lang} {field_name}"
+            problems = list(_check_format(where, display[field_name], DISPLAY_FIELDS))
+            yield from problems
+            if not problems:
+                try:
+                    display[field_name].format(weekday="x", day=1, month=1, month_name="x", year=2000,
+                                               hour=9, minute=0)
+                except (ValueError, IndexError, KeyError) as exc:
+                    yield f"{where}: not a valid format: {exc}"
+    rooms = cat.point.get("remote_rooms", [])
+    yield from _unique_problems("point.yml", rooms, "id")
+    for room in rooms:
+        yield from _check_hours(f"point.yml: entry '{room['id']}'", room["hours"], slot)
+
+
+def _unique_problems(file: str, entries: list[dict], key: str) -> Iterator[str]:
+    seen = set()
+    for entry in entries:
+        if entry[key] in seen:
+            yield f"{file}: entry '{entry[key]}': duplicate {key}"
+        seen.add(entry[key])
 
 
 def _intent_index(services: dict, situations: dict) -> dict[str, tuple[str, dict]]:
@@ -187,6 +298,7 @@ def load_catalogue(data_dir: str | os.PathLike | None = None,
                                 documents["life_situations"]["life_situations"], "code"),
         advisor_tasks=_unique("advisor_tasks.yml", documents["advisor_tasks"]["advisor_tasks"], "id"),
         point=documents["point"]["point"],
+        booking=documents["booking"],
     )
     problems = list(_cross_check(cat, today or dt.date.today()))
     if problems:

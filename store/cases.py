@@ -24,10 +24,15 @@ def database_url() -> str:
 
 
 def make_engine(url: str):
-    """An engine for the URL; creates the folder of a SQLite file."""
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    """An engine for the URL; creates the folder of a SQLite file and every table."""
+    options = {}
+    if url.startswith("sqlite"):
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        # SQLite lets one writer in at a time; parallel writers (bookings, tickets) wait for the
+        # lock up to 30 s instead of failing at once with "database is locked".
+        options["connect_args"] = {"timeout": 30}
+    engine = create_engine(url, **options)
     Base.metadata.create_all(engine)
     return engine
 

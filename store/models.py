@@ -1,7 +1,8 @@
 """Tables, written for SQLAlchemy 1.4 (the Rasa environment) and 2.x (the web app) alike."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Date, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, Column, Date, DateTime, ForeignKey, Index, Integer, PrimaryKeyConstraint,
+                        String, Text, UniqueConstraint)
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
@@ -29,3 +30,57 @@ class HandoffCase(Base):
     intents = Column(JSON, nullable=False, default=list)
     summary = Column(Text, nullable=False, default="")
     status = Column(String(16), nullable=False, default="pending")
+
+
+class BookingRow(Base):
+    """A Kela phone or remote appointment. Times are naive UTC: SQLite keeps no time zone."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (Index("ix_bookings_point_kind_start", "point_id", "kind", "start_at"),)
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(8), nullable=False, unique=True)  # shown as XXXX-XXXX
+    kind = Column(String(16), nullable=False)
+    topic = Column(String(64), nullable=False)
+    language = Column(String(2), nullable=False)
+    calendar = Column(String(64), nullable=False)
+    room = Column(String(64))  # remote appointments only
+    start_at = Column(DateTime, nullable=False)
+    end_at = Column(DateTime, nullable=False)
+    status = Column(String(16), nullable=False, default="booked")
+    point_id = Column(String(64), nullable=False)
+    channel = Column(String(16), nullable=False)
+    # The number Kela calls; personal data, so it never leaves the booking (no payload, no event).
+    phone = Column(String(32))
+    created_at = Column(DateTime, nullable=False)
+    updated_at = Column(DateTime)
+
+
+class BookingClaim(Base):
+    """One resource (an expert's calendar or a room) taken by a booking for one slot."""
+
+    # The primary key is what makes double booking impossible: two bookings cannot claim the same
+    # resource at the same start. Hours on a slot grid that divides the hour keep all starts aligned.
+
+    __tablename__ = "booking_claims"
+    __table_args__ = (PrimaryKeyConstraint("resource", "start_at", name="pk_booking_claims"),)
+
+    resource = Column(String(80), nullable=False)  # "calendar:<id>" or "room:<id>"
+    start_at = Column(DateTime, nullable=False)  # naive UTC, the slot's start
+    booking_id = Column(Integer, ForeignKey("bookings.id"), nullable=False, index=True)
+
+
+class ServiceEvent(Base):
+    """One served matter for the point's statistics (apudiaari). Deliberately no personal data."""
+
+    __tablename__ = "service_events"
+
+    id = Column(Integer, primary_key=True)
+    occurred_at = Column(DateTime, nullable=False)  # naive UTC
+    point_id = Column(String(64), nullable=False, index=True)
+    channel = Column(String(16), nullable=False)
+    language = Column(String(2), nullable=False)
+    authority = Column(String(64), nullable=False)
+    category = Column(String(64), nullable=False)  # an advisor task id (advisor_tasks.yml)
+    event_type = Column(String(64), nullable=False)
+    service = Column(String(64))

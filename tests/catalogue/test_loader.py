@@ -126,3 +126,83 @@ def test_bad_yaml_and_missing_file(data):
     (data / "forms.yml").unlink()
     with pytest.raises(CatalogueError, match="forms.yml: file is missing"):
         load_catalogue(data)
+
+
+def test_the_real_booking_configuration_loads():
+    cat = load_catalogue()
+    assert [t["id"] for t in cat.booking["topics"]] == [
+        "families", "housing", "studies", "unemployment", "pensions", "sickness_rehabilitation",
+        "international"]
+    assert [r["id"] for r in cat.point["remote_rooms"]] == ["etapalveluhuone-1"]
+
+
+def topic(d, topic_id):
+    return next(t for t in d["topics"] if t["id"] == topic_id)
+
+
+def test_booking_topic_with_an_unknown_service(data):
+    message = broken(data, "booking", lambda d: topic(d, "housing")["services"].append("flying_licence"))
+    assert message == "booking.yml: entry 'housing': unknown service 'flying_licence'"
+
+
+def test_booking_topic_with_an_unknown_life_situation(data):
+    message = broken(data, "booking", lambda d: topic(d, "studies")["life_situations"].append("KE99"))
+    assert "booking.yml: entry 'studies': unknown life situation 'KE99'" in message
+
+
+def test_booking_service_in_two_topics(data):
+    message = broken(data, "booking", lambda d: topic(d, "studies")["services"].append("housing_allowance"))
+    assert "booking.yml: entry 'studies': service 'housing_allowance' already leads to topic 'housing'" in message
+
+
+def test_booking_calendar_with_an_unknown_topic(data):
+    message = broken(data, "booking", lambda d: d["calendars"][0].update(topic="astrology"))
+    assert message == "booking.yml: entry 'families_fi': unknown topic 'astrology'"
+
+
+def test_booking_calendar_with_an_unknown_kind_or_language(data):
+    message = broken(data, "booking", lambda d: d["calendars"][1].update(kinds=["phone", "letter"]))
+    assert "booking.yml: entry 'families_sv'" in message and "'letter' is not one of" in message
+    message = broken(data, "booking", lambda d: d["calendars"][1].update(language="de", kinds=["phone"]))
+    assert "booking.yml: entry 'families_sv'" in message
+
+
+def test_booking_duplicate_calendar(data):
+    message = broken(data, "booking", lambda d: d["calendars"].append(dict(d["calendars"][0])))
+    assert "booking.yml: entry 'families_fi': duplicate id" in message
+
+
+def test_booking_topic_missing_a_translation(data):
+    message = broken(data, "booking", lambda d: topic(d, "pensions")["name"].pop("sv"))
+    assert "booking.yml: entry 'pensions'" in message and "'sv' is a required property" in message
+
+
+def test_booking_hours_off_the_slot_grid_or_backwards(data):
+    message = broken(data, "booking", lambda d: d["kinds"]["phone"]["hours"].update(mon=["09:15-16:00"]))
+    assert "booking.yml: entry 'phone': hours on mon are not on the 30-minute slot grid" in message
+    message = broken(data, "booking", lambda d: d["calendars"][0].update(hours={"tue": ["12:00-10:00"]}))
+    assert "booking.yml: entry 'families_fi': hours on tue end before they start" in message
+    message = broken(data, "booking", lambda d: d["kinds"]["remote"]["hours"].update(mon=["9-15"]))
+    assert "booking.yml" in message and "kinds/remote/hours/mon/0" in message
+
+
+@pytest.mark.parametrize("change, expected", [
+    ({"slot_minutes": 25}, "booking.yml: slot_minutes: 25 is not one of"),
+    ({"timezone": "Europe/Espoo"}, "booking.yml: timezone: unknown time zone 'Europe/Espoo'"),
+    ({"holiday_country": "XX"}, "booking.yml: holiday_country: 'XX' is not known"),
+    ({"closed_days": ["2026-02-30"]}, "booking.yml: closed_days: '2026-02-30' is not a date"),
+])
+def test_booking_bad_settings(data, change, expected):
+    assert expected in broken(data, "booking", lambda d: d.update(change))
+
+
+def test_booking_display_format_with_an_unknown_field(data):
+    message = broken(data, "booking", lambda d: d["display"]["sv"].update(slot="{weekday} {dag}"))
+    assert "booking.yml: display: sv slot: unknown field '{dag}'" in message
+
+
+def test_point_remote_room_hours(data):
+    def change(d):
+        d["point"]["remote_rooms"][0]["hours"]["wed"] = ["09:00-16:10"]
+    message = broken(data, "point", change)
+    assert "point.yml: entry 'etapalveluhuone-1': hours on wed are not on the 30-minute slot grid" in message

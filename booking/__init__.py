@@ -1,0 +1,1 @@
+"""Kela phone and remote appointments: slots, bookings and their texts (see booking.client)."""
