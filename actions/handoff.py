@@ -48,6 +48,36 @@ def summary_of(facts: dict) -> str:
     return "; ".join(parts)
 
 
+def point_and_channel(tracker: Tracker) -> tuple[str, str]:
+    """The point and channel the conversation came from, checked; the catalogue's point by default."""
+    point, channel = recent_metadata(tracker, "point"), recent_metadata(tracker, "channel")
+    return (point if _POINT_ID.match(str(point)) else catalogue().point["id"],
+            channel if channel in CHANNELS else "web")
+
+
+def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker,
+             reason: str = "customer_request") -> list:
+    """Store a handoff case for this conversation and show the customer their ticket."""
+    facts = conversation_facts(tracker)
+    point, channel = point_and_channel(tracker)
+    case = case_store().create_case(
+        point_id=point,
+        conversation_id=tracker.sender_id,
+        language=language_of(tracker),
+        channel=channel,
+        reason=reason,
+        life_situation=facts["life_situation"],
+        services=facts["services"],
+        forms=facts["forms"],
+        intents=facts["intents"],
+        summary=summary_of(facts),
+    )
+    dispatcher.utter_message(response="utter_handoff", ticket=case["ticket"],
+                             json_message={"type": "handoff", "ticket": case["ticket"],
+                                           "reason": reason})
+    return []
+
+
 class ActionHandoff(Action):
     """Creates a handoff case and tells the customer their ticket."""
 
@@ -56,22 +86,4 @@ class ActionHandoff(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
         tell_if_redacted(dispatcher, tracker)
-        facts = conversation_facts(tracker)
-        reason = "customer_request"
-        point, channel = recent_metadata(tracker, "point"), recent_metadata(tracker, "channel")
-        case = case_store().create_case(
-            point_id=point if _POINT_ID.match(str(point)) else catalogue().point["id"],
-            conversation_id=tracker.sender_id,
-            language=language_of(tracker),
-            channel=channel if channel in CHANNELS else "web",
-            reason=reason,
-            life_situation=facts["life_situation"],
-            services=facts["services"],
-            forms=facts["forms"],
-            intents=facts["intents"],
-            summary=summary_of(facts),
-        )
-        dispatcher.utter_message(response="utter_handoff", ticket=case["ticket"],
-                                 json_message={"type": "handoff", "ticket": case["ticket"],
-                                               "reason": reason})
-        return []
+        return hand_off(dispatcher, tracker)

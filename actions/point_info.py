@@ -8,6 +8,22 @@ from actions.common import catalogue, language_of, latest_intent
 from service_catalogue.views import numbered
 
 
+def tell_point_info(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """What the point can do (ask_capabilities), else its address and hours."""
+    cat, lang = catalogue(), language_of(tracker)
+    point = cat.point
+    if latest_intent(tracker) == "ask_capabilities":
+        tasks = [cat.advisor_tasks[t]["name"][lang] for t in point["capabilities"]]
+        dispatcher.utter_message(response="utter_capabilities", point=point["name"][lang],
+                                 capabilities=numbered(tasks))
+    else:
+        remote = (point.get("remote_service_hours") or {}).get(lang, "")
+        dispatcher.utter_message(response="utter_hours_location", point=point["name"][lang],
+                                 address=point["address"][lang],
+                                 opening_hours=point["opening_hours"][lang],
+                                 remote_service_hours=remote)
+
+
 class ActionPointInfo(Action):
     """Answers ask_hours_location and ask_capabilities for this point."""
 
@@ -15,16 +31,5 @@ class ActionPointInfo(Action):
         return "action_point_info"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
-        cat, lang = catalogue(), language_of(tracker)
-        point = cat.point
-        if latest_intent(tracker) == "ask_capabilities":
-            tasks = [cat.advisor_tasks[t]["name"][lang] for t in point["capabilities"]]
-            dispatcher.utter_message(response="utter_capabilities", point=point["name"][lang],
-                                     capabilities=numbered(tasks))
-        else:
-            remote = (point.get("remote_service_hours") or {}).get(lang, "")
-            dispatcher.utter_message(response="utter_hours_location", point=point["name"][lang],
-                                     address=point["address"][lang],
-                                     opening_hours=point["opening_hours"][lang],
-                                     remote_service_hours=remote)
+        tell_point_info(dispatcher, tracker)
         return []

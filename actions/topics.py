@@ -54,7 +54,8 @@ def show_life_situation(dispatcher: CollectingDispatcher, cat: Catalogue, situat
                              json_message=payload)
 
 
-def answer(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str | None) -> list | None:
+def answer(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str | None,
+           offer_more: bool = True) -> list | None:
     """Show what the message resolves to and return the events; None when it resolves to nothing."""
     cat, lang = catalogue(), language_of(tracker)
     found = resolve(cat, intent, tracker)
@@ -72,7 +73,8 @@ def answer(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str | Non
     else:
         show_life_situation(dispatcher, cat, entry, lang)
         events = [SlotSet("life_situation", entry["code"])]
-    dispatcher.utter_message(response="utter_more_help")
+    if offer_more:
+        dispatcher.utter_message(response="utter_more_help")
     return events
 
 

@@ -6,7 +6,8 @@ from typing import Any, Dict, Optional, Text
 from rasa.core.channels.rest import RestInput
 from sanic.request import Request
 
-from privacy.redact import redact, redact_value
+from privacy.redact import phone_numbers, redact, redact_value
+from privacy.vault import contact_vault
 
 
 class RedactingRestInput(RestInput):
@@ -15,6 +16,7 @@ class RedactingRestInput(RestInput):
     Redacting here, before NLU, the tracker store, the action server and the logs see the
     message, is the one place that covers them all. The kinds removed travel on in the
     message metadata (`redacted`), so the assistant can tell the customer it needs no such data.
+    A phone number goes to the contact vault, where only a phone booking will pick it up.
     """
 
     @classmethod
@@ -29,7 +31,15 @@ class RedactingRestInput(RestInput):
         """Client metadata, redacted, plus the kinds of personal data removed from the text."""
         metadata = redact_value(dict(super().get_metadata(request) or {}))
         metadata.pop("redacted", None)  # only this channel may say what it removed
-        kinds = redact(request.json.get("message")).kinds
+        message = request.json.get("message")
+        kinds = redact(message).kinds
         if kinds:
             metadata["redacted"] = list(kinds)
+        if "phone" in kinds:
+            self._keep_phone(request.json.get("sender") or "default", phone_numbers(message)[-1])
         return metadata or None
+
+    @staticmethod
+    def _keep_phone(sender: str, phone: str) -> None:
+        # Rasa asks for the metadata once per message, so this is the one point to keep it.
+        contact_vault().put(str(sender), phone)

@@ -81,6 +81,14 @@ def _phone_or_keep(match: re.Match) -> str:
     return PHONE_PLACEHOLDER if 7 <= len(digits) <= 15 else match.group()
 
 
+def phone_numbers(text: str | None) -> list[str]:
+    """The phone numbers redact() would remove from the text, as typed."""
+    # Identity codes go first, as in redact(), so a code is never taken for a number.
+    without_codes = _ID_CODE.sub(_id_code_or_keep, text or "")
+    return [m.group() for m in _PHONE.finditer(without_codes)
+            if _phone_or_keep(m) == PHONE_PLACEHOLDER]
+
+
 def redact_value(value):
     """Redact every string inside a JSON-like value (dicts, lists), leaving structure alone."""
     if isinstance(value, str):

@@ -28,13 +28,19 @@ def dispatcher() -> CollectingDispatcher:
     return CollectingDispatcher()
 
 
+def _clear_stores() -> None:
+    from actions import booking, handoff
+    from privacy import vault
+
+    for opened in (handoff.case_store, booking.booking_client, booking.event_log, vault.contact_vault):
+        opened.cache_clear()
+
+
 @pytest.fixture
 def case_db(tmp_path, monkeypatch):
-    """The handoff store in a fresh SQLite file."""
-    from actions import handoff
-
+    """The app database (cases, bookings, vault, events) in a fresh SQLite file."""
     url = f"sqlite:///{tmp_path}/app.db"
     monkeypatch.setenv("APP_DATABASE_URL", url)
-    handoff.case_store.cache_clear()
+    _clear_stores()
     yield url
-    handoff.case_store.cache_clear()
+    _clear_stores()
