@@ -57,8 +57,8 @@ validate: $(RASA_VENV)/.installed
 	$(RASA) data validate $(RASA_DATA)
 
 test-python: venvs
-	$(RASA_VENV)/bin/python -m pytest -q tests/actions tests/bot tests/catalogue tests/privacy tests/store
-	$(WEB_VENV)/bin/python -m pytest -q tests/kiosk_ui
+	$(RASA_VENV)/bin/python -m pytest -q tests/actions tests/bot tests/booking tests/catalogue tests/privacy tests/store
+	$(WEB_VENV)/bin/python -m pytest -q tests/kiosk_ui tests/booking/test_ics.py
 
 test-stories: $(MODEL)
 	$(RASA) test core --model $(MODEL) --stories tests/stories --endpoints bot/endpoints.yml \
@@ -72,6 +72,7 @@ test: venvs $(MODEL) validate test-python test-stories test-e2e
 bench: venvs
 	$(RASA_VENV)/bin/python bench/nlu_cross_validation.py
 	$(WEB_VENV)/bin/python bench/latency.py
+	$(RASA_VENV)/bin/python bench/booking_slots.py
 
 clean:
 	rm -rf models results build var .pytest_cache

@@ -1,0 +1,411 @@
+"""Books a Kela phone or remote appointment: the booking form, its questions and the booking."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import catalogue, entity_values, language_of, latest_intent
+from actions.handoff import hand_off, point_and_channel
+from actions.point_info import tell_point_info
+from actions.topics import answer
+from booking.client import BookingClient, SlotUnavailable, make_client
+from booking.config import BookingConfig
+from booking.phone import normalise_phone
+from booking.views import slot_label
+from privacy.redact import PHONE_PLACEHOLDER
+from privacy.vault import contact_vault
+from service_catalogue.loader import LANGUAGES
+from store.cases import database_url, make_engine
+from store.events import EventLog
+
+FORM_SLOTS = ("booking_kind", "booking_topic", "booking_language", "booking_start",
+              "booking_phone", "booking_confirmed")
+# Every slot the booking uses, cleared when a booking ends either way.
+ALL_SLOTS = FORM_SLOTS + ("booking_cancelled", "booking_after", "booking_last_shown",
+                          "booking_reference", "booking_manage")
+KINDS = ("phone", "remote")
+# Questions asked in the middle of a booking that have a short answer of their own.
+SIDE_ANSWERS = {"bot_challenge": "utter_bot_challenge", "thank": "utter_thank",
+                "personal_data": "utter_personal_data", "give_feedback": "utter_feedback",
+                "choose_language": "utter_language_changed"}
+# Intents that are about the booking itself: what they name changes the booking at any step.
+BOOKING_INTENTS = {"book_appointment", "change_booking", "choose"}
+LEAVE_INTENTS = {"goodbye", "deny", "cancel_booking"}
+_DIGITS = re.compile(r"\d{5,}|\d+[\s-]\d+[\s-]\d+")
+
+
+@lru_cache(maxsize=1)
+def booking_client() -> BookingClient:
+    """The process's booking client (the local one unless another is configured)."""
+    return make_client()
+
+
+@lru_cache(maxsize=1)
+def booking_config() -> BookingConfig:
+    """Topics, kinds, labels and date formats from catalogue/data/booking.yml."""
+    return BookingConfig.from_catalogue(catalogue())
+
+
+@lru_cache(maxsize=1)
+def event_log() -> EventLog:
+    """The service event log (apudiaari) in the app database."""
+    return EventLog(make_engine(database_url()))
+
+
+def button(title: str, intent: str = "choose", **entities) -> dict:
+    """A quick-reply button whose payload names the intent and entities directly."""
+    values = ",".join(f'"{key}":"{value}"' for key, value in entities.items())
+    return {"title": title, "payload": f"/{intent}{{{values}}}" if entities else f"/{intent}"}
+
+
+def cancel_button(lang: str) -> dict:
+    """The last button of every booking question."""
+    return button(booking_config().label("cancel", lang), booking_choice="cancel")
+
+
+def parse_start(value: str | None) -> dt.datetime | None:
+    """A slot start from a button payload or a slot, None when it is not a timestamp."""
+    try:
+        start = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return start if start.tzinfo else None
+
+
+def topic_in_message(tracker: Tracker) -> str | None:
+    """The Kela topic the latest message names: a topic word, a benefit or a life situation."""
+    config, cat = booking_config(), catalogue()
+    for topic in entity_values(tracker, "booking_topic"):
+        if topic in config.topics:
+            return topic
+    found = cat.topic(latest_intent(tracker) or "")
+    services = entity_values(tracker, "benefit") + ([found[1]["id"]] if found and found[0] == "service" else [])
+    situations = entity_values(tracker, "life_situation") + (
+        [found[1]["code"]] if found and found[0] == "life_situation" else [])
+    for service in services:
+        if config.topic_for(service_id=service):
+            return config.topic_for(service_id=service)
+    for code in situations:
+        if config.topic_for(life_situation=code):
+            return config.topic_for(life_situation=code)
+    return None
+
+
+def language_in_message(tracker: Tracker) -> str | None:
+    """A service language named in the message or chosen with a button."""
+    for value in entity_values(tracker, "booking_language") + entity_values(tracker, "language"):
+        if value in LANGUAGES:
+            return value
+    return None
+
+
+def still_free(kind: str, topic: str, language: str, start: dt.datetime) -> bool:
+    """True when the slot starting at `start` can still be booked."""
+    slots = booking_client().free_slots(kind, topic, language, after=start - dt.timedelta(seconds=1),
+                                        limit=1)
+    return bool(slots) and slots[0].start == start
+
+
+def required(values: dict) -> list[str]:
+    """The form's questions for this booking: no phone number for remote or a moved booking."""
+    if values.get("booking_cancelled"):
+        return []
+    skip_phone = values.get("booking_kind") == "remote" or values.get("booking_reference")
+    return [s for s in FORM_SLOTS if not (s == "booking_phone" and skip_phone)]
+
+
+class BookingTurn:
+    """What one customer message changes in a booking, and what to say about it."""
+
+    def __init__(self, dispatcher: CollectingDispatcher, tracker: Tracker):
+        self.dispatcher, self.tracker = dispatcher, tracker
+        self.values = {s: tracker.get_slot(s) for s in ALL_SLOTS}
+        self.updates: dict = {}
+        self.requested = tracker.get_slot("requested_slot")
+        self.intent = latest_intent(tracker)
+        self.choice = next(iter(entity_values(tracker, "booking_choice")), None)
+
+    def set(self, slot: str, value) -> None:
+        """Change one slot for this turn."""
+        self.updates[slot] = value
+        self.values[slot] = value
+
+    def choose_again(self) -> None:
+        """A change that makes the chosen time (and its confirmation) void."""
+        for slot in ("booking_start", "booking_confirmed", "booking_after"):
+            self.set(slot, None)
+
+    def leaving(self) -> str | None:
+        """Why the customer leaves the booking, if they do."""
+        if self.intent == "request_human":
+            return "handoff"
+        if self.choice == "cancel":
+            return "customer"
+        # At the first question the message is the one that started the booking.
+        if self.requested and self.intent in LEAVE_INTENTS:
+            return "customer"
+        return None
+
+    def read_changes(self) -> bool:
+        """Kind, topic, language, time, phone or confirmation from the message; True if any."""
+        before = dict(self.updates)
+        # Elsewhere a benefit or a kind named in passing is a question, not a change of booking.
+        explicit = not self.requested or self.intent in BOOKING_INTENTS
+        kind = next((k for k in entity_values(self.tracker, "appointment_kind") if k in KINDS), None)
+        if kind and kind != self.values["booking_kind"] and (
+                explicit or self.requested == "booking_kind"):
+            self.set("booking_kind", kind)
+            self.choose_again()
+        topic = topic_in_message(self.tracker)
+        if topic and topic != self.values["booking_topic"] and (
+                explicit or self.requested == "booking_topic"):
+            self.set("booking_topic", topic)
+            self.choose_again()
+        language = language_in_message(self.tracker)
+        if language and language != self.values["booking_language"] and (
+                explicit or self.requested == "booking_language" or self.intent == "choose_language"):
+            self.set("booking_language", language)
+            self.choose_again()
+        self.read_start()
+        if self.choice == "later":
+            self.set("booking_after", self.values["booking_last_shown"])
+            self.set("booking_start", None)
+        elif self.choice == "change_time" or (self.intent == "change_booking" and self.updates == before):
+            self.choose_again()
+        self.read_phone()
+        if self.requested == "booking_confirmed" and self.intent == "affirm" and self.updates == before:
+            self.set("booking_confirmed", True)
+        return self.updates != before
+
+    def read_start(self) -> None:
+        """A time pressed on a slot button, if it is still free."""
+        start = next(filter(None, map(parse_start, entity_values(self.tracker, "booking_start"))), None)
+        kind, topic, language = (self.values[s] for s in ("booking_kind", "booking_topic",
+                                                           "booking_language"))
+        if start is None or not (kind and topic and language):
+            return
+        if still_free(kind, topic, language, start):
+            self.set("booking_start", start.isoformat())
+            self.set("booking_confirmed", None)
+        else:
+            self.dispatcher.utter_message(response="utter_booking_slot_taken")
+            self.set("booking_start", None)
+
+    def read_phone(self) -> None:
+        """The number the channel put in the vault, when the message had one."""
+        if self.values["booking_kind"] == "remote" or self.values["booking_reference"]:
+            return
+        text = (self.tracker.latest_message or {}).get("text") or ""
+        if PHONE_PLACEHOLDER in text:
+            if normalise_phone(contact_vault().peek(self.tracker.sender_id) or ""):
+                self.set("booking_phone", PHONE_PLACEHOLDER)
+                return
+            self.dispatcher.utter_message(response="utter_booking_phone_invalid")
+            self.set("booking_phone", None)
+        elif self.requested == "booking_phone" and _DIGITS.search(text):
+            self.dispatcher.utter_message(response="utter_booking_phone_invalid")
+            self.set("booking_phone", None)
+
+    def answer_aside(self) -> None:
+        """A question asked in the middle: answer it, then the form asks its question again."""
+        if self.intent in ("ask_hours_location", "ask_capabilities"):
+            tell_point_info(self.dispatcher, self.tracker)
+        elif self.intent in SIDE_ANSWERS:
+            self.dispatcher.utter_message(response=SIDE_ANSWERS[self.intent])
+        elif answer(self.dispatcher, self.tracker, self.intent, offer_more=False) is None:
+            self.dispatcher.utter_message(response="utter_booking_not_understood")
+            return
+        self.dispatcher.utter_message(response="utter_booking_back_to_booking")
+
+    def events(self) -> list:
+        """SlotSet events for the changes and the next question (None ends the form)."""
+        next_slot = next((s for s in required(self.values) if self.values.get(s) is None), None)
+        # The language is always set, so the form sees a filled slot and never rejects the turn.
+        self.updates.setdefault("booking_language", self.values["booking_language"])
+        return [SlotSet(k, v) for k, v in self.updates.items()] + [SlotSet("requested_slot", next_slot)]
+
+
+class ValidateBookingForm(Action):
+    """Reads every answer to the booking form, including asides, changes and cancelling."""
+
+    def name(self) -> str:
+        return "validate_booking_form"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+        turn = BookingTurn(dispatcher, tracker)
+        if not turn.values["booking_language"]:
+            turn.set("booking_language", language_of(tracker))
+        reason = turn.leaving()
+        if reason:
+            turn.set("booking_cancelled", reason)
+            return turn.events()
+        changed = turn.read_changes()
+        if not turn.requested and not turn.values["booking_topic"]:
+            situation = tracker.get_slot("life_situation")
+            if situation and booking_config().topic_for(life_situation=situation):
+                turn.set("booking_topic", booking_config().topic_for(life_situation=situation))
+        if turn.requested and not changed:
+            turn.answer_aside()
+            turn.set(turn.requested, turn.values.get(turn.requested))
+        return turn.events()
+
+
+class ActionAskBookingKind(Action):
+    """Phone or remote, with a button for each."""
+
+    def name(self) -> str:
+        return "action_ask_booking_kind"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+        lang, config = language_of(tracker), booking_config()
+        buttons = [button(config.kind_name(k, lang), appointment_kind=k) for k in KINDS]
+        dispatcher.utter_message(response="utter_ask_booking_kind", buttons=buttons + [cancel_button(lang)])
+        return []
+
+
+class ActionAskBookingTopic(Action):
+    """Kela's topics, in catalogue order."""
+
+    def name(self) -> str:
+        return "action_ask_booking_topic"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+        lang, config = language_of(tracker), booking_config()
+        buttons = [button(config.topic_name(t, lang), booking_topic=t) for t in config.topics]
+        dispatcher.utter_message(response="utter_ask_booking_topic", buttons=buttons + [cancel_button(lang)])
+        return []
+
+
+class ActionAskBookingLanguage(Action):
+    """Service language, the conversation's own first."""
+
+    def name(self) -> str:
+        return "action_ask_booking_language"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+        lang, config = language_of(tracker), booking_config()
+        ordered = [lang] + [code for code in LANGUAGES if code != lang]
+        buttons = [button(config.language_name(code, lang), booking_language=code) for code in ordered]
+        dispatcher.utter_message(response="utter_ask_booking_language",
+                                 buttons=buttons + [cancel_button(lang)])
+        return []
+
+
+class ActionAskBookingStart(Action):
+    """The next free times as buttons, earliest first, then "later times" and "cancel"."""
+
+    def name(self) -> str:
+        return "action_ask_booking_start"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+        lang, config = language_of(tracker), booking_config()
+        kind, topic, service_language = (tracker.get_slot(s) for s in (
+            "booking_kind", "booking_topic", "booking_language"))
+        after = parse_start(tracker.get_slot("booking_after"))
+        slots = booking_client().free_slots(kind, topic, service_language, after=after)
+        response = "utter_booking_later_times" if after else "utter_ask_booking_start"
+        if after and not slots:
+            slots = booking_client().free_slots(kind, topic, service_language)
+            response = "utter_booking_no_later_times"
+        if not slots:
+            dispatcher.utter_message(response="utter_booking_no_slots")
+            return [SlotSet("booking_after", None)]
+        buttons = [button(slot_label(s.start, lang, config), booking_start=s.key) for s in slots]
+        buttons += [button(config.label("later_times", lang), booking_choice="later"), cancel_button(lang)]
+        dispatcher.utter_message(response=response, buttons=buttons)
+        return [SlotSet("booking_last_shown", slots[-1].key), SlotSet("booking_after", None)]
+
+
+class ActionAskBookingConfirmed(Action):
+    """The booking to check, with "confirm" first, then "change time" and "cancel"."""
+
+    def name(self) -> str:
+        return "action_ask_booking_confirmed"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+        lang, config = language_of(tracker), booking_config()
+        kind = tracker.get_slot("booking_kind")
+        buttons = [button(config.label("confirm", lang), intent="affirm"),
+                   button(config.label("change_time", lang), booking_choice="change_time"),
+                   cancel_button(lang)]
+        dispatcher.utter_message(
+            response=f"utter_ask_booking_confirmed_{kind}", buttons=buttons,
+            kind=config.kind_name(kind, lang),
+            when=slot_label(parse_start(tracker.get_slot("booking_start")), lang, config),
+            topic=config.topic_name(tracker.get_slot("booking_topic"), lang),
+            service_language=config.language_name(tracker.get_slot("booking_language"), lang),
+            point=catalogue().point["name"][lang])
+        return []
+
+
+def tell_booking(dispatcher: CollectingDispatcher, booking, lang: str, response: str) -> None:
+    """The confirmation text and the `booking` payload in one message."""
+    dispatcher.utter_message(
+        response=response, json_message=booking.payload(), reference=booking.reference,
+        when=slot_label(booking.start, lang, booking_config()), room=booking_config().room_name(booking.room, lang) if booking.room else "",
+        point=catalogue().point["name"][lang])
+
+
+def record(tracker: Tracker, event_type: str, language: str) -> None:
+    """A service event for the statistics: Kela, appointment booking, no personal data."""
+    point, channel = point_and_channel(tracker)
+    event_log().record(event_type=event_type, authority="kela", category="appointment_booking",
+                       channel=channel, language=language, point_id=point)
+
+
+def cleared() -> list:
+    """Events that forget everything about the booking that ended."""
+    return [SlotSet(s, None) for s in ALL_SLOTS]
+
+
+def choose_again(response: str, dispatcher: CollectingDispatcher, *slots: str) -> list:
+    """Say what went wrong, empty the slots and return to the form."""
+    dispatcher.utter_message(response=response)
+    return [SlotSet(s, None) for s in slots] + [FollowupAction("booking_form")]
+
+
+class ActionBookingDone(Action):
+    """After the form: book (or move) the confirmed time, or say that nothing was booked."""
+
+    def name(self) -> str:
+        return "action_booking_done"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+        values = {s: tracker.get_slot(s) for s in ALL_SLOTS}
+        lang = language_of(tracker)
+        if values["booking_cancelled"] == "handoff":
+            return cleared() + hand_off(dispatcher, tracker)
+        if values["booking_cancelled"] or not values["booking_confirmed"]:
+            dispatcher.utter_message(response="utter_booking_cancelled")
+            return cleared()
+        start = parse_start(values["booking_start"])
+        try:
+            if values["booking_reference"]:
+                booking = booking_client().move(values["booking_reference"], start)
+                tell_booking(dispatcher, booking, lang, "utter_booking_moved")
+                record(tracker, "booking_moved", booking.language)
+                return cleared()
+            phone = None
+            if values["booking_kind"] == "phone":
+                phone = normalise_phone(contact_vault().peek(tracker.sender_id) or "")
+                if not phone:
+                    return choose_again("utter_booking_phone_expired", dispatcher,
+                                        "booking_phone", "booking_confirmed")
+            point, channel = point_and_channel(tracker)
+            booking = booking_client().book(
+                kind=values["booking_kind"], topic=values["booking_topic"],
+                language=values["booking_language"], start=start, phone=phone,
+                point_id=point, channel=channel)
+        except SlotUnavailable:
+            return choose_again("utter_booking_slot_taken", dispatcher,
+                                "booking_start", "booking_confirmed")
+        if phone:
+            contact_vault().take(tracker.sender_id)
+        tell_booking(dispatcher, booking, lang, f"utter_booking_confirmed_{booking.kind}")
+        record(tracker, "booking_made", booking.language)
+        return cleared()
