@@ -7,6 +7,8 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
 
+from booking.client import BookingClient
+from booking.config import BookingConfig
 from service_catalogue.loader import Catalogue
 from kiosk_ui.settings import Settings
 
@@ -38,3 +40,13 @@ def get_db_engine(request: Request) -> Engine:
 def get_catalogue(request: Request) -> Catalogue:
     """The catalogue validated at start-up."""
     return request.app.state.catalogue
+
+
+def get_booking_client(request: Request) -> BookingClient:
+    """The booking client, over the app's database."""
+    return request.app.state.booking_client
+
+
+def get_booking_config(request: Request) -> BookingConfig:
+    """Booking topics, kinds, labels and date formats from the catalogue."""
+    return request.app.state.booking_config
