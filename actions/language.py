@@ -20,7 +20,9 @@ SHORT_WORDS = 2
 # How sure langdetect must be before the conversation leaves its current language.
 SWITCH_CONFIDENCE = 0.9
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-_NOISE = re.compile(r"<[A-Z_]+>|https?://\S+|\b[A-Z]{1,3} ?\d+[a-z]?\b|\d+")
+# Placeholders, addresses, form codes and any token with a digit (a booking reference, a time)
+# say nothing about the language; their letters would only mislead the detector.
+_NOISE = re.compile(r"<[A-Z_]+>|https?://\S+|\b[A-Z]{1,3} ?\d+[a-z]?\b|\S*\d\S*")
 
 
 class LanguageDetector:

@@ -56,3 +56,8 @@ def test_detector_only_ever_answers_fi_sv_or_en():
     for text in ["Guten Tag, ich brauche Hilfe mit dem Formular", "Bonjour je cherche un formulaire",
                  "1234", "<ID_CODE>"]:
         assert detector().detect(text) in {"fi", "sv", "en", None}
+
+
+@pytest.mark.parametrize("text", ["peru varaus DN8C-45G6", "peru varaus dn8c45g6", "0401234567 kiitos"])
+def test_references_and_numbers_do_not_decide_the_language(text):
+    assert chosen(text) == "fi"
