@@ -48,7 +48,7 @@ def test_pressing_the_first_button_books_the_earliest_time(stack: Stack, sender,
     start, end = dt.datetime.fromisoformat(booking["start"]), dt.datetime.fromisoformat(booking["end"])
     assert start.utcoffset() is not None and end > start > dt.datetime.now(dt.timezone.utc)
     assert ("room" in booking) == (kind == "remote")
-    phone = app_db(stack, "SELECT phone FROM bookings WHERE reference = ?", booking["reference"])
+    phone = app_db(stack, "SELECT phone FROM bookings WHERE reference = ?", booking["reference"].replace("-", ""))
     assert phone == [("+358401234567" if kind == "phone" else None,)]
     assert app_db(stack, "SELECT count(*) FROM contact_vault WHERE conversation_id = ?", sender) == [(0,)]
 
@@ -58,7 +58,7 @@ def test_phone_number_is_kept_only_with_the_booking(stack: Stack, sender):
     press_first_until_booked(stack, sender, replies, ["+358 50 765 4321"])
     with sqlite3.connect(stack.tracker_db) as db:
         events = "\n".join(row[0] for row in db.execute("SELECT data FROM events"))
-    assert "765" not in events and "<PHONE_NUMBER>" in events
+    assert "765 4321" not in events and "7654321" not in events and "<PHONE_NUMBER>" in events
     for log in stack.logs.values():
         assert "765 4321" not in log.read_text()
     event = app_db(stack, "SELECT authority, category, event_type, channel, language FROM service_events "
@@ -110,6 +110,6 @@ def test_a_booking_is_cancelled_and_moved_by_its_reference(stack: Stack, sender)
     assert moved["reference"] == booking["reference"] and moved["start"] != booking["start"]
     replies = stack.say(f"{sender}-3", f"Haluan perua varauksen {booking['reference'].lower()}")
     assert "peruttu" in text(replies)
-    assert app_db(stack, "SELECT status FROM bookings WHERE reference = ?", booking["reference"]) == [("cancelled",)]
+    assert app_db(stack, "SELECT status FROM bookings WHERE reference = ?", booking["reference"].replace("-", "")) == [("cancelled",)]
     again = stack.say(f"{sender}-4", f"peru varaus {booking['reference']}")
     assert "En löydä" in text(again)
