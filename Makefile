@@ -18,11 +18,11 @@ export TRACKER_DIALECT ?= sqlite
 export TRACKER_DB ?= var/tracker.db
 export APP_DATABASE_URL ?= sqlite:///var/app.db
 
-.PHONY: help run test venvs model validate test-python test-stories bench clean
+.PHONY: help run test venvs model validate test-python test-stories test-e2e test-browser browser-deps bench clean
 
 help:
 	@echo "make run    start Rasa (5005), the action server (5055) and the web app (8000)"
-	@echo "make test   validate the data, run pytest, the Rasa test stories and the end-to-end tests"
+	@echo "make test   validate the data, run pytest, the Rasa test stories, the end-to-end and browser tests"
 
 $(RASA_VENV)/.installed: requirements/rasa.lock requirements/rasa-dev.txt
 	$(PYTHON) -m venv $(RASA_VENV)
@@ -38,6 +38,18 @@ $(WEB_VENV)/.installed: requirements/web.txt
 	touch $@
 
 venvs: $(RASA_VENV)/.installed $(WEB_VENV)/.installed
+
+# Browser tests: Playwright for Python in the web environment (it drives Debian's Chromium,
+# /usr/bin/chromium; no browser is ever downloaded) and axe-core from npm, pinned in package-lock.json.
+$(WEB_VENV)/.browser-installed: $(WEB_VENV)/.installed requirements/browser.txt
+	$(WEB_VENV)/bin/pip install -q -r requirements/browser.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+browser-deps: $(WEB_VENV)/.browser-installed node_modules/.installed
 
 $(SPACY_XX): $(RASA_VENV)/.installed
 	mkdir -p build
@@ -67,7 +79,11 @@ test-stories: $(MODEL)
 test-e2e: venvs $(MODEL)
 	$(WEB_VENV)/bin/python -m pytest -q tests/e2e
 
-test: venvs $(MODEL) validate test-python test-stories test-e2e
+# Kiosk and widget in Chromium on the real stack; screenshots and axe reports in test-artifacts/.
+test-browser: venvs $(MODEL) browser-deps
+	$(WEB_VENV)/bin/python -m pytest -q tests/browser
+
+test: venvs $(MODEL) validate test-python test-stories test-e2e test-browser
 
 bench: venvs
 	$(RASA_VENV)/bin/python bench/nlu_cross_validation.py
@@ -75,4 +91,4 @@ bench: venvs
 	$(RASA_VENV)/bin/python bench/booking_slots.py
 
 clean:
-	rm -rf models results build var .pytest_cache
+	rm -rf models results build var .pytest_cache test-artifacts node_modules
