@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ import pytest
 
 # The e2e stack is reused as it is: the `stack` fixture starts Rasa and the action server once.
 from tests.e2e.conftest import ROOT, Stack, free_port, stack, wait_until_up  # noqa: F401
-from tests.browser.helpers import AXE_JS, AXE_RESULTS, SCREENSHOTS, write_axe_summary
+from tests.browser.helpers import ARTIFACTS, AXE_JS, AXE_RESULTS, SCREENSHOTS, write_axe_summary
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # The machine's network is closed: without these Chromium waits on sign-in, updates and QUIC probes.
@@ -28,7 +29,7 @@ PORTRAIT = {"width": 1080, "height": 1920}
 LANDSCAPE = {"width": 1920, "height": 1080}
 PHONE = {"width": 360, "height": 740}
 # Short kiosk timers for the idle test's own app instance; the shared app keeps the defaults.
-IDLE_SECONDS, WIPE_SECONDS = 4, 4
+IDLE_SECONDS, WIPE_SECONDS = 6, 4
 
 
 class App:
@@ -110,6 +111,14 @@ class EmbeddingSite:
         return f"{self.origin}/?lang={lang}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fresh_artifacts():
+    """Screenshots and axe reports of this run only."""
+    for folder in (SCREENSHOTS, ARTIFACTS / "axe"):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+
+
 @pytest.fixture(scope="session")
 def site() -> Iterator[EmbeddingSite]:
     site = EmbeddingSite()
@@ -118,9 +127,9 @@ def site() -> Iterator[EmbeddingSite]:
     site.server.shutdown()
 
 
-def cors_env(origin: str) -> dict:
-    # pydantic-settings reads a list setting from JSON.
-    return {"CORS_ORIGINS": json.dumps([origin]), "ALLOWED_ORIGINS": json.dumps([origin])}
+# Every test talks from 127.0.0.1: the gateway's per-client limits would count the whole suite.
+ROOMY_LIMITS = {"CHAT_RATE_LIMIT_CLIENT": "1000/minute", "CHAT_RATE_LIMIT_CONVERSATION": "1000/minute",
+                "HANDOFF_RATE_LIMIT_CLIENT": "1000/minute"}
 
 
 @pytest.fixture(scope="session")
@@ -128,7 +137,7 @@ def app(stack, site, tmp_path_factory) -> Iterator[App]:
     """The web app on the shared stack, allowing the embedding site's origin; same database as the
     action server, so cases from the chat and from the kiosk's fallback share ticket numbers."""
     with App("main", tmp_path_factory.mktemp("app"), stack, db=stack.app_db,
-             env=cors_env(site.origin)) as app:
+             env={**ROOMY_LIMITS, "ALLOWED_ORIGINS": json.dumps([site.origin])}) as app:
         site.app_url = app.url
         yield app
 
@@ -137,7 +146,8 @@ def app(stack, site, tmp_path_factory) -> Iterator[App]:
 def idle_app(stack, tmp_path_factory) -> Iterator[App]:
     """A second app instance with short idle and wipe timers."""
     with App("idle", tmp_path_factory.mktemp("idle"), stack,
-             env={"KIOSK_IDLE_SECONDS": str(IDLE_SECONDS), "KIOSK_WIPE_SECONDS": str(WIPE_SECONDS)}) as app:
+             env={**ROOMY_LIMITS, "KIOSK_IDLE_SECONDS": str(IDLE_SECONDS),
+                  "KIOSK_WIPE_SECONDS": str(WIPE_SECONDS)}) as app:
         yield app
 
 
@@ -145,7 +155,7 @@ def idle_app(stack, tmp_path_factory) -> Iterator[App]:
 def dead_rasa_app(stack, tmp_path_factory) -> Iterator[App]:
     """An app instance whose Rasa URL is a port where nothing listens; its own database."""
     with App("dead-rasa", tmp_path_factory.mktemp("dead"), stack,
-             rasa_url=f"http://127.0.0.1:{free_port()}") as app:
+             rasa_url=f"http://127.0.0.1:{free_port()}", env=ROOMY_LIMITS) as app:
         yield app
 
 
