@@ -1,12 +1,17 @@
 """Settings from the environment, validated when the app starts."""
 from __future__ import annotations
 
-from pydantic import AnyHttpUrl, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import json
+from typing import Annotated
+from urllib.parse import urlsplit
+
+import limits
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Where the other parts run, and the app's own database."""
+    """Where the other parts run, the app's own database, and the limits of the public surfaces."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
@@ -15,3 +20,46 @@ class Settings(BaseSettings):
     app_database_url: str = Field("sqlite:///var/app.db", description="cases and bookings (SQLAlchemy URL)")
     rasa_token: SecretStr | None = Field(None, description="token of Rasa's HTTP API")
     status_timeout_seconds: float = Field(2.0, gt=0, le=30)
+
+    # The chat gateway (POST /api/chat) in front of Rasa's REST channel.
+    rasa_timeout_seconds: float = Field(20.0, gt=0, le=120, description="wait for Rasa's reply")
+    chat_rate_limit_client: str = Field("60/minute", description="messages per client address")
+    chat_rate_limit_conversation: str = Field("30/minute", description="messages per conversation")
+    handoff_rate_limit_client: str = Field("10/minute", description="direct handoffs per client address")
+    # Sites that may embed the widget, e.g. ["https://www.esimerkkikunta.fi"]; JSON or comma-separated.
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    # Kiosk privacy: ask after `idle` seconds without a touch, wipe `wipe` seconds later.
+    kiosk_idle_seconds: int = Field(90, ge=1, le=3600)
+    kiosk_wipe_seconds: int = Field(30, ge=1, le=600)
+    # Lets /kiosk?idle=3&wipe=2 shorten both for browser tests; never on in a real lobby.
+    kiosk_allow_test_timeouts: bool = False
+
+    @field_validator("chat_rate_limit_client", "chat_rate_limit_conversation", "handoff_rate_limit_client")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        limits.parse(value)  # raises ValueError on anything but "N/second|minute|hour|day"
+        return value
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value):
+        if isinstance(value, str):
+            value = value.strip()
+            if value.startswith("["):
+                return json.loads(value)
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        origins = []
+        for origin in value:
+            parts = urlsplit(origin)
+            # An origin is scheme://host[:port] and nothing more; a path would never match a browser's Origin.
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/") \
+                    or parts.query or parts.fragment:
+                raise ValueError(f"not an origin (scheme://host[:port]): {origin!r}")
+            origins.append(f"{parts.scheme}://{parts.netloc}".lower())
+        return origins
