@@ -1,0 +1,112 @@
+"""The chat gateway's requests and replies, input cleaning, and the call to Rasa's REST channel."""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from typing import Annotated, Any, Literal
+
+import httpx
+from pydantic import BaseModel, BeforeValidator, Field
+
+from privacy.redact import redact
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 500
+CONVERSATION_ID = r"^[A-Za-z0-9_-]{8,64}$"
+POINT_ID = r"^[a-z0-9][a-z0-9-]{0,63}$"  # the same rule as the actions' handoff
+# Bidirectional overrides and isolates (category Cf) can make a message read differently on screen
+# than it is stored; the remaining Cf characters (zero-width joiners in emoji, soft hyphens) stay.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_SPACES = re.compile(r"\s+")
+
+Language = Literal["fi", "sv", "en"]
+Channel = Literal["kiosk", "web"]
+
+
+def clean_message(value: Any) -> Any:
+    """Drop control characters, turn line breaks and tabs into spaces, trim; non-text passes to the type check."""
+    if not isinstance(value, str):
+        return value
+    # A pasted novel is refused before any per-character work is spent on it.
+    if len(value) > MAX_MESSAGE_CHARS * 4:
+        raise ValueError(f"message longer than {MAX_MESSAGE_CHARS} characters")
+    text = "".join(" " if ch in "\t\n\r\v\f" else ch for ch in value
+                   if ch in "\t\n\r\v\f" or unicodedata.category(ch) != "Cc")
+    return _SPACES.sub(" ", _BIDI_CONTROLS.sub("", text)).strip()
+
+
+Message = Annotated[str, BeforeValidator(clean_message),
+                    Field(min_length=1, max_length=MAX_MESSAGE_CHARS,
+                          description="the customer's text or a button payload; control characters are removed")]
+
+
+class ChatRequest(BaseModel):
+    """One customer message from the kiosk or the website widget."""
+
+    conversation_id: str = Field(pattern=CONVERSATION_ID, description="made by the page, new for every customer")
+    message: Message
+    channel: Channel
+    point: str = Field(pattern=POINT_ID, description="the service point's id (catalogue point.yml)")
+    language: Language | None = Field(
+        None, description="only when the customer chose a language (a language button or a tile in it)")
+    ui_language: Language | None = Field(
+        None, description="the language the screen shows; used for the app's own messages, never sent to Rasa")
+
+
+class ChatReply(BaseModel):
+    """Rasa's reply objects as they came, and whether the assistant answered at all."""
+
+    messages: list[dict[str, Any]]
+    degraded: bool = Field(description="true when Rasa or the action server did not answer")
+    echo: str = Field(description="the customer's message as the assistant saw it: identity codes and phone "
+                                  "numbers replaced, for showing back on screen")
+
+
+class HandoffRequest(BaseModel):
+    """Call the advisor without the assistant (it is down, or the customer wants a paper form)."""
+
+    conversation_id: str = Field(pattern=CONVERSATION_ID)
+    point: str = Field(pattern=POINT_ID)
+    language: Language = "fi"
+    channel: Channel = "kiosk"
+    reason: Literal["assistant_unavailable", "paper_form"] = "assistant_unavailable"
+    form: str | None = Field(None, pattern=r"^[A-Za-z0-9 ]{1,16}$", description="form code, for a paper copy")
+
+
+class HandoffReply(BaseModel):
+    """The ticket number the advisor will call."""
+
+    ticket: str
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer, answered with an error, or answered nothing (the action server is down)."""
+
+
+def echo_of(message: str) -> str:
+    """The message with identity codes and phone numbers replaced, as the REST channel does."""
+    return redact(message).text
+
+
+async def ask_rasa(client: httpx.AsyncClient, rasa_url: str, request: ChatRequest) -> list[dict]:
+    """Send one message to Rasa's REST channel with the point's metadata; its reply objects as-is."""
+    metadata: dict[str, Any] = {"channel": request.channel, "point": request.point}
+    if request.language:
+        metadata["language"] = request.language
+    body = {"sender": request.conversation_id, "message": request.message, "metadata": metadata}
+    try:
+        response = await client.post(f"{rasa_url.rstrip('/')}/webhooks/rest/webhook", json=body)
+        response.raise_for_status()
+        messages = response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        # Never log the message: it may hold personal data the channel has not removed yet.
+        log.warning("Rasa did not answer: %s", type(exc).__name__)
+        raise RasaUnavailable(type(exc).__name__) from exc
+    # Every turn ends in at least one reply; an empty list means a custom action failed (the action
+    # server is down), which Rasa does not report as an error.
+    if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
+        log.warning("Rasa answered with no usable messages")
+        raise RasaUnavailable("empty reply")
+    return messages
