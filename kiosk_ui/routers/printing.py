@@ -1,0 +1,72 @@
+"""Print sheets: a form (name, code, where to return it, a QR code to it) and a booked appointment."""
+from __future__ import annotations
+
+import datetime as dt
+
+import segno
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from markupsafe import Markup
+
+from booking.client import BookingClient
+from booking.config import BookingConfig
+from booking.views import date_label, time_label
+from kiosk_ui.deps import get_booking_client, get_booking_config, get_catalogue, get_templates, get_texts
+from kiosk_ui.texts import Texts
+from service_catalogue.loader import Catalogue
+
+router = APIRouter(prefix="/print", tags=["print"])
+LANGUAGE = Query("fi", pattern="^(fi|sv|en)$", description="language of the sheet")
+
+
+def qr_svg(url: str) -> Markup:
+    """The URL as an inline SVG QR code.
+
+    segno is a small, maintained pure-Python QR encoder (no Pillow, SVG out of the box); a QR
+    encoder is not something to write by hand.
+    """
+    code = segno.make(url, error="m")
+    # segno writes only its own path data and sizes into the SVG, never the encoded text.
+    return Markup(code.svg_inline(scale=5, border=2, dark="#000", light="#fff", omitsize=True))
+
+
+def printed_at(config: BookingConfig, lang: str) -> str:
+    """Today's date as customers read it."""
+    return date_label(dt.datetime.now(config.tz), lang, config)
+
+
+@router.get("/form/{code}", response_class=HTMLResponse, summary="Print sheet of a form")
+def form_sheet(request: Request, code: str, lang: str = LANGUAGE,
+               cat: Catalogue = Depends(get_catalogue), texts: Texts = Depends(get_texts),
+               config: BookingConfig = Depends(get_booking_config), templates=Depends(get_templates)):
+    """The form's official name and code in the language, where to return it, and a QR code to its page."""
+    form = cat.form(code)
+    if form is None:
+        raise HTTPException(status_code=404, detail="no such form")
+    variant = form["variants"].get(lang) or form["code"]
+    receives = "receive_documents" in cat.point.get("capabilities", [])
+    return templates.TemplateResponse(request, "print_form.html", {
+        "lang": lang, "t": texts(lang), "point": cat.point, "form": form, "variant": variant,
+        "name": form["name"][lang], "url": form["url"][lang], "returned_to": form["returned_to"][lang],
+        "receives": receives, "authority": cat.authorities[form["authority"]]["name"][lang],
+        "qr": qr_svg(form["url"][lang]), "printed": printed_at(config, lang)})
+
+
+@router.get("/booking/{reference}", response_class=HTMLResponse, summary="Print sheet of a booked appointment")
+def booking_sheet(request: Request, reference: str, lang: str = LANGUAGE,
+                  client: BookingClient = Depends(get_booking_client),
+                  config: BookingConfig = Depends(get_booking_config),
+                  cat: Catalogue = Depends(get_catalogue), texts: Texts = Depends(get_texts),
+                  templates=Depends(get_templates)):
+    """Time, kind, topic and reference (and the room of a remote appointment); never the phone number."""
+    booking = client.find(reference)
+    if booking is None or booking.status != "booked":
+        raise HTTPException(status_code=404, detail="no such booking")
+    return templates.TemplateResponse(request, "print_booking.html", {
+        "lang": lang, "t": texts(lang), "point": cat.point, "booking": booking,
+        "kind": config.kind_name(booking.kind, lang), "topic": config.topic_name(booking.topic, lang),
+        "room": config.room_name(booking.room, lang) if booking.room and config.room(booking.room) else None,
+        "date": date_label(booking.start, lang, config),
+        "time": time_label(booking.start, lang, config),
+        "minutes": int((booking.end - booking.start).total_seconds() // 60),
+        "printed": printed_at(config, lang)})
