@@ -1,0 +1,48 @@
+"""The municipality website's chat widget: one script tag, and a demo page that embeds it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from booking.config import BookingConfig
+from kiosk_ui.deps import get_booking_config, get_catalogue, get_templates, get_texts
+from kiosk_ui.gateway import MAX_MESSAGE_CHARS
+from kiosk_ui.routers.kiosk import booking_names
+from kiosk_ui.texts import LANGUAGES, Texts
+from service_catalogue.loader import Catalogue
+
+router = APIRouter(tags=["widget"])
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+
+
+@router.get("/widget.js", response_class=Response, summary="The chat widget for the municipality's website",
+            responses={200: {"content": {"application/javascript": {}}}})
+def widget_script(request: Request, cat: Catalogue = Depends(get_catalogue), texts: Texts = Depends(get_texts),
+                  booking: BookingConfig = Depends(get_booking_config), templates=Depends(get_templates)):
+    """The widget's code with its texts, styles and the point's names built in: one request, no build step."""
+    config = {
+        "point": cat.point["id"],
+        "pointName": cat.point["name"],
+        "maxChars": MAX_MESSAGE_CHARS,
+        "texts": {lang: {"widget": texts(lang)["widget"], "chat": texts(lang)["chat"]} for lang in LANGUAGES},
+        "booking": booking_names(booking),
+    }
+    body = templates.get_template("widget_bundle.js").render(
+        config=config,
+        source=(STATIC_DIR / "widget-core.js").read_text(encoding="utf-8"),
+        css=(STATIC_DIR / "widget.css").read_text(encoding="utf-8"))
+    # Any site may load the script; the API calls it makes are what CORS restricts.
+    return Response(body, media_type="application/javascript; charset=utf-8",
+                    headers={"Cache-Control": "public, max-age=300", "Cross-Origin-Resource-Policy": "cross-origin"})
+
+
+@router.get("/widget/demo", response_class=HTMLResponse, summary="A sample municipality page with the widget")
+def widget_demo(request: Request, lang: str = Query("fi", pattern="^(fi|sv|en)$"),
+                color: str = Query("#1a5fb4", pattern="^#[0-9a-fA-F]{6}$"),
+                cat: Catalogue = Depends(get_catalogue), texts: Texts = Depends(get_texts),
+                templates=Depends(get_templates)) -> HTMLResponse:
+    """How the widget looks on a municipality's page; also what the browser tests open."""
+    return templates.TemplateResponse(request, "widget_demo.html", {
+        "lang": lang, "t": texts(lang), "point": cat.point, "color": color})
