@@ -1,27 +1,76 @@
 """The FastAPI application factory."""
 from __future__ import annotations
 
-from fastapi import FastAPI
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
 from booking.client import LocalBookingClient
 from booking.config import BookingConfig
 from service_catalogue.loader import load_catalogue
 from store.cases import make_engine
 from kiosk_ui.deps import make_templates
-from kiosk_ui.routers import bookings, status
+from kiosk_ui.ratelimit import RateLimiter
+from kiosk_ui.routers import bookings, chat, kiosk, printing, status, widget
 from kiosk_ui.settings import Settings
+from kiosk_ui.texts import load_texts
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+# Pages and answers that may hold a customer's conversation are never kept by a browser or proxy.
+NO_STORE_PREFIXES = ("/kiosk", "/print/", "/api/", "/bookings/")
+# The kiosk and print pages load nothing from elsewhere; print pages are framed by the kiosk only.
+KIOSK_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+             "connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; "
+             "form-action 'self'; object-src 'none'")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    """Open the gateway's HTTP client to Rasa for the app's lifetime (one connection pool)."""
+    settings: Settings = app.state.settings
+    async with httpx.AsyncClient(timeout=settings.rasa_timeout_seconds) as client:
+        app.state.rasa_client = client
+        yield
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; bad settings or a bad catalogue stop it here, before it serves anyone."""
-    app = FastAPI(title="Asiointipisteen avustaja / Samservicepunktens assistent / Service point assistant")
+    """Build the app; bad settings, texts or catalogue stop it here, before it serves anyone."""
+    app = FastAPI(title="Asiointipisteen avustaja / Samservicepunktens assistent / Service point assistant",
+                  lifespan=lifespan)
     app.state.settings = settings or Settings()
     app.state.catalogue = load_catalogue()
+    app.state.texts = load_texts()
     app.state.db_engine = make_engine(app.state.settings.app_database_url)
     app.state.templates = make_templates()
     app.state.booking_config = BookingConfig.from_catalogue(app.state.catalogue)
     app.state.booking_client = LocalBookingClient(app.state.db_engine, app.state.booking_config,
                                                   app.state.catalogue.point)
+    app.state.rate_limiter = RateLimiter()
+    # The widget runs on the municipality's own pages, so its calls to /api are cross-origin.
+    app.add_middleware(CORSMiddleware, allow_origins=app.state.settings.allowed_origins,
+                       allow_methods=["GET", "POST"], allow_headers=["Content-Type"], max_age=600)
+
+    @app.middleware("http")
+    async def privacy_headers(request: Request, call_next):
+        response = await call_next(request)
+        path = request.url.path
+        if path.startswith(NO_STORE_PREFIXES):
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Referrer-Policy"] = "no-referrer"
+        if path == "/kiosk" or path.startswith("/print/"):
+            response.headers["Content-Security-Policy"] = KIOSK_CSP
+            response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(status.router)
     app.include_router(bookings.router)
+    app.include_router(chat.router)
+    app.include_router(kiosk.router)
+    app.include_router(widget.router)
+    app.include_router(printing.router)
     return app

@@ -1,0 +1,77 @@
+"""The kiosk page: tiles from the catalogue in each language, <html lang>, privacy settings."""
+import json
+import re
+
+import pytest
+
+from tests.kiosk_ui.conftest import make_client
+
+
+def kiosk_config(html: str) -> dict:
+    return json.loads(re.search(r'<script type="application/json" id="kiosk-config">(.*?)</script>', html, re.S)
+                      .group(1))
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_kiosk_renders_every_life_situation_as_a_tile_in_the_language(client, lang):
+    page = client.get(f"/kiosk?point=example-point&lang={lang}")
+    assert page.status_code == 200
+    html = page.text
+    assert f'<html lang="{lang}"' in html
+    catalogue = client.app.state.catalogue
+    for code, situation in catalogue.life_situations.items():
+        tile = re.search(rf'data-testid="life-tile" data-code="{re.escape(code)}"\s+data-intent="(\w+)"', html)
+        assert tile and tile.group(1) == situation["intent"]
+        assert situation["name"][lang] in html
+    assert catalogue.point["name"][lang] in html
+    texts = client.app.state.texts
+    assert texts.text(lang, "kiosk.start_heading") in html
+    assert texts.text(lang, "kiosk.call_advisor") in html
+    for testid in ("start-screen", "privacy-notice", "call-advisor", "chat", "chat-input", "chat-send",
+                   "handoff-screen", "ticket-number", "idle-prompt", "idle-continue",
+                   "lang-fi", "lang-sv", "lang-en"):
+        assert html.count(f'data-testid="{testid}"') == 1, testid
+    assert f'data-testid="lang-{lang}" data-lang="{lang}" lang="{lang}"\n            aria-pressed="true"' in html
+
+
+def test_kiosk_config_carries_all_three_languages_for_switching(client):
+    config = kiosk_config(client.get("/kiosk").text)
+    assert set(config["texts"]) == {"fi", "sv", "en"}
+    assert config["tiles"]["KE4.2"]["sv"] == "Att flytta inom Finland"
+    assert config["point"] == "example-point" and config["lang"] == "fi"
+    assert (config["idleSeconds"], config["wipeSeconds"]) == (90, 30)
+
+
+def test_test_timeouts_only_when_the_operator_allows_them(tmp_path, rasa):
+    with make_client(tmp_path, rasa) as client:
+        config = kiosk_config(client.get("/kiosk?idle=3&wipe=2").text)
+        assert (config["idleSeconds"], config["wipeSeconds"]) == (90, 30)
+    with make_client(tmp_path, rasa, kiosk_allow_test_timeouts=True, kiosk_idle_seconds=60) as client:
+        assert (kiosk_config(client.get("/kiosk?idle=3&wipe=2").text)["idleSeconds"]) == 3
+        assert kiosk_config(client.get("/kiosk").text)["idleSeconds"] == 60
+
+
+def test_kiosk_is_never_cached_and_loads_nothing_from_elsewhere(client):
+    page = client.get("/kiosk")
+    assert page.headers["cache-control"] == "no-store"
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert "http://" not in page.text.replace("http://www.w3.org", "") and "https://" not in page.text
+
+
+def test_unknown_point_or_language_is_refused(client):
+    assert client.get("/kiosk?point=nowhere").status_code == 404
+    assert client.get("/kiosk?lang=de").status_code == 422
+
+
+def test_kiosk_assets_are_served(client):
+    for path, kind in (("/static/kiosk.js", "javascript"), ("/static/kiosk.css", "text/css"),
+                       ("/static/icons.svg", "image/svg+xml")):
+        response = client.get(path)
+        assert response.status_code == 200 and kind in response.headers["content-type"], path
+
+
+def test_every_tile_icon_is_drawn(client):
+    from kiosk_ui.tiles import TILE_ICONS
+
+    sprite = client.get("/static/icons.svg").text
+    assert all(f'id="{name}"' in sprite for name in TILE_ICONS.values())
