@@ -6,7 +6,7 @@ from playwright.sync_api import Frame, expect
 
 from tests.browser.conftest import IDLE_SECONDS, PHONE, POINT, WIPE_SECONDS
 from tests.browser.helpers import shot
-from tests.browser.ui import COUNT_PRINTS, FORM_REQUESTS, conversation_leftovers, open_kiosk, open_print, send, tid, ticket_of
+from tests.browser.ui import COUNT_PRINTS, FORM_REQUESTS, chat_conversations, conversation_leftovers, open_kiosk, open_print, send, tid, ticket_of
 
 SLACK_MS = 15_000  # on top of a timer: a busy 2-core CI machine
 
@@ -59,6 +59,7 @@ def test_2_finnish_customer_asks_for_the_advisor_and_gets_a_ticket(app, stack, p
 
 def test_3_idle_wipe_leaves_nothing_behind_even_after_back(idle_app, page):
     message, code = FORM_REQUESTS["fi"]
+    conversations = chat_conversations(page)
     page.goto(idle_app.url + "/")  # a page of the same origin before the kiosk, so Back has somewhere to go
     open_kiosk(page, idle_app.kiosk("fi"), "fi")
     send(page, message)
@@ -82,6 +83,11 @@ def test_3_idle_wipe_leaves_nothing_behind_even_after_back(idle_app, page):
         page.go_forward()
         page.wait_for_load_state()
         assert conversation_leftovers(page, words) == [], f"after Back and Forward ({page.url})"
+    # The next customer starts a new conversation: nothing of the last one on the server side either.
+    assert "/kiosk" in page.url, page.url
+    expect(page.locator(tid("start-screen"))).to_be_visible()
+    send(page, "Hei")
+    assert len(set(conversations)) == 2 and None not in conversations, conversations
 
 
 def test_3b_continue_on_the_idle_prompt_keeps_the_conversation(idle_app, page):

@@ -1,6 +1,7 @@
 """Steps on the kiosk and the widget, by the UI's stable data-testid selectors."""
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -71,6 +72,18 @@ def open_print(page: Page, link):
     raise AssertionError(f"the print link opened no print page (still at {page.url})")
 
 
+def chat_conversations(page: Page) -> list[str]:
+    """Every conversation id the page sends to the gateway, in order (a live list)."""
+    ids = []
+
+    def note(request):
+        if request.method == "POST" and "/api/chat" in request.url:
+            ids.append((request.post_data_json or {}).get("conversation_id"))
+
+    page.on("request", note)
+    return ids
+
+
 def prints(page: Page) -> int:
     """window.print() calls so far (the context must have COUNT_PRINTS as an init script)."""
     return page.evaluate("() => window.__prints || 0")
@@ -87,6 +100,10 @@ def conversation_leftovers(page: Page, words: list[str]) -> list[str]:
     for word in words:
         if word in storage:
             found.append(f"web storage has {word!r}: {storage[:300]}")
+    cookies = json.dumps(page.context.cookies())
+    for word in words:
+        if word in cookies:
+            found.append(f"cookies have {word!r}")
     for name in ("msg-user", "msg-bot", "form-card", "checklist", "handoff-screen"):
         if page.locator(tid(name)).filter(visible=True).count():
             found.append(f"{name} still shown")
