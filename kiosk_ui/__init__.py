@@ -1,1 +1,1 @@
-"""The web app: status page now; kiosk, widget, staff and editor surfaces come later."""
+"""The web app: status page, chat gateway, touchscreen kiosk, website widget, print sheets and bookings."""

@@ -123,8 +123,10 @@
   var clearButton = el("button", { type: "button", class: "w-icon-btn", "data-testid": "widget-clear" }, icon("clear"));
   var closeButton = el("button", { type: "button", class: "w-icon-btn", "data-testid": "widget-close" }, icon("close"));
   var welcome = el("p", { class: "w-welcome", "data-testid": "widget-welcome" });
-  var log = el("div", { class: "w-log", role: "log", "aria-live": "polite", tabindex: "0" });
+  var log = el("div", { class: "w-log", role: "log", "aria-live": "polite" });
   var status = el("p", { class: "w-vh", role: "status" });
+  // The scrolling area takes focus so that keyboard users can scroll a long answer.
+  var scroller = el("div", { class: "w-body", tabindex: "0" }, welcome, log);
   var privacy = el("p", { class: "w-privacy" });
   var inputLabel = el("label", { for: "w-input", class: "w-vh" });
   var input = el("input", { id: "w-input", type: "text", "data-testid": "widget-input", maxlength: String(CONFIG.maxChars),
@@ -135,7 +137,7 @@
                               "aria-modal": "false", "aria-labelledby": "w-title", hidden: true },
     el("header", { class: "w-head" }, el("div", { class: "w-head-text" }, title, subtitle),
        el("div", { class: "w-head-actions" }, clearButton, closeButton)),
-    el("div", { class: "w-body" }, welcome, log),
+    scroller,
     status, privacy, composer);
   frame.append(launcher, panel);
   root.append(style, frame);
@@ -306,7 +308,15 @@
       render(item, index === items.length - 1).forEach(function (node) { log.append(node); });
     });
     save();
-    log.scrollTop = log.scrollHeight;
+    scrollToEnd();
+  }
+
+  function scrollToEnd() { scroller.scrollTop = scroller.scrollHeight; }
+
+  function scrollToShow(node) {
+    // The customer's message at the top, so a long answer is read from its start.
+    if (!node) return scrollToEnd();
+    scroller.scrollTop += node.getBoundingClientRect().top - scroller.getBoundingClientRect().top - 8;
   }
 
   function itemsOf(messages) {
@@ -349,7 +359,8 @@
     var conversation = state.id;
     var userItem = { kind: "user", text: display ? display : mask(text) };
     append([userItem]);
-    var userNode = log.querySelector("[data-testid='msg-user']:last-of-type");
+    var users = log.querySelectorAll("[data-testid='msg-user']");
+    var userNode = users[users.length - 1];
     setBusy(true);
     fetch(base + "/api/chat", {
       method: "POST", mode: "cors", credentials: "omit", cache: "no-store",
@@ -368,6 +379,7 @@
         if (nodes.length) nodes[nodes.length - 1].textContent = shown(data.echo);
       }
       append(itemsOf(data.messages || []));
+      scrollToShow(userNode);
     }).catch(function (error) {
       if (conversation !== state.id) return;
       var key = error && /^chat\./.test(error.message) ? error.message : "chat.network_error";
@@ -388,7 +400,7 @@
     save();
     if (open && focus) input.focus();
     if (!open && focus) launcher.focus();
-    if (open) log.scrollTop = log.scrollHeight;
+    if (open) scrollToEnd();
   }
 
   function clearConversation() {
