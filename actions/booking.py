@@ -140,14 +140,19 @@ class BookingTurn:
         for slot in ("booking_start", "booking_confirmed", "booking_after"):
             self.set(slot, None)
 
+    def declined_summary(self) -> bool:
+        """A plain "no" to the booking summary."""
+        return self.intent == "deny" and self.requested == "booking_confirmed"
+
     def leaving(self) -> str | None:
         """Why the customer leaves the booking, if they do."""
         if self.intent == "request_human":
             return "handoff"
         if self.choice == "cancel":
             return "customer"
-        # At the first question the message is the one that started the booking.
-        if self.requested and self.intent in LEAVE_INTENTS:
+        # At the first question the message is the one that started the booking; "no" to the
+        # summary means "not like this", so it offers the times again (with "cancel") instead.
+        if self.requested and self.intent in LEAVE_INTENTS and not self.declined_summary():
             return "customer"
         return None
 
@@ -175,7 +180,8 @@ class BookingTurn:
         if self.choice == "later":
             self.set("booking_after", self.values["booking_last_shown"])
             self.set("booking_start", None)
-        elif self.choice == "change_time" or (self.intent == "change_booking" and self.updates == before):
+        elif self.choice == "change_time" or self.declined_summary() or (
+                self.intent == "change_booking" and self.updates == before):
             self.choose_again()
         self.read_phone()
         if self.requested == "booking_confirmed" and self.intent == "affirm" and self.updates == before:

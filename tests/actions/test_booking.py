@@ -61,6 +61,13 @@ def test_leaving_the_booking_ends_the_form(dispatcher, case_db, intent, entities
     assert got["booking_cancelled"] == reason and got["requested_slot"] is None
 
 
+def test_no_to_the_summary_offers_the_times_again(dispatcher, case_db):
+    slots = {**PHONE_BOOKING, "booking_start": "2030-01-01T09:00:00+02:00", "booking_phone": "<PHONE_NUMBER>"}
+    got = validate(dispatcher, "ei", "deny", slots=slots, requested="booking_confirmed")
+    assert "booking_cancelled" not in got
+    assert got["booking_start"] is None and got["requested_slot"] == "booking_start"
+
+
 def test_a_free_time_pressed_is_taken_and_a_taken_one_refused(dispatcher, case_db):
     slot = booking_client().free_slots("phone", "housing", "fi")[0]
     got = validate(dispatcher, "/choose", "choose", [entity("booking_start", slot.key)],
