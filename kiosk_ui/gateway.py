@@ -45,6 +45,12 @@ Message = Annotated[str, BeforeValidator(clean_message),
 class ChatRequest(BaseModel):
     """One customer message from the kiosk or the website widget."""
 
+    model_config = {"json_schema_extra": {"examples": [
+        {"conversation_id": "k3XbQ9vT2mLp8wRz4nYc", "message": "/life_moving_within_finland", "channel": "kiosk",
+         "point": "example-point", "language": "sv", "ui_language": "sv"},
+        {"conversation_id": "w7PqR2sT9uVx3yZa1bCd", "message": "Tarvitsen lomakkeen asumistukea varten",
+         "channel": "web", "point": "example-point", "language": None, "ui_language": "fi"}]}}
+
     conversation_id: str = Field(pattern=CONVERSATION_ID, description="made by the page, new for every customer")
     message: Message
     channel: Channel

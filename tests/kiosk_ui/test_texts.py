@@ -39,3 +39,4 @@ def test_kiosk_and_widget_texts_avoid_the_formal_you():
     fi, sv = load_texts().flat["fi"], load_texts().flat["sv"]
     assert not any(word in text.lower().split() for text in fi.values() for word in ("te", "teidän", "teille"))
     assert not any(word in text.lower().split() for text in sv.values() for word in ("ni", "er", "ert"))
+
