@@ -89,6 +89,8 @@ bench: venvs
 	$(RASA_VENV)/bin/python bench/nlu_cross_validation.py
 	$(WEB_VENV)/bin/python bench/latency.py
 	$(RASA_VENV)/bin/python bench/booking_slots.py
+	$(WEB_VENV)/bin/python bench/booking_flow.py
+	$(WEB_VENV)/bin/python bench/gateway_latency.py
 
 clean:
 	rm -rf models results build var .pytest_cache test-artifacts node_modules
