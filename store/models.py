@@ -1,8 +1,8 @@
 """Tables, written for SQLAlchemy 1.4 (the Rasa environment) and 2.x (the web app) alike."""
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Column, Date, DateTime, ForeignKey, Index, Integer, PrimaryKeyConstraint,
-                        String, Text, UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer,
+                        PrimaryKeyConstraint, String, Text, UniqueConstraint)
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
@@ -84,3 +84,28 @@ class ServiceEvent(Base):
     category = Column(String(64), nullable=False)  # an advisor task id (advisor_tasks.yml)
     event_type = Column(String(64), nullable=False)
     service = Column(String(64))
+
+
+class StaffAccount(Base):
+    """A staff member of the point: advisor, editor or admin. Only an argon2 hash of the password."""
+
+    __tablename__ = "staff_accounts"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    password_hash = Column(String(255), nullable=False)
+    role = Column(String(16), nullable=False)  # advisor | editor | admin
+    must_change_password = Column(Boolean, nullable=False, default=False)
+    created_at = Column(DateTime, nullable=False)  # naive UTC
+
+
+class StaffSession(Base):
+    """A signed-in staff member. The cookie holds a random token; only its SHA-256 is stored here."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash = Column(String(64), primary_key=True)
+    account_id = Column(Integer, ForeignKey("staff_accounts.id"), nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False)  # naive UTC
+    expires_at = Column(DateTime, nullable=False)  # naive UTC
