@@ -15,13 +15,13 @@ from service_catalogue.loader import load_catalogue
 from store.cases import make_engine
 from kiosk_ui.deps import make_templates
 from kiosk_ui.ratelimit import RateLimiter
-from kiosk_ui.routers import bookings, chat, kiosk, printing, status, widget
+from kiosk_ui.routers import bookings, chat, kiosk, printing, staff, status, widget
 from kiosk_ui.settings import Settings
 from kiosk_ui.texts import load_texts
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Pages and answers that may hold a customer's conversation are never kept by a browser or proxy.
-NO_STORE_PREFIXES = ("/kiosk", "/print/", "/api/", "/bookings/")
+NO_STORE_PREFIXES = ("/kiosk", "/print/", "/api/", "/bookings/", "/staff")
 # The kiosk and print pages load nothing from elsewhere; print pages are framed by the kiosk only.
 KIOSK_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
              "connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; "
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if path.startswith(NO_STORE_PREFIXES):
             response.headers["Cache-Control"] = "no-store"
             response.headers["Referrer-Policy"] = "no-referrer"
-        if path == "/kiosk" or path.startswith("/print/"):
+        if path == "/kiosk" or path.startswith("/print/") or path.startswith("/staff"):
             response.headers["Content-Security-Policy"] = KIOSK_CSP
             response.headers["X-Content-Type-Options"] = "nosniff"
         return response
@@ -73,4 +73,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(kiosk.router)
     app.include_router(widget.router)
     app.include_router(printing.router)
+    app.include_router(staff.router)
     return app

@@ -1,16 +1,19 @@
 """FastAPI dependencies: every router gets settings, templates, texts, the catalogue and clients from here."""
 from __future__ import annotations
 
+import hmac
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
 
 from booking.client import BookingClient
 from booking.config import BookingConfig
 from service_catalogue.loader import Catalogue
+from store.accounts import AccountStore, SessionInfo
 from store.cases import CaseStore
 from kiosk_ui.ratelimit import RateLimiter
 from kiosk_ui.settings import Settings
@@ -96,3 +99,61 @@ def check_origin(request: Request) -> None:
     own = f"{request.url.scheme}://{request.url.netloc}".lower()
     if origin.lower() != own and origin.lower() not in request.app.state.settings.allowed_origins:
         raise HTTPException(status_code=403, detail="origin not allowed")
+
+
+STAFF_COOKIE = "staff_session"
+
+
+def get_account_store(request: Request) -> AccountStore:
+    """Staff accounts and sessions over the app's database engine."""
+    return AccountStore(request.app.state.db_engine)
+
+
+def staff_lang(request: Request) -> str:
+    """The staff pages' language: ?lang=fi|sv|en, Finnish by default."""
+    lang = request.query_params.get("lang", "fi")
+    return lang if lang in ("fi", "sv", "en") else "fi"
+
+
+def _wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _redirect(request: Request, path: str) -> HTTPException:
+    return HTTPException(status_code=303, headers={"Location": f"{path}?lang={quote(staff_lang(request))}"})
+
+
+def current_staff(request: Request) -> SessionInfo:
+    """The signed-in staff member's session: anonymous pages go to the login, JSON gets 401."""
+    info = get_account_store(request).session(request.cookies.get(STAFF_COOKIE))
+    if info is None:
+        if _wants_json(request):
+            raise HTTPException(status_code=401, detail="sign in first")
+        raise _redirect(request, "/staff/login")
+    return info
+
+
+def require_role(role: str, *, allow_password_change: bool = False):
+    """A dependency: the session of a staff member with at least this role (else 403).
+
+    Until a one-time password is changed, every page but the password form leads to that form.
+    """
+
+    def dependency(request: Request, info: SessionInfo = Depends(current_staff)) -> SessionInfo:
+        if info.account.must_change_password and not allow_password_change:
+            if _wants_json(request):
+                raise HTTPException(status_code=403, detail="change your password first")
+            raise _redirect(request, "/staff/password")
+        if not info.account.has_role(role):
+            raise HTTPException(status_code=403, detail="not allowed for your role")
+        return info
+
+    return dependency
+
+
+def csrf_matches(expected: str | None, sent: str | None) -> bool:
+    """Constant-time comparison of the form's CSRF token with the session's."""
+    if not expected or not sent:
+        return False
+    return hmac.compare_digest(expected.encode("utf-8"), sent.encode("utf-8"))

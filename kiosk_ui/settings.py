@@ -35,7 +35,14 @@ class Settings(BaseSettings):
     # Lets /kiosk?idle=3&wipe=2 shorten both for browser tests; never on in a real lobby.
     kiosk_allow_test_timeouts: bool = False
 
-    @field_validator("chat_rate_limit_client", "chat_rate_limit_conversation", "handoff_rate_limit_client")
+    # Staff pages (/staff): session length, the cookie's Secure flag (false only for http on
+    # localhost, set so by scripts/run.sh) and failed logins per client address and per username.
+    staff_session_hours: float = Field(8.0, gt=0, le=24)
+    staff_cookie_secure: bool = True
+    staff_login_rate_limit: str = Field("5/15 minutes", description="failed logins per address and per username")
+
+    @field_validator("chat_rate_limit_client", "chat_rate_limit_conversation", "handoff_rate_limit_client",
+                     "staff_login_rate_limit")
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         limits.parse(value)  # raises ValueError on anything but "N/second|minute|hour|day"
