@@ -12,6 +12,11 @@ export RASA_TOKEN
 mkdir -p var
 # A bad catalogue entry stops everything here, naming the file and the entry.
 .venv-rasa/bin/python -m service_catalogue
+# The first staff admin (/staff): from STAFF_ADMIN_USER/STAFF_ADMIN_PASSWORD, or a one-time password
+# printed here once. Nothing happens when an admin exists.
+.venv-web/bin/python -m kiosk_ui.staff_admin ensure-admin
+# The web app runs on plain http on localhost here, so the staff cookie cannot be Secure.
+export STAFF_COOKIE_SECURE=false
 
 trap 'trap - EXIT INT TERM; kill $(jobs -p) 2>/dev/null; wait' EXIT INT TERM
 
