@@ -16,7 +16,7 @@ class TextsError(ValueError):
 
 
 def flatten(tree: dict, prefix: str = "") -> dict[str, str]:
-    """{'kiosk': {'send': 'Lähetä'}} as {'kiosk.send': 'Lähetä'}."""
+    """{'kiosk': {'send': 'Send'}} as {'kiosk.send': 'Send'}."""
     flat = {}
     for key, value in tree.items():
         name = f"{prefix}{key}"
