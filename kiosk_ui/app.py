@@ -50,6 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.booking_client = LocalBookingClient(app.state.db_engine, app.state.booking_config,
                                                   app.state.catalogue.point)
     app.state.rate_limiter = RateLimiter()
+    app.state.widget_script = widget.build_widget_script(app.state.catalogue, app.state.texts,
+                                                         app.state.booking_config, app.state.templates)
     # The widget runs on the municipality's own pages, so its calls to /api are cross-origin.
     app.add_middleware(CORSMiddleware, allow_origins=app.state.settings.allowed_origins,
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type"], max_age=600)

@@ -157,3 +157,8 @@ def csrf_matches(expected: str | None, sent: str | None) -> bool:
     if not expected or not sent:
         return False
     return hmac.compare_digest(expected.encode("utf-8"), sent.encode("utf-8"))
+
+
+def get_widget_script(request: Request) -> str:
+    """The widget script, built once at start-up."""
+    return request.app.state.widget_script

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from booking.config import BookingConfig
-from kiosk_ui.deps import get_booking_config, get_catalogue, get_templates, get_texts
+from kiosk_ui.deps import get_catalogue, get_templates, get_texts, get_widget_script
 from kiosk_ui.gateway import MAX_MESSAGE_CHARS
 from kiosk_ui.routers.kiosk import booking_names
 from kiosk_ui.texts import LANGUAGES, Texts
@@ -17,10 +17,7 @@ router = APIRouter(tags=["widget"])
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 
-@router.get("/widget.js", response_class=Response, summary="The chat widget for the municipality's website",
-            responses={200: {"content": {"application/javascript": {}}}})
-def widget_script(request: Request, cat: Catalogue = Depends(get_catalogue), texts: Texts = Depends(get_texts),
-                  booking: BookingConfig = Depends(get_booking_config), templates=Depends(get_templates)):
+def build_widget_script(cat: Catalogue, texts: Texts, booking: BookingConfig, templates) -> str:
     """The widget's code with its texts, styles and the point's names built in: one request, no build step."""
     config = {
         "point": cat.point["id"],
@@ -29,12 +26,18 @@ def widget_script(request: Request, cat: Catalogue = Depends(get_catalogue), tex
         "texts": {lang: {"widget": texts(lang)["widget"], "chat": texts(lang)["chat"]} for lang in LANGUAGES},
         "booking": booking_names(booking),
     }
-    body = templates.get_template("widget_bundle.js").render(
+    return templates.get_template("widget_bundle.js").render(
         config=config,
         source=(STATIC_DIR / "widget-core.js").read_text(encoding="utf-8"),
         css=(STATIC_DIR / "widget.css").read_text(encoding="utf-8"))
+
+
+@router.get("/widget.js", response_class=Response, summary="The chat widget for the municipality's website",
+            responses={200: {"content": {"application/javascript": {}}}})
+def widget_script(script: str = Depends(get_widget_script)) -> Response:
+    """The widget script, built once when the app started (its inputs never change while it runs)."""
     # Any site may load the script; the API calls it makes are what CORS restricts.
-    return Response(body, media_type="application/javascript; charset=utf-8",
+    return Response(script, media_type="application/javascript; charset=utf-8",
                     headers={"Cache-Control": "public, max-age=300", "Cross-Origin-Resource-Policy": "cross-origin"})
 
 
