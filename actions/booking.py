@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from abc import ABC, abstractmethod
 from functools import lru_cache
 
 from rasa_sdk import Action, Tracker
@@ -261,45 +262,51 @@ class ValidateBookingForm(Action):
         return turn.events()
 
 
-class ActionAskBookingKind(Action):
+class ChoiceQuestion(Action, ABC):
+    """A booking question answered with one button per choice, then "cancel"."""
+
+    slot = ""  # the form slot asked for; the response is utter_ask_<slot>
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+    @abstractmethod
+    def choices(self, config: BookingConfig, lang: str) -> list[dict]:
+        """The buttons of the choices, the forward one first."""
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+        lang = language_of(tracker)
+        buttons = self.choices(booking_config(), lang) + [cancel_button(lang)]
+        dispatcher.utter_message(response=f"utter_ask_{self.slot}", buttons=buttons)
+        return []
+
+
+class ActionAskBookingKind(ChoiceQuestion):
     """Phone or remote, with a button for each."""
 
-    def name(self) -> str:
-        return "action_ask_booking_kind"
+    slot = "booking_kind"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
-        lang, config = language_of(tracker), booking_config()
-        buttons = [button(config.kind_name(k, lang), appointment_kind=k) for k in KINDS]
-        dispatcher.utter_message(response="utter_ask_booking_kind", buttons=buttons + [cancel_button(lang)])
-        return []
+    def choices(self, config: BookingConfig, lang: str) -> list[dict]:
+        return [button(config.kind_name(k, lang), appointment_kind=k) for k in KINDS]
 
 
-class ActionAskBookingTopic(Action):
+class ActionAskBookingTopic(ChoiceQuestion):
     """Kela's topics, in catalogue order."""
 
-    def name(self) -> str:
-        return "action_ask_booking_topic"
+    slot = "booking_topic"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
-        lang, config = language_of(tracker), booking_config()
-        buttons = [button(config.topic_name(t, lang), booking_topic=t) for t in config.topics]
-        dispatcher.utter_message(response="utter_ask_booking_topic", buttons=buttons + [cancel_button(lang)])
-        return []
+    def choices(self, config: BookingConfig, lang: str) -> list[dict]:
+        return [button(config.topic_name(t, lang), booking_topic=t) for t in config.topics]
 
 
-class ActionAskBookingLanguage(Action):
+class ActionAskBookingLanguage(ChoiceQuestion):
     """Service language, the conversation's own first."""
 
-    def name(self) -> str:
-        return "action_ask_booking_language"
+    slot = "booking_language"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
-        lang, config = language_of(tracker), booking_config()
+    def choices(self, config: BookingConfig, lang: str) -> list[dict]:
         ordered = [lang] + [code for code in LANGUAGES if code != lang]
-        buttons = [button(config.language_name(code, lang), booking_language=code) for code in ordered]
-        dispatcher.utter_message(response="utter_ask_booking_language",
-                                 buttons=buttons + [cancel_button(lang)])
-        return []
+        return [button(config.language_name(code, lang), booking_language=code) for code in ordered]
 
 
 class ActionAskBookingStart(Action):
