@@ -18,7 +18,7 @@ export TRACKER_DIALECT ?= sqlite
 export TRACKER_DB ?= var/tracker.db
 export APP_DATABASE_URL ?= sqlite:///var/app.db
 
-.PHONY: help run test venvs model validate test-python test-stories test-e2e test-browser browser-deps bench clean
+.PHONY: help run test venvs model validate test-python test-stories test-e2e test-browser browser-deps bench clean clean-db
 
 help:
 	@echo "make run    start Rasa (5005), the action server (5055) and the web app (8000)"
@@ -91,6 +91,10 @@ bench: venvs
 	$(RASA_VENV)/bin/python bench/booking_slots.py
 	$(WEB_VENV)/bin/python bench/booking_flow.py
 	$(WEB_VENV)/bin/python bench/gateway_latency.py
+
+# Keeps the model; moves the local database (cases, bookings, accounts, statistics) aside.
+clean-db:
+	@if [ -f var/app.db ]; then mv var/app.db var/app.db.$$(date +%Y%m%d%H%M%S).bak && echo "var/app.db moved aside"; fi
 
 clean:
 	rm -rf models results build var .pytest_cache test-artifacts node_modules

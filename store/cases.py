@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from store.models import Base, HandoffCase
+from store.models import Base, CaseChange, HandoffCase, StaffPresence
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 DEFAULT_URL = "sqlite:///var/app.db"
@@ -34,7 +34,31 @@ def make_engine(url: str):
         options["connect_args"] = {"timeout": 30}
     engine = create_engine(url, **options)
     Base.metadata.create_all(engine)
+    check_schema(engine)
     return engine
+
+
+class StaleSchema(RuntimeError):
+    """The database was made by an older version of the tables; the message names what is missing."""
+
+
+def check_schema(engine) -> None:
+    """Fail loudly when an existing table lacks columns the code needs (create_all adds no columns)."""
+    inspector = inspect(engine)
+    for table in Base.metadata.sorted_tables:
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        missing = sorted(column.name for column in table.columns if column.name not in present)
+        if missing:
+            raise StaleSchema(f"{engine.url}: table {table.name} lacks columns {missing}; it was made by an "
+                              f"older version. Move the database file away (or run `make clean-db`) and start again.")
+
+
+class CaseConflict(Exception):
+    """The case is not in a state that allows this (already claimed, already resolved, unknown)."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
 
 
 def ticket_label(number: int) -> str:
@@ -67,6 +91,8 @@ class CaseStore:
                                    channel=channel, reason=reason, **details)
                 session.add(case)
                 try:
+                    session.flush()
+                    session.add(CaseChange(case_id=case.id, point_id=point_id, at=now, kind="created"))
                     session.commit()
                 except IntegrityError:
                     session.rollback()  # another case took this number first; take the next
@@ -82,7 +108,143 @@ class CaseStore:
                 query = query.where(HandoffCase.point_id == point_id)
             return [as_dict(c) for c in session.execute(query).scalars()]
 
+    def open_cases(self, point_id: str) -> list[dict]:
+        """Pending and claimed cases of the point, the longest waiting first."""
+        with Session(self.engine) as session:
+            query = (select(HandoffCase).where(HandoffCase.point_id == point_id,
+                                               HandoffCase.status != "resolved")
+                     .order_by(HandoffCase.id))
+            return [as_dict(c) for c in session.execute(query).scalars()]
+
+    def get(self, case_id: int) -> dict | None:
+        """One case, or None."""
+        with Session(self.engine) as session:
+            case = session.get(HandoffCase, case_id)
+            return as_dict(case) if case else None
+
+    def open_case_for(self, conversation_id: str) -> dict | None:
+        """The conversation's newest case that is not resolved, or None."""
+        with Session(self.engine) as session:
+            case = session.execute(
+                select(HandoffCase).where(HandoffCase.conversation_id == conversation_id,
+                                          HandoffCase.status != "resolved")
+                .order_by(HandoffCase.id.desc()).limit(1)).scalar()
+            return as_dict(case) if case else None
+
+    def ahead_of(self, case: dict) -> int:
+        """How many of the point's pending cases of the same day came before this one."""
+        with Session(self.engine) as session:
+            return session.execute(
+                select(func.count()).select_from(HandoffCase).where(
+                    HandoffCase.point_id == case["point_id"], HandoffCase.day == case["day"],
+                    HandoffCase.status == "pending", HandoffCase.id < case["id"])).scalar()
+
+    # Changes by staff. Each is one conditional UPDATE, so two advisors cannot both claim a case.
+
+    def _change(self, case_id: int, kind: str, actor: str | None, allowed: tuple[str, ...],
+                values: dict, now: dt.datetime | None = None, text: str | None = None) -> dict:
+        now = now or dt.datetime.now(dt.timezone.utc)
+        with Session(self.engine) as session:
+            case = session.get(HandoffCase, case_id)
+            if case is None:
+                raise CaseConflict("unknown_case")
+            if values:
+                done = session.execute(
+                    update(HandoffCase).where(HandoffCase.id == case_id, HandoffCase.status.in_(allowed))
+                    .values(**values)).rowcount
+            else:
+                done = int(case.status in allowed)
+            if not done:
+                session.rollback()
+                raise CaseConflict(f"case_{case.status}")
+            session.add(CaseChange(case_id=case_id, point_id=case.point_id, at=now, kind=kind, actor=actor,
+                                   text=text))
+            session.commit()
+            session.refresh(case)
+            return as_dict(case)
+
+    def claim(self, case_id: int, username: str) -> dict:
+        """Take a pending case."""
+        return self._change(case_id, "claimed", username, ("pending",),
+                            {"status": "claimed", "assignee": username})
+
+    def forward(self, case_id: int, username: str, to_username: str) -> dict:
+        """Give an open case to a colleague; it stays claimed, by them."""
+        return self._change(case_id, "forwarded", username, ("pending", "claimed"),
+                            {"status": "claimed", "assignee": to_username}, text=to_username)
+
+    def take_over(self, case_id: int, username: str) -> dict:
+        """The advisor chats with the customer; the caller pauses the assistant."""
+        return self._change(case_id, "taken_over", username, ("pending", "claimed"),
+                            {"status": "claimed", "assignee": username, "taken_over": True})
+
+    def hand_back(self, case_id: int, username: str) -> dict:
+        """The assistant answers again; the caller resumes it."""
+        return self._change(case_id, "handed_back", username, ("claimed",), {"taken_over": False})
+
+    def resolve(self, case_id: int, username: str, outcome: str, now: dt.datetime | None = None) -> dict:
+        """Close the case with an outcome and wipe its chat transcript."""
+        now = now or dt.datetime.now(dt.timezone.utc)
+        case = self._change(case_id, "resolved", username, ("pending", "claimed"),
+                            {"status": "resolved", "assignee": username, "taken_over": False,
+                             "outcome": outcome, "resolved_at": now}, now=now)
+        with Session(self.engine) as session:
+            session.execute(update(CaseChange).where(CaseChange.case_id == case_id, CaseChange.kind == "message")
+                            .values(text=None))
+            session.commit()
+        return case
+
+    def add_message(self, case_id: int, actor: str, text: str) -> dict:
+        """One chat line of a taken-over case: from "customer" (already redacted) or a staff username."""
+        return self._change(case_id, "message", actor, ("pending", "claimed"), {}, text=text)
+
+    # The feed
+
+    def last_change_id(self, point_id: str) -> int:
+        """The newest change's id of the point (0 when none): where a new feed starts."""
+        with Session(self.engine) as session:
+            return session.execute(select(func.max(CaseChange.id))
+                                   .where(CaseChange.point_id == point_id)).scalar() or 0
+
+    def changes_after(self, change_id: int, point_id: str | None = None, case_id: int | None = None,
+                      limit: int = 200) -> list[dict]:
+        """Changes after a cursor, oldest first, of one point or one case."""
+        with Session(self.engine) as session:
+            query = select(CaseChange).where(CaseChange.id > change_id).order_by(CaseChange.id).limit(limit)
+            if point_id:
+                query = query.where(CaseChange.point_id == point_id)
+            if case_id:
+                query = query.where(CaseChange.case_id == case_id)
+            return [{column.name: getattr(c, column.name) for column in CaseChange.__table__.columns}
+                    for c in session.execute(query).scalars()]
+
+    # Who is on duty
+
+    def mark_present(self, username: str, point_id: str, now: dt.datetime | None = None) -> None:
+        """A dashboard of this staff member is connected now."""
+        now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(tzinfo=None)
+        with Session(self.engine) as session:
+            row = session.get(StaffPresence, username)
+            if row is None:
+                session.add(StaffPresence(username=username, point_id=point_id, last_seen=now))
+            else:
+                row.point_id, row.last_seen = point_id, now
+            session.commit()
+
+    def on_duty(self, point_id: str, within_seconds: int = 60, now: dt.datetime | None = None) -> list[str]:
+        """Usernames whose dashboard was connected in the last `within_seconds`."""
+        now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(tzinfo=None)
+        since = now - dt.timedelta(seconds=within_seconds)
+        with Session(self.engine) as session:
+            return list(session.execute(select(StaffPresence.username).where(
+                StaffPresence.point_id == point_id, StaffPresence.last_seen >= since)).scalars())
+
 
 def as_dict(case: HandoffCase) -> dict:
     """A case as plain data."""
-    return {column.name: getattr(case, column.name) for column in HandoffCase.__table__.columns}
+    data = {column.name: getattr(case, column.name) for column in HandoffCase.__table__.columns}
+    for key in ("created_at", "resolved_at"):
+        # SQLite returns naive datetimes; every stored time is UTC.
+        if data[key] is not None and data[key].tzinfo is None:
+            data[key] = data[key].replace(tzinfo=dt.timezone.utc)
+    return data

@@ -29,7 +29,32 @@ class HandoffCase(Base):
     forms = Column(JSON, nullable=False, default=list)
     intents = Column(JSON, nullable=False, default=list)
     summary = Column(Text, nullable=False, default="")
-    status = Column(String(16), nullable=False, default="pending")
+    bookings = Column(JSON, nullable=False, default=list)  # references of bookings made in the conversation
+    status = Column(String(16), nullable=False, default="pending")  # pending | claimed | resolved
+    assignee = Column(String(64))  # the staff username who has the case
+    # True while an advisor chats with the customer and Rasa's conversation is paused.
+    taken_over = Column(Boolean, nullable=False, default=False)
+    outcome = Column(String(32))
+    resolved_at = Column(DateTime(timezone=True))
+
+
+class CaseChange(Base):
+    """One thing that happened to a case, in order: the dashboards' and the customer screens' feed.
+
+    `text` is only set for chat messages during a takeover (customer text arrives redacted) and is
+    wiped when the case is resolved: the transcript is needed while serving, not afterwards.
+    """
+
+    __tablename__ = "case_changes"
+
+    id = Column(Integer, primary_key=True)  # the feed's cursor (SSE Last-Event-ID)
+    case_id = Column(Integer, ForeignKey("handoff_cases.id"), nullable=False, index=True)
+    point_id = Column(String(64), nullable=False, index=True)
+    at = Column(DateTime(timezone=True), nullable=False)
+    # created | claimed | forwarded | taken_over | handed_back | resolved | message
+    kind = Column(String(16), nullable=False)
+    actor = Column(String(64))  # staff username, "customer" or None for the assistant
+    text = Column(Text)
 
 
 class BookingRow(Base):
@@ -97,6 +122,16 @@ class StaffAccount(Base):
     role = Column(String(16), nullable=False)  # advisor | editor | admin
     must_change_password = Column(Boolean, nullable=False, default=False)
     created_at = Column(DateTime, nullable=False)  # naive UTC
+
+
+class StaffPresence(Base):
+    """When a staff member's dashboard was last connected: an advisor is on duty while it is open."""
+
+    __tablename__ = "staff_presence"
+
+    username = Column(String(64), primary_key=True)
+    point_id = Column(String(64), nullable=False)
+    last_seen = Column(DateTime, nullable=False)  # naive UTC
 
 
 class StaffSession(Base):
