@@ -1,4 +1,4 @@
-"""The UI's own texts (kiosk_ui/i18n/{fi,sv,en}.yml), checked for the same keys and placeholders."""
+"""The UI's own texts (kiosk_ui/i18n/{fi,sv,en}.yml and <area>.{fi,sv,en}.yml), checked for the same keys and placeholders."""
 from __future__ import annotations
 
 import string
@@ -54,22 +54,37 @@ class Texts:
         return self.flat[lang][key].format(**values)
 
 
+def _read(path: Path) -> dict:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            document = yaml.safe_load(handle)
+    except (OSError, yaml.YAMLError) as exc:
+        raise TextsError(f"{path}: {exc}") from None
+    if not isinstance(document, dict):
+        raise TextsError(f"{path}: must be a mapping of texts")
+    return document
+
+
 def load_texts(directory: Path = I18N_DIR) -> Texts:
-    """Read fi, sv and en; fail on a missing file, a key one language lacks or differing placeholders."""
+    """Read fi, sv and en; fail on a missing file, a key one language lacks or differing placeholders.
+
+    A language's texts are `{lang}.yml` plus any `<area>.{lang}.yml` (one file per surface, so
+    the surfaces' texts are edited apart); a top-level section may live in one file only.
+    """
     tree, flat = {}, {}
     for lang in LANGUAGES:
-        path = directory / f"{lang}.yml"
-        try:
-            with path.open(encoding="utf-8") as handle:
-                document = yaml.safe_load(handle)
-        except (OSError, yaml.YAMLError) as exc:
-            raise TextsError(f"{path}: {exc}") from None
-        if not isinstance(document, dict):
-            raise TextsError(f"{path}: must be a mapping of texts")
-        try:
-            flat[lang] = flatten(document)
-        except TextsError as exc:
-            raise TextsError(f"{path}: {exc}") from None
+        document: dict = {}
+        for path in [directory / f"{lang}.yml", *sorted(directory.glob(f"*.{lang}.yml"))]:
+            part = _read(path)
+            clash = sorted(set(part) & set(document))
+            if clash:
+                raise TextsError(f"{path}: sections {clash} are already defined in another file")
+            try:
+                flatten(part)
+            except TextsError as exc:
+                raise TextsError(f"{path}: {exc}") from None
+            document.update(part)
+        flat[lang] = flatten(document)
         tree[lang] = document
     reference = LANGUAGES[0]
     for lang in LANGUAGES[1:]:
