@@ -15,7 +15,8 @@ from service_catalogue.loader import load_catalogue
 from store.cases import make_engine
 from kiosk_ui.deps import make_templates
 from kiosk_ui.ratelimit import RateLimiter
-from kiosk_ui.routers import bookings, chat, kiosk, printing, staff, status, widget
+from kiosk_ui.routers import (bookings, chat, kiosk, live, printing, staff, staff_cases, staff_records, status,
+                              widget)
 from kiosk_ui.settings import Settings
 from kiosk_ui.texts import load_texts
 
@@ -76,4 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(widget.router)
     app.include_router(printing.router)
     app.include_router(staff.router)
+    app.include_router(staff_cases.router)
+    app.include_router(staff_records.router)
+    app.include_router(live.router)
     return app

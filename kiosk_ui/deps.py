@@ -15,6 +15,7 @@ from booking.config import BookingConfig
 from service_catalogue.loader import Catalogue
 from store.accounts import AccountStore, SessionInfo
 from store.cases import CaseStore
+from store.events import EventLog
 from kiosk_ui.ratelimit import RateLimiter
 from kiosk_ui.settings import Settings
 from kiosk_ui.texts import Texts
@@ -77,6 +78,11 @@ def get_rate_limiter(request: Request) -> RateLimiter:
 def get_case_store(request: Request) -> CaseStore:
     """Handoff cases over the app's database engine."""
     return CaseStore(engine=request.app.state.db_engine)
+
+
+def get_event_log(request: Request) -> EventLog:
+    """The service event log (apudiaari) over the app's database engine."""
+    return EventLog(request.app.state.db_engine)
 
 
 def client_address(request: Request) -> str:

@@ -9,6 +9,18 @@ from sqlalchemy.orm import Session
 from store.models import ServiceEvent
 
 UTC = dt.timezone.utc
+# The service category (advisor task, seed 002) each automatically recorded event type counts under.
+# A resolved handoff has no default: the advisor names the category when resolving it.
+CATEGORIES = {
+    "form_handed_out": "hand_out_material",
+    "booking_made": "appointment_booking",
+    "booking_moved": "appointment_booking",
+    "booking_cancelled": "appointment_booking",
+    "document_received": "receive_documents",
+    "feedback_recorded": "feedback",
+    "remote_connection_opened": "remote_service",
+}
+EVENT_TYPES = (*CATEGORIES, "handoff_resolved")
 
 
 class EventLog:

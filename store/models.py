@@ -111,6 +111,38 @@ class ServiceEvent(Base):
     service = Column(String(64))
 
 
+class DocumentReceipt(Base):
+    """A document a customer handed in at the point: handing it in here counts as handing it to the
+    authority (seed 004), so the time of receipt is what matters. No customer data."""
+
+    __tablename__ = "document_receipts"
+
+    id = Column(Integer, primary_key=True)
+    number = Column(String(32), nullable=False, unique=True)  # printed on the receipt
+    point_id = Column(String(64), nullable=False, index=True)
+    authority = Column(String(64), nullable=False)
+    document_type = Column(String(64), nullable=False)  # a form code or a kind from the catalogue
+    received_at = Column(DateTime, nullable=False)  # naive UTC
+    received_by = Column(String(64), nullable=False)  # staff username
+    case_id = Column(Integer, ForeignKey("handoff_cases.id"))
+    language = Column(String(2), nullable=False)  # the receipt's language
+
+
+class Feedback(Base):
+    """Customer feedback for an authority: a rating and optional text, redacted before storing."""
+
+    __tablename__ = "feedback"
+
+    id = Column(Integer, primary_key=True)
+    received_at = Column(DateTime, nullable=False)  # naive UTC
+    point_id = Column(String(64), nullable=False, index=True)
+    channel = Column(String(16), nullable=False)
+    language = Column(String(2), nullable=False)
+    authority = Column(String(64), nullable=False)
+    rating = Column(Integer, nullable=False)  # 1-5
+    text = Column(Text)  # identity codes and phone numbers already replaced
+
+
 class StaffAccount(Base):
     """A staff member of the point: advisor, editor or admin. Only an argon2 hash of the password."""
 
