@@ -182,12 +182,14 @@ class CaseStore:
         """The assistant answers again; the caller resumes it."""
         return self._change(case_id, "handed_back", username, ("claimed",), {"taken_over": False})
 
-    def resolve(self, case_id: int, username: str, outcome: str, now: dt.datetime | None = None) -> dict:
-        """Close the case with an outcome and wipe its chat transcript."""
+    def resolve(self, case_id: int, username: str, outcome: str, authority: str | None = None,
+                category: str | None = None, now: dt.datetime | None = None) -> dict:
+        """Close the case with an outcome (and the authority and category it concerned); wipe its chat."""
         now = now or dt.datetime.now(dt.timezone.utc)
         case = self._change(case_id, "resolved", username, ("pending", "claimed"),
                             {"status": "resolved", "assignee": username, "taken_over": False,
-                             "outcome": outcome, "resolved_at": now}, now=now)
+                             "outcome": outcome, "authority": authority, "category": category,
+                             "resolved_at": now}, now=now)
         with Session(self.engine) as session:
             session.execute(update(CaseChange).where(CaseChange.case_id == case_id, CaseChange.kind == "message")
                             .values(text=None))

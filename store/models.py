@@ -35,6 +35,8 @@ class HandoffCase(Base):
     # True while an advisor chats with the customer and Rasa's conversation is paused.
     taken_over = Column(Boolean, nullable=False, default=False)
     outcome = Column(String(32))
+    authority = Column(String(64))  # the authority the matter concerned, named when resolving
+    category = Column(String(64))  # its service category (advisor task), named when resolving
     resolved_at = Column(DateTime(timezone=True))
 
 

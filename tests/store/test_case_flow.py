@@ -33,8 +33,9 @@ def test_takeover_messages_and_resolve_wipes_transcript(store):
     store.add_message(case["id"], "customer", "Hei, tarvitsen apua")
     store.add_message(case["id"], "anna", "Tulen heti")
     store.hand_back(case["id"], "anna")
-    done = store.resolve(case["id"], "anna", "helped")
+    done = store.resolve(case["id"], "anna", "helped", authority="kela", category="advice")
     assert done["status"] == "resolved" and done["taken_over"] is False and done["outcome"] == "helped"
+    assert (done["authority"], done["category"]) == ("kela", "advice")
     kinds = [c["kind"] for c in store.changes_after(start, point_id="p")]
     assert kinds == ["taken_over", "message", "message", "handed_back", "resolved"]
     assert all(c["text"] is None for c in store.changes_after(0, case_id=case["id"]) if c["kind"] == "message")
