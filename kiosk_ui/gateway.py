@@ -68,6 +68,8 @@ class ChatReply(BaseModel):
     degraded: bool = Field(description="true when Rasa or the action server did not answer")
     echo: str = Field(description="the customer's message as the assistant saw it: identity codes and phone "
                                   "numbers replaced, for showing back on screen")
+    taken_over: bool = Field(False, description="true while a service advisor chats with the customer: the "
+                                                "message went to the advisor and the assistant stays silent")
 
 
 class HandoffRequest(BaseModel):
@@ -96,8 +98,12 @@ def echo_of(message: str) -> str:
     return redact(message).text
 
 
-async def ask_rasa(client: httpx.AsyncClient, rasa_url: str, request: ChatRequest) -> list[dict]:
-    """Send one message to Rasa's REST channel with the point's metadata; its reply objects as-is."""
+async def ask_rasa(client: httpx.AsyncClient, rasa_url: str, request: ChatRequest,
+                   allow_empty: bool = False) -> list[dict]:
+    """Send one message to Rasa's REST channel with the point's metadata; its reply objects as-is.
+
+    `allow_empty` is for a conversation Rasa has paused (an advisor took it over): it answers [] then.
+    """
     metadata: dict[str, Any] = {"channel": request.channel, "point": request.point}
     if request.language:
         metadata["language"] = request.language
@@ -112,7 +118,7 @@ async def ask_rasa(client: httpx.AsyncClient, rasa_url: str, request: ChatReques
         raise RasaUnavailable(type(exc).__name__) from exc
     # Every turn ends in at least one reply; an empty list means a custom action failed (the action
     # server is down), which Rasa does not report as an error.
-    if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
+    if not isinstance(messages, list) or (not messages and not allow_empty) or not all(isinstance(m, dict) for m in messages):
         log.warning("Rasa answered with no usable messages")
         raise RasaUnavailable("empty reply")
     return messages

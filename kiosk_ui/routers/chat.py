@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import httpx
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from kiosk_ui.deps import (check_origin, client_address, get_case_store, get_catalogue, get_rasa_client,
@@ -13,7 +14,7 @@ from kiosk_ui.ratelimit import RateLimited, RateLimiter
 from kiosk_ui.settings import Settings
 from kiosk_ui.texts import Texts
 from service_catalogue.loader import Catalogue
-from store.cases import CaseStore
+from store.cases import CaseConflict, CaseStore
 
 router = APIRouter(prefix="/api", tags=["chat"], dependencies=[Depends(check_origin)])
 
@@ -31,11 +32,13 @@ def too_many(exc: RateLimited) -> JSONResponse:
 async def chat(body: ChatRequest, request: Request,
                settings: Settings = Depends(get_settings), cat: Catalogue = Depends(get_catalogue),
                texts: Texts = Depends(get_texts), limiter: RateLimiter = Depends(get_rate_limiter),
-               client: httpx.AsyncClient = Depends(get_rasa_client)):
+               client: httpx.AsyncClient = Depends(get_rasa_client), cases: CaseStore = Depends(get_case_store)):
     """Forward the message to Rasa's REST channel with channel, point and (when chosen) language metadata.
 
     Rasa's reply objects come back unchanged. When Rasa or the action server does not answer, the
     reply is still 200, with one plain message in the screen's language and `degraded: true`.
+    While an advisor has taken the conversation over, the redacted message goes to the advisor's
+    chat and the reply is `messages: []`, `taken_over: true` (the paused assistant answers nothing).
     """
     known_point(body.point, cat)
     try:
@@ -44,6 +47,13 @@ async def chat(body: ChatRequest, request: Request,
     except RateLimited as exc:
         return too_many(exc)
     echo = echo_of(body.message)
+    if await _to_advisor(body, echo, cases):
+        try:
+            # Rasa still hears the message so its tracker keeps the whole conversation.
+            await ask_rasa(client, str(settings.rasa_url), body, allow_empty=True)
+        except RasaUnavailable:
+            pass  # the advisor has the message; the assistant's silence changes nothing for the customer
+        return ChatReply(messages=[], degraded=False, echo=echo, taken_over=True)
     try:
         messages = await ask_rasa(client, str(settings.rasa_url), body)
     except RasaUnavailable:
@@ -51,6 +61,22 @@ async def chat(body: ChatRequest, request: Request,
         text = texts.text(lang, f"gateway.unavailable_{body.channel}")
         return ChatReply(messages=[{"text": text, "custom": {"type": "unavailable"}}], degraded=True, echo=echo)
     return ChatReply(messages=messages, degraded=False, echo=echo)
+
+
+async def _to_advisor(body: ChatRequest, echo: str, cases: CaseStore) -> bool:
+    """Store the message in the taken-over case of the conversation; False when no advisor has it."""
+
+    def store() -> bool:
+        case = cases.open_case_for(body.conversation_id)
+        if not case or not case["taken_over"]:
+            return False
+        try:
+            cases.add_message(case["id"], "customer", echo)
+        except CaseConflict:
+            return False  # resolved a moment ago: the assistant answers again
+        return True
+
+    return await run_in_threadpool(store)
 
 
 @router.post("/handoff", response_model=HandoffReply, responses=RATE_LIMITED,

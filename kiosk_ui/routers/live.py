@@ -1,4 +1,198 @@
-"""(being written)"""
-from fastapi import APIRouter
+"""The customer's side of a handoff: a live feed of the case (queue, advisor's messages, end) and feedback."""
+from __future__ import annotations
 
-router = APIRouter()
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from pydantic import BaseModel, BeforeValidator, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk_ui.deps import (check_origin, client_address, get_case_store, get_catalogue, get_rate_limiter,
+                           get_settings, known_point)
+from kiosk_ui.gateway import CONVERSATION_ID, POINT_ID, Channel, Language, clean_message
+from kiosk_ui.ratelimit import RateLimited, RateLimiter
+from kiosk_ui.routers.chat import RATE_LIMITED, too_many
+from kiosk_ui.settings import Settings
+from service_catalogue.loader import Catalogue
+from store.cases import CaseStore, as_dict
+from store.feedback import MAX_TEXT_CHARS, FeedbackStore
+from store.models import HandoffCase
+
+router = APIRouter(prefix="/api", tags=["live"], dependencies=[Depends(check_origin)])
+
+POLL_SECONDS = 0.3
+# A feed ends itself now and then; the page reconnects from its last event id. This frees the
+# server from connections whose page vanished without closing them.
+MAX_FEED_SECONDS = 30 * 60
+RETRY_MS = 2000
+# Feedback from one conversation: enough to correct a slip, not enough to stuff the statistics.
+FEEDBACK_PER_CONVERSATION = "3/hour"
+STATUS_KINDS = {"created": "pending", "claimed": "claimed", "forwarded": "claimed", "taken_over": "claimed",
+                "handed_back": "claimed", "resolved": "resolved"}
+
+
+def get_feedback_store(request: Request) -> FeedbackStore:
+    """Feedback over the app's database engine."""
+    return FeedbackStore(request.app.state.db_engine)
+
+
+def newest_case(cases: CaseStore, conversation_id: str) -> dict | None:
+    """The conversation's open case, else its newest case (resolved), else None."""
+    case = cases.open_case_for(conversation_id)
+    if case:
+        return case
+    with Session(cases.engine) as session:
+        row = session.execute(select(HandoffCase).where(HandoffCase.conversation_id == conversation_id)
+                              .order_by(HandoffCase.id.desc()).limit(1)).scalar()
+        return as_dict(row) if row else None
+
+
+def resume_cursor(last_event_id: str | None, after: int | None) -> int:
+    """Where a reconnecting page left off: the Last-Event-ID header, or ?after= for a reloaded page."""
+    if last_event_id and last_event_id.strip().isdigit():
+        return int(last_event_id.strip())
+    return after or 0
+
+
+class LiveCase:
+    """The case as the customer may see it, folded from the case's changes."""
+
+    def __init__(self, case: dict):
+        self.case = case
+        self.status = "pending"
+        self.taken_over = False
+
+    def fold(self, change: dict) -> bool:
+        """Apply one change; True when the customer's view of the status changed."""
+        before = (self.status, self.taken_over)
+        self.status = STATUS_KINDS.get(change["kind"], self.status)
+        if change["kind"] == "taken_over":
+            self.taken_over = True
+        elif change["kind"] in ("handed_back", "resolved"):
+            self.taken_over = False
+        return (self.status, self.taken_over) != before
+
+    def view(self, ahead: int) -> dict:
+        """The status event's data; never who the advisor is."""
+        return {"ticket": self.case["ticket"], "status": self.status, "ahead": ahead, "taken_over": self.taken_over}
+
+
+async def case_of_conversation(conversation_id: Annotated[str, Path(pattern=CONVERSATION_ID)],
+                               cases: CaseStore = Depends(get_case_store),
+                               last_event_id: Annotated[str | None, Header()] = None,
+                               after: Annotated[int | None, Query(ge=0, description="resume after this event id")] = None
+                               ) -> dict:
+    """The case the feed follows, or 404; a resolved case only for a page resuming its feed."""
+    case = await run_in_threadpool(newest_case, cases, conversation_id)
+    if case is None or (case["status"] == "resolved" and not resume_cursor(last_event_id, after)):
+        raise HTTPException(status_code=404, detail="no case for this conversation")
+    return case
+
+
+@router.get("/live/{conversation_id}", response_class=EventSourceResponse,
+            responses={403: {"description": "origin not allowed"}, 404: {"description": "no case for this conversation"}},
+            summary="The customer's live feed of their handoff case (Server-Sent Events)")
+async def live(request: Request, case: dict = Depends(case_of_conversation),
+               cases: CaseStore = Depends(get_case_store),
+               last_event_id: Annotated[str | None, Header()] = None,
+               after: Annotated[int | None, Query(ge=0)] = None) -> AsyncIterator[ServerSentEvent]:
+    """Events: `status` {ticket, status, ahead, taken_over} when it changes, `message` {id, from, text} for
+    each advisor's line, `ended` {authority} when the case is resolved (then the feed closes).
+
+    Event ids are the case's change ids: reconnecting with Last-Event-ID (or `?after=`) repeats nothing.
+    """
+    resume = resume_cursor(last_event_id, after)
+    live_case = LiveCase(case)
+    cursor = 0
+    sent: dict | None = None
+    started = time.monotonic()
+    while time.monotonic() - started < MAX_FEED_SECONDS:
+        changes = await run_in_threadpool(cases.changes_after, cursor, case_id=case["id"])
+        for change in changes:
+            cursor = change["id"]
+            changed = live_case.fold(change)
+            if change["id"] <= resume:
+                continue
+            if change["kind"] == "message" and change["actor"] != "customer" and change["text"]:
+                yield ServerSentEvent(event="message", id=str(change["id"]),
+                                      data={"id": change["id"], "from": "advisor", "text": change["text"]})
+            elif changed:
+                sent = live_case.view(await _ahead(cases, live_case))
+                yield ServerSentEvent(event="status", id=str(change["id"]), data=sent, retry=RETRY_MS)
+            if live_case.status == "resolved":
+                resolved = await run_in_threadpool(cases.get, case["id"])
+                yield ServerSentEvent(event="ended", id=str(change["id"]),
+                                      data={"authority": (resolved or {}).get("authority")})
+                return
+        if len(changes) == 200:
+            continue  # more to catch up on before the status is current
+        if live_case.status == "resolved":
+            # Resumed after the end: the page only needs to hear that it ended.
+            yield ServerSentEvent(event="ended", id=str(max(cursor, resume)),
+                                  data={"authority": case.get("authority")})
+            return
+        view = live_case.view(await _ahead(cases, live_case))
+        if view != sent:
+            sent = view
+            yield ServerSentEvent(event="status", id=str(max(cursor, resume)), data=view, retry=RETRY_MS)
+        await anyio.sleep(POLL_SECONDS)
+
+
+async def _ahead(cases: CaseStore, live_case: LiveCase) -> int:
+    if live_case.status != "pending":
+        return 0
+    return await run_in_threadpool(cases.ahead_of, live_case.case)
+
+
+def _clean_text(value):
+    cleaned = clean_message(value)
+    return cleaned or None
+
+
+class FeedbackRequest(BaseModel):
+    """A customer's rating (1-5) and optional words for the authority concerned."""
+
+    model_config = {"json_schema_extra": {"examples": [
+        {"conversation_id": "k3XbQ9vT2mLp8wRz4nYc", "point": "example-point", "channel": "kiosk",
+         "language": "fi", "authority": "kela", "rating": 4, "text": "Sain apua nopeasti."}]}}
+
+    conversation_id: str = Field(pattern=CONVERSATION_ID)
+    point: str = Field(pattern=POINT_ID)
+    channel: Channel
+    language: Language
+    authority: str = Field(pattern=r"^[a-z0-9_-]{1,64}$", description="an authority id of the catalogue")
+    rating: int = Field(ge=1, le=5)
+    text: Annotated[Annotated[str, Field(max_length=MAX_TEXT_CHARS)] | None, BeforeValidator(_clean_text),
+                    Field(description="optional words; identity codes and phone numbers are removed")] = None
+
+
+class FeedbackReply(BaseModel):
+    """The feedback was stored."""
+
+    recorded: bool = True
+
+
+@router.post("/feedback", response_model=FeedbackReply, responses=RATE_LIMITED,
+             summary="Record the customer's feedback (1-5 and optional text) for an authority")
+def feedback(body: FeedbackRequest, request: Request,
+             settings: Settings = Depends(get_settings), cat: Catalogue = Depends(get_catalogue),
+             limiter: RateLimiter = Depends(get_rate_limiter),
+             store: FeedbackStore = Depends(get_feedback_store)):
+    """Store the feedback with its text redacted, and count it in the statistics."""
+    point = known_point(body.point, cat)
+    if body.authority not in cat.authorities:
+        raise HTTPException(status_code=422, detail=f"unknown authority {body.authority!r}")
+    try:
+        limiter.hit(settings.handoff_rate_limit_client, "feedback-client", client_address(request))
+        limiter.hit(FEEDBACK_PER_CONVERSATION, "feedback-conversation", body.conversation_id)
+    except RateLimited as exc:
+        return too_many(exc)
+    store.record(point_id=point["id"], channel=body.channel, language=body.language,
+                 authority=body.authority, rating=body.rating, text=body.text)
+    return FeedbackReply()

@@ -3,6 +3,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from store.cases import CaseStore
 from store.models import HandoffCase
 from tests.kiosk_ui.conftest import POINT, chat_body, make_client
 
@@ -12,7 +13,7 @@ def test_message_goes_to_rasas_rest_channel_with_the_points_metadata(client, ras
                   {"recipient_id": "conv-12345678", "custom": {"type": "handoff", "ticket": "A001"}}]
     response = client.post("/api/chat", json=chat_body(message="hej", language="sv", ui_language="sv"))
     assert response.status_code == 200
-    assert response.json() == {"messages": rasa.reply, "degraded": False, "echo": "hej"}
+    assert response.json() == {"messages": rasa.reply, "degraded": False, "echo": "hej", "taken_over": False}
     (sent,) = rasa.requests
     assert sent["url"] == "http://rasa.test:5005/webhooks/rest/webhook"
     assert sent["body"] == {"sender": "conv-12345678", "message": "hej",
@@ -150,3 +151,52 @@ def test_api_answers_are_not_cached_and_documented(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/chat", "/api/handoff"} <= set(paths)
     assert "429" in paths["/api/chat"]["post"]["responses"]
+
+
+def _taken_over_case(client, conversation_id="conv-12345678") -> tuple[CaseStore, dict]:
+    cases = CaseStore(engine=client.app.state.db_engine)
+    case = cases.create_case(point_id=POINT, conversation_id=conversation_id, language="fi", channel="kiosk",
+                             reason="customer_request", services=[], forms=[], intents=[], summary="")
+    cases.take_over(case["id"], "advisor1")
+    return cases, case
+
+
+def test_during_a_takeover_the_message_goes_to_the_advisor_redacted(client, rasa):
+    cases, case = _taken_over_case(client)
+    rasa.reply = []  # the paused conversation: Rasa answers nothing
+    message = "Hetuni on 010101-123N ja numero 040 123 4567"
+    response = client.post("/api/chat", json=chat_body(message=message))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["messages"] == [] and body["taken_over"] is True and body["degraded"] is False
+    assert "010101" not in body["echo"] and "4567" not in body["echo"]
+    (line,) = [c for c in cases.changes_after(0, case_id=case["id"]) if c["kind"] == "message"]
+    assert line["actor"] == "customer" and line["text"] == body["echo"]
+    assert "010101-123N" not in line["text"] and "040 123 4567" not in line["text"]
+    assert "<ID_CODE>" in line["text"] and "<PHONE_NUMBER>" in line["text"]
+    # Rasa's tracker still hears it (its channel redacts).
+    assert rasa.requests[0]["body"]["sender"] == "conv-12345678"
+
+
+def test_takeover_message_is_kept_even_when_rasa_is_down(client, rasa):
+    cases, case = _taken_over_case(client)
+    rasa.down = True
+    body = client.post("/api/chat", json=chat_body(message="Oletko siellä?")).json()
+    assert body == {"messages": [], "degraded": False, "echo": "Oletko siellä?", "taken_over": True}
+    assert [c["text"] for c in cases.changes_after(0, case_id=case["id"]) if c["kind"] == "message"] == [
+        "Oletko siellä?"]
+
+
+def test_after_hand_back_the_assistant_answers_and_empty_counts_as_down_again(client, rasa):
+    cases, case = _taken_over_case(client)
+    cases.hand_back(case["id"], "advisor1")
+    body = client.post("/api/chat", json=chat_body()).json()
+    assert body["taken_over"] is False and body["messages"] == rasa.reply
+    rasa.reply = []
+    assert client.post("/api/chat", json=chat_body()).json()["degraded"] is True
+    assert not [c for c in cases.changes_after(0, case_id=case["id"]) if c["kind"] == "message"]
+
+
+def test_another_conversations_takeover_does_not_matter(client, rasa):
+    _taken_over_case(client, conversation_id="someone-else-1")
+    assert client.post("/api/chat", json=chat_body()).json()["messages"] == rasa.reply

@@ -1,0 +1,58 @@
+"""Customer feedback for an authority: a 1-5 rating and optional redacted text, counted as a service event."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from privacy.redact import redact
+from store.events import CATEGORIES
+from store.models import Feedback, ServiceEvent
+
+UTC = dt.timezone.utc
+MAX_TEXT_CHARS = 500
+
+
+class FeedbackStore:
+    """Stores feedback rows; each also appends one `feedback_recorded` event for the statistics."""
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    def record(self, *, point_id: str, channel: str, language: str, authority: str, rating: int,
+               text: str | None = None, received_at: dt.datetime | None = None) -> int:
+        """Store one feedback (text redacted, empty text as none) and its event; the feedback's id."""
+        if not 1 <= int(rating) <= 5:
+            raise ValueError("rating must be 1-5")
+        received_at = received_at or dt.datetime.now(UTC)
+        if received_at.tzinfo is None:
+            raise ValueError("received_at must be timezone-aware")
+        naive = received_at.astimezone(UTC).replace(tzinfo=None)
+        # Redacted before cutting, so a cut can never leave half a phone number behind.
+        cleaned = redact(text.strip()).text[:MAX_TEXT_CHARS] if text and text.strip() else None
+        feedback = Feedback(received_at=naive, point_id=point_id, channel=channel, language=language,
+                            authority=authority, rating=int(rating), text=cleaned)
+        # One transaction: a feedback is never counted without its row, nor its row kept uncounted.
+        event = ServiceEvent(occurred_at=naive, point_id=point_id, channel=channel, language=language,
+                             authority=authority, category=CATEGORIES["feedback_recorded"],
+                             event_type="feedback_recorded")
+        with Session(self.engine) as session:
+            session.add_all([feedback, event])
+            session.commit()
+            return feedback.id
+
+    def list_feedback(self, point_id: str | None = None, authority: str | None = None) -> list[dict]:
+        """Every feedback (of one point or authority), oldest first, `received_at` as aware UTC."""
+        with Session(self.engine) as session:
+            query = select(Feedback).order_by(Feedback.received_at, Feedback.id)
+            if point_id:
+                query = query.where(Feedback.point_id == point_id)
+            if authority:
+                query = query.where(Feedback.authority == authority)
+            rows = []
+            for row in session.execute(query).scalars():
+                data = {column.name: getattr(row, column.name) for column in Feedback.__table__.columns}
+                data["received_at"] = data["received_at"].replace(tzinfo=UTC)
+                rows.append(data)
+            return rows
