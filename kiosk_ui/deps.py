@@ -16,6 +16,7 @@ from service_catalogue.loader import Catalogue
 from store.accounts import AccountStore, SessionInfo
 from store.cases import CaseStore
 from store.events import EventLog
+from kiosk_ui.rasa_api import ConversationControl, OfflineConversationControl, RasaConversationControl
 from kiosk_ui.ratelimit import RateLimiter
 from kiosk_ui.settings import Settings
 from kiosk_ui.texts import Texts
@@ -70,6 +71,15 @@ def get_rasa_client(request: Request) -> httpx.AsyncClient:
     return request.app.state.rasa_client
 
 
+def get_conversation_control(request: Request) -> ConversationControl:
+    """Pauses and resumes the assistant for a takeover; refuses when no RASA_TOKEN is set (tests swap it)."""
+    settings: Settings = request.app.state.settings
+    if settings.rasa_token is None:
+        return OfflineConversationControl()
+    return RasaConversationControl(request.app.state.rasa_client, str(settings.rasa_url),
+                                   settings.rasa_token.get_secret_value(), settings.rasa_control_timeout_seconds)
+
+
 def get_rate_limiter(request: Request) -> RateLimiter:
     """The app's rate limiter."""
     return request.app.state.rate_limiter
@@ -121,7 +131,8 @@ def staff_lang(request: Request) -> str:
     return lang if lang in ("fi", "sv", "en") else "fi"
 
 
-def _wants_json(request: Request) -> bool:
+def wants_json(request: Request) -> bool:
+    """A JSON client (fetch with Accept: application/json): it gets status codes instead of redirects."""
     accept = request.headers.get("accept", "")
     return "application/json" in accept and "text/html" not in accept
 
@@ -134,7 +145,7 @@ def current_staff(request: Request) -> SessionInfo:
     """The signed-in staff member's session: anonymous pages go to the login, JSON gets 401."""
     info = get_account_store(request).session(request.cookies.get(STAFF_COOKIE))
     if info is None:
-        if _wants_json(request):
+        if wants_json(request):
             raise HTTPException(status_code=401, detail="sign in first")
         raise _redirect(request, "/staff/login")
     return info
@@ -148,7 +159,7 @@ def require_role(role: str, *, allow_password_change: bool = False):
 
     def dependency(request: Request, info: SessionInfo = Depends(current_staff)) -> SessionInfo:
         if info.account.must_change_password and not allow_password_change:
-            if _wants_json(request):
+            if wants_json(request):
                 raise HTTPException(status_code=403, detail="change your password first")
             raise _redirect(request, "/staff/password")
         if not info.account.has_role(role):

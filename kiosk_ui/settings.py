@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     staff_session_hours: float = Field(8.0, gt=0, le=24)
     staff_cookie_secure: bool = True
     staff_login_rate_limit: str = Field("5/15 minutes", description="failed logins per address and per username")
+    # The dashboard's live feed (/staff/events): how often it looks for new changes in the database
+    # (the action server writes cases from another process) and how often it says it is still there.
+    staff_events_poll_seconds: float = Field(0.2, gt=0, le=5)
+    staff_events_heartbeat_seconds: float = Field(15.0, gt=0, le=60)
+    # A takeover waits this long for Rasa to accept the pause or resume before it fails visibly.
+    rasa_control_timeout_seconds: float = Field(5.0, gt=0, le=60)
 
     @field_validator("chat_rate_limit_client", "chat_rate_limit_conversation", "handoff_rate_limit_client",
                      "staff_login_rate_limit")

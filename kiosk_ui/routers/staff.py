@@ -1,4 +1,4 @@
-"""Staff pages (/staff): login, logout, own password, the advisor's list of waiting customers, accounts.
+"""Staff pages (/staff): login, logout, own password, accounts (the dashboard is in staff_cases.py).
 
 Sessions live in the database (the cookie holds a random token); every form carries a CSRF token
 (the session's, or before login a cookie's) compared in constant time; failed logins are limited
@@ -6,7 +6,6 @@ per client address and per username.
 """
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -15,12 +14,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from service_catalogue.loader import Catalogue
 from store.accounts import ROLES, AccountError, AccountStore, SessionInfo
-from store.cases import CaseStore
-from kiosk_ui.deps import (STAFF_COOKIE, client_address, csrf_matches, get_account_store, get_case_store,
-                           get_catalogue, get_rate_limiter, get_settings, get_templates, get_texts,
-                           require_role, staff_lang)
+from kiosk_ui.deps import (STAFF_COOKIE, client_address, csrf_matches, get_account_store, get_rate_limiter,
+                           get_settings, get_templates, get_texts, require_role, staff_lang)
 from kiosk_ui.ratelimit import RateLimited, RateLimiter
 from kiosk_ui.settings import Settings
 from kiosk_ui.texts import Texts
@@ -139,22 +135,7 @@ async def change_password(request: Request,
     return _see_other(request, "/staff")
 
 
-# The advisor's page
-
-def _local_time(value: dt.datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(HELSINKI).strftime("%H:%M")
-
-
-@router.get("", response_class=HTMLResponse)
-def cases_page(request: Request, info: SessionInfo = Depends(require_role("advisor")),
-               templates: Jinja2Templates = Depends(get_templates), texts: Texts = Depends(get_texts),
-               cases: CaseStore = Depends(get_case_store), cat: Catalogue = Depends(get_catalogue)):
-    pending = [dict(case, time=_local_time(case["created_at"]))
-               for case in cases.list_cases(cat.point["id"]) if case["status"] == "pending"]
-    pending.reverse()  # the longest waiting first
-    return _page(request, templates, texts, "staff_cases.html", info=info, cases=pending)
+# The advisor's dashboard (GET /staff) lives in kiosk_ui/routers/staff_cases.py.
 
 
 # Accounts (admin)

@@ -1,4 +1,335 @@
-"""(being written)"""
-from fastapi import APIRouter
+"""The advisor's dashboard (/staff): the live queue of the point's open cases, case actions and the takeover chat.
 
-router = APIRouter()
+Cases are written by the action server (another process), so the database is the source of truth:
+the live feed polls CaseStore's change feed and every action is one conditional update there.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import AsyncIterator
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from fastapi.templating import Jinja2Templates
+
+from service_catalogue.loader import Catalogue
+from store.accounts import AccountStore, SessionInfo
+from store.cases import CaseConflict, CaseStore
+from store.events import EventLog
+from kiosk_ui.deps import (STAFF_COOKIE, wants_json, get_account_store, get_case_store, get_catalogue,
+                           get_conversation_control, get_event_log, get_settings, get_templates, get_texts,
+                           require_role, staff_lang)
+from kiosk_ui.gateway import MAX_MESSAGE_CHARS, clean_message
+from kiosk_ui.rasa_api import ConversationControl, ConversationControlError
+from kiosk_ui.routers.staff import HELSINKI, _form
+from kiosk_ui.settings import Settings
+from kiosk_ui.texts import Texts
+
+router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False)
+OUTCOMES = ("helped", "referred", "customer_left")
+STAFF_MESSAGE_CHARS = 1000
+advisor = require_role("advisor")
+
+
+# What the page and the feed show of a case
+
+def _names(entries: dict, ids, lang: str) -> list[str]:
+    return [entries[i]["name"][lang] if i in entries else str(i) for i in ids or ()]
+
+
+def case_json(case: dict, cat: Catalogue, d: dict, lang: str) -> dict:
+    """A case as the dashboard shows it: codes, plus their names in the advisor's language."""
+    created = case["created_at"]
+    situation = case.get("life_situation")
+    return {
+        "id": case["id"], "ticket": case["ticket"], "created_at": created.isoformat(),
+        "time": created.astimezone(HELSINKI).strftime("%H:%M"),
+        "waited_minutes": max(0, int((dt.datetime.now(dt.timezone.utc) - created).total_seconds() // 60)),
+        "language": case["language"], "channel": case["channel"], "reason": case["reason"],
+        "life_situation": situation, "services": list(case.get("services") or []),
+        "forms": list(case.get("forms") or []), "bookings": list(case.get("bookings") or []),
+        "summary": case.get("summary") or "", "status": case["status"], "assignee": case.get("assignee"),
+        "taken_over": bool(case.get("taken_over")), "outcome": case.get("outcome"),
+        "labels": {
+            "language": d["languages"].get(case["language"], case["language"]),
+            "channel": d["channels"].get(case["channel"], case["channel"]),
+            "reason": d["reasons"].get(case["reason"], case["reason"]),
+            "status": d["statuses"].get(case["status"], case["status"]),
+            "life_situation": _names(cat.life_situations, [situation], lang)[0] if situation else "",
+            "services": _names(cat.services, case.get("services"), lang),
+        },
+    }
+
+
+def change_json(change: dict) -> dict:
+    """One entry of the change feed; `text` is a chat line (wiped when the case is resolved) or a forward's target."""
+    at = change["at"]
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.timezone.utc)
+    return {"id": change["id"], "case_id": change["case_id"], "kind": change["kind"], "actor": change["actor"],
+            "text": change["text"], "at": at.isoformat(), "time": at.astimezone(HELSINKI).strftime("%H:%M")}
+
+
+def _authorities(cat: Catalogue, lang: str) -> list[tuple[str, str]]:
+    today = dt.datetime.now(HELSINKI).date()
+    return [(key, a["name"][lang]) for key, a in cat.authorities.items()
+            if not (a.get("ended") and dt.date.fromisoformat(str(a["ended"])) < today)]
+
+
+def _categories(cat: Catalogue, lang: str) -> list[tuple[str, str]]:
+    return [(task, cat.advisor_tasks[task]["name"][lang]) for task in cat.point["capabilities"]]
+
+
+def _colleagues(accounts: AccountStore) -> list[str]:
+    return [a.username for a in accounts.list() if a.has_role("advisor")]
+
+
+def _context(request: Request, info: SessionInfo, texts: Texts, cat: Catalogue, accounts: AccountStore) -> dict:
+    lang = staff_lang(request)
+    d = texts(lang)["dashboard"]
+    notice = request.query_params.get("notice", "")
+    return {"lang": lang, "t": texts(lang)["staff"], "d": d, "path": request.url.path, "info": info,
+            "outcomes": [(o, d["outcomes"][o]) for o in OUTCOMES], "authorities": _authorities(cat, lang),
+            "categories": _categories(cat, lang), "colleagues": _colleagues(accounts),
+            "notice": notice if notice in d["notices"] else None}
+
+
+def _texts_for_js(d: dict) -> dict:
+    keys = ("live", "connecting", "reconnecting", "signed_out", "waited", "waited_now", "new_case_title",
+            "new_case_body", "notifications_on", "notifications_blocked", "customer", "case_gone", "nobody")
+    return {**{k: d[k] for k in keys}, "notices": d["notices"]}
+
+
+# Pages
+
+@router.get("", response_class=HTMLResponse)
+def dashboard(request: Request, info: SessionInfo = Depends(advisor),
+              templates: Jinja2Templates = Depends(get_templates), texts: Texts = Depends(get_texts),
+              cases: CaseStore = Depends(get_case_store), cat: Catalogue = Depends(get_catalogue),
+              accounts: AccountStore = Depends(get_account_store)) -> HTMLResponse:
+    context = _context(request, info, texts, cat, accounts)
+    lang, d = context["lang"], context["d"]
+    queue = [case_json(c, cat, d, lang) for c in cases.open_cases(cat.point["id"])]
+    return templates.TemplateResponse(request, "staff_dashboard.html", {
+        **context, "cases": queue, "js": {**_texts_for_js(d), "view": "dashboard", "lang": lang,
+                                          "me": info.account.username}})
+
+
+def _open_case(cases: CaseStore, case_id: int, cat: Catalogue) -> dict:
+    case = cases.get(case_id)
+    if case is None or case["point_id"] != cat.point["id"]:
+        raise HTTPException(status_code=404, detail="unknown case")
+    return case
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(case_id: int, request: Request, info: SessionInfo = Depends(advisor),
+              templates: Jinja2Templates = Depends(get_templates), texts: Texts = Depends(get_texts),
+              cases: CaseStore = Depends(get_case_store), cat: Catalogue = Depends(get_catalogue),
+              accounts: AccountStore = Depends(get_account_store)) -> HTMLResponse:
+    context = _context(request, info, texts, cat, accounts)
+    lang, d = context["lang"], context["d"]
+    case = case_json(_open_case(cases, case_id, cat), cat, d, lang)
+    lines = [change_json(c) for c in cases.changes_after(0, case_id=case_id, limit=1000) if c["kind"] == "message"]
+    return templates.TemplateResponse(request, "staff_case.html", {
+        **context, "case": case, "lines": lines, "max_chars": STAFF_MESSAGE_CHARS,
+        "js": {**_texts_for_js(d), "view": "case", "case_id": case_id, "lang": lang,
+               "me": info.account.username}})
+
+
+# Actions: every one is a POST form with the session's CSRF token; JSON clients get the case or 409.
+
+def _done(request: Request, case_id: int, back: str, case: dict | None, notice: str | None = None,
+          status_code: int = 200, cat: Catalogue | None = None, texts: Texts | None = None) -> Response:
+    if wants_json(request):
+        if status_code >= 400:
+            return JSONResponse({"detail": notice}, status_code=status_code)
+        lang = staff_lang(request)
+        return JSONResponse({"case": case_json(case, cat, texts(lang)["dashboard"], lang)})
+    path = f"/staff/cases/{case_id}" if back == "case" and not (case and case["status"] == "resolved") else "/staff"
+    query = {"lang": staff_lang(request)}
+    if notice:
+        query["notice"] = notice
+    return RedirectResponse(f"{path}?{urlencode(query)}", status_code=303)
+
+
+class _Refused(Exception):
+    def __init__(self, code: str, status_code: int):
+        super().__init__(code)
+        self.code, self.status_code = code, status_code
+
+
+async def _act(request: Request, info: SessionInfo, case_id: int, cases: CaseStore, cat: Catalogue,
+               texts: Texts, action) -> Response:
+    """Check the CSRF token, run the action, and answer the way the client asked (JSON or a redirect)."""
+    form = await _form(request, info.csrf_token)
+    back = form.get("back", "")
+    case = await run_in_threadpool(_open_case, cases, case_id, cat)
+    try:
+        case, notice = await action(form, case)
+    except CaseConflict as exc:
+        return _done(request, case_id, back, None, exc.code, 409)
+    except ConversationControlError as exc:
+        return _done(request, case_id, back, None, exc.code, 503 if exc.code == "no_token" else 502)
+    except _Refused as exc:
+        return _done(request, case_id, back, None, exc.code, exc.status_code)
+    return _done(request, case_id, back, case, notice, cat=cat, texts=texts)
+
+
+@router.post("/cases/{case_id}/claim")
+async def claim(case_id: int, request: Request, info: SessionInfo = Depends(advisor),
+                cases: CaseStore = Depends(get_case_store), cat: Catalogue = Depends(get_catalogue),
+                texts: Texts = Depends(get_texts)) -> Response:
+    async def action(form, case):
+        return cases.claim(case_id, info.account.username), None
+    return await _act(request, info, case_id, cases, cat, texts, action)
+
+
+@router.post("/cases/{case_id}/forward")
+async def forward(case_id: int, request: Request, info: SessionInfo = Depends(advisor),
+                  cases: CaseStore = Depends(get_case_store), cat: Catalogue = Depends(get_catalogue),
+                  texts: Texts = Depends(get_texts), accounts: AccountStore = Depends(get_account_store)) -> Response:
+    async def action(form, case):
+        to = form.get("to", "")
+        if to == info.account.username or to not in _colleagues(accounts):
+            raise _Refused("bad_colleague", 400)
+        if case["taken_over"]:
+            raise _Refused("hand_back_first", 409)  # the assistant is paused for the one who took over
+        return cases.forward(case_id, info.account.username, to), "forwarded"
+    return await _act(request, info, case_id, cases, cat, texts, action)
+
+
+@router.post("/cases/{case_id}/takeover")
+async def take_over(case_id: int, request: Request, info: SessionInfo = Depends(advisor),
+                    cases: CaseStore = Depends(get_case_store), cat: Catalogue = Depends(get_catalogue),
+                    texts: Texts = Depends(get_texts),
+                    control: ConversationControl = Depends(get_conversation_control)) -> Response:
+    me = info.account.username
+
+    async def action(form, case):
+        if case["status"] == "resolved":
+            raise CaseConflict("case_resolved")
+        if case["taken_over"] or (case["status"] == "claimed" and case["assignee"] != me):
+            raise _Refused("claimed_by_other" if case["assignee"] != me else "already_taken_over", 409)
+        # Rasa first: when it cannot be told to stay silent, nothing changes in the case.
+        await control.pause(case["conversation_id"])
+        try:
+            return cases.take_over(case_id, me), None
+        except CaseConflict:
+            await control.resume(case["conversation_id"])
+            raise
+    return await _act(request, info, case_id, cases, cat, texts, action)
+
+
+@router.post("/cases/{case_id}/handback")
+async def hand_back(case_id: int, request: Request, info: SessionInfo = Depends(advisor),
+                    cases: CaseStore = Depends(get_case_store), cat: Catalogue = Depends(get_catalogue),
+                    texts: Texts = Depends(get_texts),
+                    control: ConversationControl = Depends(get_conversation_control)) -> Response:
+    async def action(form, case):
+        if case["status"] == "resolved":
+            raise CaseConflict("case_resolved")
+        if not case["taken_over"]:
+            raise _Refused("not_taken_over", 409)
+        await control.resume(case["conversation_id"])
+        return cases.hand_back(case_id, info.account.username), "handed_back"
+    return await _act(request, info, case_id, cases, cat, texts, action)
+
+
+@router.post("/cases/{case_id}/resolve")
+async def resolve(case_id: int, request: Request, info: SessionInfo = Depends(advisor),
+                  cases: CaseStore = Depends(get_case_store), cat: Catalogue = Depends(get_catalogue),
+                  texts: Texts = Depends(get_texts), events: EventLog = Depends(get_event_log),
+                  control: ConversationControl = Depends(get_conversation_control)) -> Response:
+    lang = staff_lang(request)
+
+    async def action(form, case):
+        outcome, authority, category = form.get("outcome"), form.get("authority"), form.get("category")
+        if outcome not in OUTCOMES:
+            raise _Refused("bad_outcome", 400)
+        if authority not in dict(_authorities(cat, lang)):
+            raise _Refused("bad_authority", 400)
+        if category not in cat.point["capabilities"]:
+            raise _Refused("bad_category", 400)
+        if case["status"] == "resolved":
+            raise CaseConflict("case_resolved")
+        if case["taken_over"]:
+            await control.resume(case["conversation_id"])  # the assistant answers again after the advisor
+        done = cases.resolve(case_id, info.account.username, outcome, authority=authority, category=category)
+        events.record(event_type="handoff_resolved", authority=authority, category=category,
+                      channel=done["channel"], language=done["language"], point_id=done["point_id"])
+        return done, "resolved"
+    return await _act(request, info, case_id, cases, cat, texts, action)
+
+
+@router.post("/cases/{case_id}/messages")
+async def send_message(case_id: int, request: Request, info: SessionInfo = Depends(advisor),
+                       cases: CaseStore = Depends(get_case_store), cat: Catalogue = Depends(get_catalogue),
+                       texts: Texts = Depends(get_texts)) -> Response:
+    async def action(form, case):
+        try:
+            text = clean_message(form.get("text", "")[:STAFF_MESSAGE_CHARS * 4])
+        except ValueError:
+            raise _Refused("bad_message", 400) from None
+        if not 1 <= len(text) <= STAFF_MESSAGE_CHARS:
+            raise _Refused("bad_message", 400)
+        if case["status"] == "resolved":
+            raise CaseConflict("case_resolved")
+        if not case["taken_over"] or case["assignee"] != info.account.username:
+            raise _Refused("not_taken_over", 409)
+        return cases.add_message(case_id, info.account.username, text), None
+    return await _act(request, info, case_id, cases, cat, texts, action)
+
+
+# The live feed
+
+def _last_event_id(value: str | None, cursor: int) -> int | None:
+    if value and value.isdigit() and int(value) < cursor:
+        return int(value)
+    return None
+
+
+@router.get("/events", response_class=EventSourceResponse)
+async def live_events(request: Request, info: SessionInfo = Depends(advisor),
+                      cases: CaseStore = Depends(get_case_store), cat: Catalogue = Depends(get_catalogue),
+                      texts: Texts = Depends(get_texts), settings: Settings = Depends(get_settings),
+                      accounts: AccountStore = Depends(get_account_store),
+                      last_event_id: str | None = Header(None)) -> AsyncIterator[ServerSentEvent]:
+    """A snapshot of every open case on each (re)connect, then each change as it is committed."""
+    point, username, lang = cat.point["id"], info.account.username, staff_lang(request)
+    d = texts(lang)["dashboard"]
+    session_token = request.cookies.get(STAFF_COOKIE)
+    await run_in_threadpool(cases.mark_present, username, point)
+    # The cursor is read before the cases, so a change in between comes again as an event, never lost.
+    cursor = await run_in_threadpool(cases.last_change_id, point)
+    snapshot = await run_in_threadpool(cases.open_cases, point)
+    yield ServerSentEvent(event="snapshot", id=str(cursor), retry=2000,
+                          data={"cursor": cursor, "cases": [case_json(c, cat, d, lang) for c in snapshot]})
+    missed_from = _last_event_id(last_event_id, cursor)
+    if missed_from is not None:
+        # Chat lines a reconnecting takeover view missed; no id, so the browser's cursor stays at the snapshot's.
+        for change in await run_in_threadpool(cases.changes_after, missed_from, point_id=point, limit=1000):
+            if change["kind"] == "message" and change["id"] <= cursor:
+                yield ServerSentEvent(event="case", data={"change": change_json(change), "case": None})
+    beat = time.monotonic()
+    while not await request.is_disconnected():
+        changes = await run_in_threadpool(cases.changes_after, cursor, point_id=point)
+        for change in changes:
+            case = await run_in_threadpool(cases.get, change["case_id"])
+            yield ServerSentEvent(event="case", id=str(change["id"]),
+                                  data={"change": change_json(change),
+                                        "case": case_json(case, cat, d, lang) if case else None})
+            cursor = change["id"]
+        if time.monotonic() - beat >= settings.staff_events_heartbeat_seconds:
+            beat = time.monotonic()
+            if await run_in_threadpool(accounts.session, session_token) is None:
+                return  # signed out or expired: the browser reconnects and gets a 401
+            await run_in_threadpool(cases.mark_present, username, point)
+            yield ServerSentEvent(comment="ping")
+        if not changes:
+            await asyncio.sleep(settings.staff_events_poll_seconds)
