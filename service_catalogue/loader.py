@@ -170,6 +170,9 @@ def _cross_check(cat: Catalogue, today: dt.date) -> Iterator[str]:
     for task in cat.point["capabilities"]:
         if task not in cat.advisor_tasks:
             yield f"point.yml: entry '{cat.point['id']}': unknown advisor task '{task}'"
+    for day, spans in parse_hours(cat.point["hours"]).items():
+        if any(start >= end for start, end in spans):
+            yield f"point.yml: entry '{cat.point['id']}': hours on {WEEKDAYS[day]} end before they start"
     yield from _check_booking(cat)
 
 

@@ -206,3 +206,13 @@ def test_point_remote_room_hours(data):
         d["point"]["remote_rooms"][0]["hours"]["wed"] = ["09:00-16:10"]
     message = broken(data, "point", change)
     assert "point.yml: entry 'etapalveluhuone-1': hours on wed are not on the 30-minute slot grid" in message
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda p: p.pop("hours"), "point.yml: point: 'hours' is a required property"),
+    (lambda p: p["hours"].update(tue=["9-16"]), "point.yml"),
+    (lambda p: p["hours"].update(tue=["16:00-09:00"]),
+     "point.yml: entry 'example-point': hours on tue end before they start"),
+])
+def test_point_opening_hours_are_machine_readable_and_run_forwards(data, change, expected):
+    assert expected in broken(data, "point", lambda d: change(d["point"]))
