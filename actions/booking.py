@@ -11,7 +11,9 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import catalogue, entity_values, language_of, latest_intent
-from actions.handoff import hand_off, point_and_channel
+from actions.common import point_and_channel
+from actions.handoff import hand_off
+from actions.service_events import record
 from actions.point_info import tell_point_info
 from actions.topics import answer
 from booking.client import BookingClient, SlotUnavailable, make_client
@@ -21,8 +23,6 @@ from booking.views import slot_label
 from privacy.redact import PHONE_PLACEHOLDER
 from privacy.vault import contact_vault
 from service_catalogue.loader import LANGUAGES
-from store.cases import database_url, make_engine
-from store.events import EventLog
 
 FORM_SLOTS = ("booking_kind", "booking_topic", "booking_language", "booking_start",
               "booking_phone", "booking_confirmed")
@@ -50,12 +50,6 @@ def booking_client() -> BookingClient:
 def booking_config() -> BookingConfig:
     """Topics, kinds, labels and date formats from catalogue/data/booking.yml."""
     return BookingConfig.from_catalogue(catalogue())
-
-
-@lru_cache(maxsize=1)
-def event_log() -> EventLog:
-    """The service event log (apudiaari) in the app database."""
-    return EventLog(make_engine(database_url()))
 
 
 def button(title: str, intent: str = "choose", **entities) -> dict:
@@ -224,7 +218,7 @@ class BookingTurn:
             tell_point_info(self.dispatcher, self.tracker)
         elif self.intent in SIDE_ANSWERS:
             self.dispatcher.utter_message(response=SIDE_ANSWERS[self.intent])
-        elif answer(self.dispatcher, self.tracker, self.intent, offer_more=False) is None:
+        elif answer(self.dispatcher, self.tracker, self.intent, offer_more=False, may_hand_off=False) is None:
             self.dispatcher.utter_message(response="utter_booking_not_understood")
             return
         self.dispatcher.utter_message(response="utter_booking_back_to_booking")
@@ -364,13 +358,6 @@ def tell_booking(dispatcher: CollectingDispatcher, booking, lang: str, response:
         point=catalogue().point["name"][lang])
 
 
-def record(tracker: Tracker, event_type: str, language: str) -> None:
-    """A service event for the statistics: Kela, appointment booking, no personal data."""
-    point, channel = point_and_channel(tracker)
-    event_log().record(event_type=event_type, authority="kela", category="appointment_booking",
-                       channel=channel, language=language, point_id=point)
-
-
 def cleared() -> list:
     """Events that forget everything about the booking that ended."""
     return [SlotSet(s, None) for s in ALL_SLOTS]
@@ -401,7 +388,7 @@ class ActionBookingDone(Action):
             if values["booking_reference"]:
                 booking = booking_client().move(values["booking_reference"], start)
                 tell_booking(dispatcher, booking, lang, "utter_booking_moved")
-                record(tracker, "booking_moved", booking.language)
+                record(tracker, "booking_moved", "kela", booking.language)
                 return cleared()
             phone = None
             if values["booking_kind"] == "phone":
@@ -420,5 +407,5 @@ class ActionBookingDone(Action):
         if phone:
             contact_vault().take(tracker.sender_id)
         tell_booking(dispatcher, booking, lang, f"utter_booking_confirmed_{booking.kind}")
-        record(tracker, "booking_made", booking.language)
+        record(tracker, "booking_made", "kela", booking.language)
         return cleared()

@@ -7,9 +7,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking import booking_client, booking_config, record
+from actions.booking import booking_client, booking_config
 from actions.common import entity_values, language_of, latest_intent
 from actions.handoff import hand_off
+from actions.service_events import record
 from booking.views import slot_label
 
 MANAGE_INTENTS = {"cancel_booking": "cancel", "move_booking": "move"}
@@ -80,5 +81,5 @@ class ActionManageBooking(Action):
         booking_client().cancel(booking.reference)
         dispatcher.utter_message(response="utter_booking_cancelled_by_reference",
                                  reference=booking.reference, when=when)
-        record(tracker, "booking_cancelled", booking.language)
+        record(tracker, "booking_cancelled", "kela", booking.language)
         return [SlotSet("booking_reference", None), SlotSet("booking_manage", None)]

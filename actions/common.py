@@ -1,6 +1,7 @@
 """What every action needs: the customer's language, the catalogue, the message metadata."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -9,6 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from service_catalogue.loader import LANGUAGES, Catalogue, get_catalogue
 
 DEFAULT_LANGUAGE = "fi"
+CHANNELS = ("kiosk", "web")
+_POINT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
 def language_of(tracker: Tracker) -> str:
@@ -50,3 +53,10 @@ def tell_if_redacted(dispatcher: CollectingDispatcher, tracker: Tracker) -> None
     """Tell the customer we removed personal data they typed and do not need it."""
     if metadata_of(tracker).get("redacted"):
         dispatcher.utter_message(response="utter_personal_data")
+
+
+def point_and_channel(tracker: Tracker) -> tuple[str, str]:
+    """The point and channel the conversation came from, checked; the catalogue's point by default."""
+    point, channel = recent_metadata(tracker, "point"), recent_metadata(tracker, "channel")
+    return (point if _POINT_ID.match(str(point)) else catalogue().point["id"],
+            channel if channel in CHANNELS else "web")

@@ -1,20 +1,26 @@
-"""Hands the customer to the point's advisor: stores the case and shows the ticket."""
+"""Hands the customer to the point's advisor: stores the case and shows the ticket, or another route."""
 from __future__ import annotations
 
-import re
+import datetime as dt
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import catalogue, language_of, recent_metadata, tell_if_redacted
+from actions.common import catalogue, language_of, point_and_channel, tell_if_redacted
+from booking.slots import holiday_dates
+from service_catalogue.loader import Catalogue, parse_hours
+from service_catalogue.views import channels_text
 from store.cases import CaseStore
+
+__all__ = ["case_store", "conversation_facts", "hand_off", "point_and_channel", "point_is_open"]
 
 # Intents that say nothing about the customer's need, left out of the case summary.
 SMALL_TALK = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "choose_language",
-              "personal_data", "nlu_fallback", "out_of_scope"}
-CHANNELS = ("kiosk", "web")
-_POINT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+              "personal_data", "nlu_fallback", "out_of_scope", "choose"}
+# Channels a web customer can use instead of a live chat (the point's own desk is not one of them).
+REMOTE_CHANNELS = ("online", "phone")
 
 
 @lru_cache(maxsize=1)
@@ -24,57 +30,118 @@ def case_store() -> CaseStore:
 
 
 def conversation_facts(tracker: Tracker) -> dict:
-    """Intents and payloads of the conversation: what the case may say, never the customer's words."""
-    intents, services, forms, situation = [], [], [], None
+    """Intents and payloads of the conversation: what the case may say, never the customer's words.
+
+    `authority` is the authority of the latest service, form, life situation or booking discussed.
+    """
+    cat = catalogue()
+    facts = {"intents": [], "services": [], "forms": [], "bookings": [], "life_situation": None,
+             "authority": None}
+
+    def add(key: str, value: str) -> None:
+        if value and value not in facts[key]:
+            facts[key].append(value)
+
     for event in tracker.events:
         if event.get("event") == "user":
             name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            if name and name not in SMALL_TALK and name not in intents:
-                intents.append(name)
+            if name and name not in SMALL_TALK:
+                add("intents", name)
+            kind, entry = cat.topic(name or "") or (None, None)
+            if kind == "service":
+                add("services", entry["id"])
+                facts["authority"] = entry["authority"]
         custom = ((event.get("data") or {}).get("custom") or {}) if event.get("event") == "bot" else {}
         if custom.get("type") == "life_situation":
-            situation = custom["code"]
-            services += [s["id"] for s in custom["services"] if s["id"] not in services]
-        elif custom.get("type") == "form" and custom["code"] not in forms:
-            forms.append(custom["code"])
-    return {"intents": intents, "services": services, "forms": forms, "life_situation": situation}
+            facts["life_situation"] = custom.get("code")
+            services = [s for s in custom.get("services") or [] if s.get("id")]
+            for service in services:
+                add("services", service["id"])
+            facts["authority"] = next((s.get("authority") for s in services if s.get("authority")),
+                                      facts["authority"])
+        elif custom.get("type") == "form":
+            add("forms", custom.get("code"))
+            facts["authority"] = custom.get("authority") or facts["authority"]
+        elif custom.get("type") == "booking":
+            add("bookings", custom.get("reference"))
+            facts["authority"] = "kela"  # only Kela appointments are booked here
+    return facts
 
 
 def summary_of(facts: dict) -> str:
     """A one-line summary from codes only, for the advisor's queue."""
-    parts = [f"{key}: {', '.join(facts[key])}" for key in ("intents", "forms") if facts[key]]
+    parts = [f"{key}: {', '.join(facts[key])}" for key in ("intents", "services", "forms", "bookings")
+             if facts[key]]
     if facts["life_situation"]:
         parts.insert(0, f"life_situation: {facts['life_situation']}")
     return "; ".join(parts)
 
 
-def point_and_channel(tracker: Tracker) -> tuple[str, str]:
-    """The point and channel the conversation came from, checked; the catalogue's point by default."""
-    point, channel = recent_metadata(tracker, "point"), recent_metadata(tracker, "channel")
-    return (point if _POINT_ID.match(str(point)) else catalogue().point["id"],
-            channel if channel in CHANNELS else "web")
+def point_is_open(cat: Catalogue, now: dt.datetime | None = None) -> bool:
+    """Within point.yml `hours` and not a public holiday or one of booking.yml's closed days."""
+    booking = cat.booking
+    local = (now or dt.datetime.now(dt.timezone.utc)).astimezone(ZoneInfo(booking["timezone"]))
+    day = local.date()
+    if day.isoformat() in {str(d) for d in booking["closed_days"]} or day in holiday_dates(
+            booking["holiday_country"], day.year):
+        return False
+    minute = local.hour * 60 + local.minute
+    return any(start <= minute < end for start, end in parse_hours(cat.point["hours"]).get(day.weekday(), ()))
 
 
-def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker,
-             reason: str = "customer_request") -> list:
-    """Store a handoff case for this conversation and show the customer their ticket."""
+def unavailable_because(point: str, now: dt.datetime | None = None) -> str | None:
+    """Why a web customer cannot chat with an advisor now ("closed", "no_advisor"), None if they can."""
+    if not point_is_open(catalogue(), now):
+        return "closed"
+    if not case_store().on_duty(point, now=now):
+        return "no_advisor"
+    return None
+
+
+def contact_route(cat: Catalogue, facts: dict, lang: str) -> str:
+    """The point's phone and e-mail; without them the online and phone channels of what was discussed."""
+    own = [value for value in (cat.point.get("phone"), cat.point.get("email")) if value]
+    if own:
+        return "\n".join(f"• {value}" for value in own)
+    service = next((cat.services[s] for s in reversed(facts["services"]) if s in cat.services), None)
+    if service:
+        remote = {**service, "channels": [c for c in service["channels"] if c["type"] in REMOTE_CHANNELS]}
+        if remote["channels"]:
+            return channels_text(cat, remote, lang)
+    authorities = [facts["authority"]] if facts["authority"] in cat.authorities else [
+        a for a, entry in cat.authorities.items() if not entry.get("ended")]
+    return "\n".join(f"• {cat.authorities[a]['name'][lang]}: {cat.authorities[a]['url'][lang]}"
+                     for a in authorities)
+
+
+def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str = "customer_request",
+             service: str | None = None, now: dt.datetime | None = None) -> list:
+    """Store a handoff case and show the ticket; on the web only when an advisor can chat now."""
     facts = conversation_facts(tracker)
+    if service and service not in facts["services"]:
+        facts["services"].append(service)
     point, channel = point_and_channel(tracker)
-    case = case_store().create_case(
-        point_id=point,
-        conversation_id=tracker.sender_id,
-        language=language_of(tracker),
-        channel=channel,
-        reason=reason,
-        life_situation=facts["life_situation"],
-        services=facts["services"],
-        forms=facts["forms"],
-        intents=facts["intents"],
-        summary=summary_of(facts),
-    )
-    dispatcher.utter_message(response="utter_handoff", ticket=case["ticket"],
+    lang, cat = language_of(tracker), catalogue()
+    if channel == "web":
+        why = unavailable_because(point, now)
+        if why:
+            dispatcher.utter_message(response=f"utter_handoff_unavailable_{why}",
+                                     point=cat.point["name"][lang],
+                                     opening_hours=cat.point["opening_hours"][lang],
+                                     contact=contact_route(cat, facts, lang),
+                                     json_message={"type": "handoff_unavailable", "reason": why})
+            return []
+    case = case_store().open_case_for(tracker.sender_id)
+    if case is None:
+        case = case_store().create_case(
+            point_id=point, conversation_id=tracker.sender_id, language=lang, channel=channel,
+            reason=reason, life_situation=facts["life_situation"], services=facts["services"],
+            forms=facts["forms"], bookings=facts["bookings"], intents=facts["intents"],
+            summary=summary_of(facts), now=now)
+    dispatcher.utter_message(response="utter_handoff_live" if channel == "web" else "utter_handoff",
+                             ticket=case["ticket"],
                              json_message={"type": "handoff", "ticket": case["ticket"],
-                                           "reason": reason})
+                                           "reason": case["reason"], "live": True})
     return []
 
 

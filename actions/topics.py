@@ -6,6 +6,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import catalogue, entity_values, language_of, latest_intent, tell_if_redacted
+from actions.handoff import hand_off
+from actions.service_events import record
 from service_catalogue import views
 from service_catalogue.loader import Catalogue
 
@@ -28,21 +30,39 @@ def resolve(cat: Catalogue, intent: str | None, tracker: Tracker) -> tuple[str, 
     return None
 
 
-def show_form(dispatcher: CollectingDispatcher, form: dict, lang: str) -> None:
-    """One form card: text for reading, the `form` payload for the kiosk and the widget."""
+def show_form(dispatcher: CollectingDispatcher, tracker: Tracker, form: dict, lang: str) -> None:
+    """One form card (text and the `form` payload), recorded as a form handed out."""
     payload = views.form_payload(form, lang)
     dispatcher.utter_message(response="utter_form_card", code=payload["variant"],
                              title=payload["title"], returned_to=payload["returned_to"],
                              json_message=payload)
+    record(tracker, "form_handed_out", form["authority"], lang, service=form["code"])
 
 
-def show_service(dispatcher: CollectingDispatcher, cat: Catalogue, service: dict, lang: str) -> None:
+def show_service(dispatcher: CollectingDispatcher, tracker: Tracker, cat: Catalogue, service: dict,
+                 lang: str) -> None:
     """A service's description and channels, then a card for each of its forms."""
     dispatcher.utter_message(response="utter_service", name=service["name"][lang],
                              description=service["description"][lang],
                              channels=views.channels_text(cat, service, lang))
     for code in service["forms"]:
-        show_form(dispatcher, cat.forms[code], lang)
+        show_form(dispatcher, tracker, cat.forms[code], lang)
+
+
+def tasks_missing_here(cat: Catalogue, service: dict) -> list[str]:
+    """The service's advisor tasks that this point does not offer (point.yml `capabilities`)."""
+    return [t for t in service["advisor_tasks"] if t not in cat.point["capabilities"]]
+
+
+def call_advisor_for(dispatcher: CollectingDispatcher, tracker: Tracker, cat: Catalogue, service: dict,
+                     lang: str) -> list:
+    """After a needs_advisor service: the advisor, or why this point cannot and where to go instead."""
+    missing = tasks_missing_here(cat, service)
+    if missing:
+        dispatcher.utter_message(response="utter_not_at_this_point",
+                                 tasks=", ".join(cat.advisor_tasks[t]["name"][lang] for t in missing))
+        return []
+    return hand_off(dispatcher, tracker, reason="needs_advisor", service=service["id"])
 
 
 def show_life_situation(dispatcher: CollectingDispatcher, cat: Catalogue, situation: dict,
@@ -55,8 +75,11 @@ def show_life_situation(dispatcher: CollectingDispatcher, cat: Catalogue, situat
 
 
 def answer(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str | None,
-           offer_more: bool = True) -> list | None:
-    """Show what the message resolves to and return the events; None when it resolves to nothing."""
+           offer_more: bool = True, may_hand_off: bool = True) -> list | None:
+    """Show what the message resolves to and return the events; None when it resolves to nothing.
+
+    A service only the advisor can do (`needs_advisor`) calls the advisor unless `may_hand_off` is False.
+    """
     cat, lang = catalogue(), language_of(tracker)
     found = resolve(cat, intent, tracker)
     if found is None:
@@ -67,9 +90,11 @@ def answer(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str | Non
         return []
     events = []
     if kind == "form":
-        show_form(dispatcher, entry, lang)
+        show_form(dispatcher, tracker, entry, lang)
     elif kind == "service":
-        show_service(dispatcher, cat, entry, lang)
+        show_service(dispatcher, tracker, cat, entry, lang)
+        if entry["needs_advisor"] and may_hand_off:
+            return call_advisor_for(dispatcher, tracker, cat, entry, lang)
     else:
         show_life_situation(dispatcher, cat, entry, lang)
         events = [SlotSet("life_situation", entry["code"])]

@@ -14,11 +14,11 @@ def user_event(text: str, intent: str | None, entities=(), metadata=None) -> dic
 
 
 def make_tracker(text: str = "", intent: str | None = None, entities=(), language: str = "fi",
-                 metadata=None, history=(), slots=None) -> Tracker:
+                 metadata=None, history=(), slots=None, sender: str = "test-conversation") -> Tracker:
     """A tracker whose latest message is `text`, after the given earlier events."""
     latest = user_event(text, intent, entities, metadata)
     events = [*history, latest]
-    return Tracker("test-conversation", {"language": language, **(slots or {})},
+    return Tracker(sender, {"language": language, **(slots or {})},
                    latest["parse_data"], events, False, None, {}, "action_listen")
 
 
@@ -29,10 +29,11 @@ def dispatcher() -> CollectingDispatcher:
 
 
 def _clear_stores() -> None:
-    from actions import booking, handoff
+    from actions import booking, handoff, service_events
     from privacy import vault
 
-    for opened in (handoff.case_store, booking.booking_client, booking.event_log, vault.contact_vault):
+    for opened in (handoff.case_store, booking.booking_client, service_events.event_log,
+                   vault.contact_vault):
         opened.cache_clear()
 
 

@@ -43,3 +43,8 @@ def test_no_customer_text_in_python():
         for path in (ROOT / folder).rglob("*.py"):
             for literal in re.findall(r"[\"']([^\"'\n]*)[\"']", path.read_text(encoding="utf-8")):
                 assert not re.search(r"[äöåÄÖÅ]", literal), f"{path}: {literal}"
+
+
+def test_every_handoff_unavailable_reason_has_its_response():
+    for reason in ("closed", "no_advisor"):
+        assert f"utter_handoff_unavailable_{reason}" in responses()

@@ -1,0 +1,32 @@
+"""Asks for the customer's feedback (1-5 and optional words) for the authority the conversation was about."""
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import catalogue, language_of
+from actions.handoff import conversation_facts
+
+# The point's own operator hears feedback when no authority's matter came up.
+DEFAULT_AUTHORITY = "municipality"
+
+
+def authority_concerned(tracker: Tracker) -> str:
+    """The authority of the latest service, form, life situation or booking discussed."""
+    authority = conversation_facts(tracker)["authority"]
+    return authority if authority in catalogue().authorities else DEFAULT_AUTHORITY
+
+
+class ActionFeedbackRequest(Action):
+    """The request the web app turns into a 1-5 rating: `{"type": "feedback_request", "authority": ...}`."""
+
+    def name(self) -> str:
+        return "action_feedback_request"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+        authority = authority_concerned(tracker)
+        dispatcher.utter_message(
+            response="utter_feedback_request",
+            authority=catalogue().authorities[authority]["name"][language_of(tracker)],
+            json_message={"type": "feedback_request", "authority": authority})
+        return []
