@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from booking.client import Booking, BookingClient
 from booking.config import BookingConfig
 from booking.ics import booking_ics
-from kiosk_ui.deps import get_booking_client, get_booking_config, get_catalogue
+from kiosk_ui.deps import get_booking_client, get_booking_config, get_catalogue, require_role
 from service_catalogue.loader import Catalogue
 
 router = APIRouter(tags=["bookings"])
@@ -23,10 +23,12 @@ def appointment(booking: Booking) -> dict:
             "start": booking.start.isoformat(), "end": booking.end.isoformat()}
 
 
-@router.get("/api/bookings/remote", summary="Today's and tomorrow's remote appointments per room")
+@router.get("/api/bookings/remote", summary="Today's and tomorrow's remote appointments per room",
+            dependencies=[Depends(require_role("advisor"))],
+            responses={401: {"description": "not signed in as staff"}, 403: {"description": "not allowed"}})
 def remote_appointments(client: BookingClient = Depends(get_booking_client),
                         cat: Catalogue = Depends(get_catalogue)) -> dict:
-    """The point's remote rooms, each with its booked remote appointments, earliest first."""
+    """The point's remote rooms, each with its booked remote appointments, earliest first (staff only)."""
     today = dt.datetime.now(HELSINKI).date()
     days = [today, today + dt.timedelta(days=1)]
     point = cat.point

@@ -3,7 +3,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kiosk_ui.app import create_app
+from kiosk_ui.deps import STAFF_COOKIE
 from kiosk_ui.settings import Settings
+from store.accounts import AccountStore
+from tests.kiosk_ui.test_staff import PASSWORD, login
 
 
 @pytest.fixture
@@ -19,9 +22,31 @@ def book(app, kind):
                        point_id=point["id"], channel="kiosk")
 
 
+def staff_headers(app, role: str) -> dict:
+    """The staff session cookie, sent by hand: the browser keeps it to /staff paths."""
+    AccountStore(app.state.db_engine).create(role, PASSWORD, role)
+    staff = TestClient(app, base_url="https://testserver", follow_redirects=False)
+    assert login(staff, role).status_code == 303
+    return {"Cookie": f"{STAFF_COOKIE}={staff.cookies.get(STAFF_COOKIE)}", "Accept": "application/json"}
+
+
+def test_remote_appointments_need_a_staff_login(app):
+    client = TestClient(app, follow_redirects=False)
+    assert client.get("/api/bookings/remote", headers={"Accept": "application/json"}).status_code == 401
+    response = client.get("/api/bookings/remote")
+    assert response.status_code == 303 and response.headers["location"].startswith("/staff/login")
+    assert client.get("/api/bookings/remote", headers={"Cookie": f"{STAFF_COOKIE}=forged",
+                                                       "Accept": "application/json"}).status_code == 401
+    AccountStore(app.state.db_engine).create("uusi", PASSWORD, "advisor", must_change_password=True)
+    staff = TestClient(app, base_url="https://testserver", follow_redirects=False)
+    login(staff, "uusi")
+    headers = {"Cookie": f"{STAFF_COOKIE}={staff.cookies.get(STAFF_COOKIE)}", "Accept": "application/json"}
+    assert client.get("/api/bookings/remote", headers=headers).status_code == 403
+
+
 def test_remote_appointments_list_rooms_with_todays_and_tomorrows_bookings(app):
     booking, phone_booking = book(app, "remote"), book(app, "phone")
-    body = TestClient(app).get("/api/bookings/remote").json()
+    body = TestClient(app).get("/api/bookings/remote", headers=staff_headers(app, "advisor")).json()
     assert body["point"] == app.state.catalogue.point["id"] and len(body["days"]) == 2
     assert [room["id"] for room in body["rooms"]] == [r["id"] for r in app.state.catalogue.point["remote_rooms"]]
     listed = [a for room in body["rooms"] for a in room["appointments"]]
