@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse
 from booking.config import BookingConfig
 from kiosk_ui.deps import get_booking_config, get_catalogue, get_settings, get_templates, get_texts
 from kiosk_ui.gateway import MAX_MESSAGE_CHARS
+from kiosk_ui.routers.live import feedback_config
 from kiosk_ui.settings import Settings
 from kiosk_ui.texts import LANGUAGES, Texts
 from kiosk_ui.tiles import tiles
@@ -51,6 +52,7 @@ def kiosk(request: Request,
                          "title": texts(code)["app"]["title"]} for code in LANGUAGES},
         "tiles": {tile["code"]: tile["name"] for tile in tiles(cat)},
         "booking": booking_names(booking),
+        "feedback": feedback_config(cat),
     }
     return templates.TemplateResponse(request, "kiosk.html", {
         "lang": lang, "languages": LANGUAGES, "t": texts(lang), "texts": texts,

@@ -33,8 +33,17 @@ MAX_FEED_SECONDS = 30 * 60
 RETRY_MS = 2000
 # Feedback from one conversation: enough to correct a slip, not enough to stuff the statistics.
 FEEDBACK_PER_CONVERSATION = "3/hour"
+# Feedback after a case whose authority the advisor did not name goes to the point's operator (as the
+# assistant's own feedback request does).
+DEFAULT_FEEDBACK_AUTHORITY = "municipality"
 STATUS_KINDS = {"created": "pending", "claimed": "claimed", "forwarded": "claimed", "taken_over": "claimed",
                 "handed_back": "claimed", "resolved": "resolved"}
+
+
+def feedback_config(cat: Catalogue) -> dict:
+    """What the kiosk and the widget need for feedback: the authorities' names and the default one."""
+    return {"authorities": {key: entry["name"] for key, entry in cat.authorities.items()},
+            "defaultAuthority": DEFAULT_FEEDBACK_AUTHORITY, "maxChars": MAX_TEXT_CHARS}
 
 
 def get_feedback_store(request: Request) -> FeedbackStore:

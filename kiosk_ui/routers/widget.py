@@ -10,6 +10,7 @@ from booking.config import BookingConfig
 from kiosk_ui.deps import get_catalogue, get_templates, get_texts, get_widget_script
 from kiosk_ui.gateway import MAX_MESSAGE_CHARS
 from kiosk_ui.routers.kiosk import booking_names
+from kiosk_ui.routers.live import feedback_config
 from kiosk_ui.texts import LANGUAGES, Texts
 from service_catalogue.loader import Catalogue
 
@@ -25,6 +26,7 @@ def build_widget_script(cat: Catalogue, texts: Texts, booking: BookingConfig, te
         "maxChars": MAX_MESSAGE_CHARS,
         "texts": {lang: {"widget": texts(lang)["widget"], "chat": texts(lang)["chat"]} for lang in LANGUAGES},
         "booking": booking_names(booking),
+        "feedback": feedback_config(cat),
     }
     return templates.get_template("widget_bundle.js").render(
         config=config,

@@ -1,4 +1,4 @@
-/* The kiosk page: start screen, conversation, handoff and the privacy wipe.
+/* The kiosk page: start screen, conversation, handoff (ticket, queue, the advisor's chat), feedback and the privacy wipe.
    The conversation lives only in this page's memory: nothing goes to localStorage, sessionStorage,
    cookies or the URL, so once wiped, nothing of the previous customer can be brought back. */
 (() => {
@@ -23,6 +23,7 @@
     advisor: $("#call-advisor"),
     end: $("#end"),
     ticket: $("#ticket"),
+    queue: $("#queue"),
     handoffText: $("#handoff-text"),
     idle: $("#idle"),
     idleText: $("#idle-text"),
@@ -40,7 +41,7 @@
 
   function freshState() {
     return { id: newConversationId(), lang: config.lang, chosenLanguage: null, started: false,
-             degraded: false, busy: false, view: "start", lastHandoff: null };
+             degraded: false, busy: false, view: "start", lastHandoff: null, live: null };
   }
 
   // ---- texts ---------------------------------------------------------------------------------
@@ -132,9 +133,9 @@
 
   // ---- messages ------------------------------------------------------------------------------
 
-  function addBubble(kind, text, extraClass) {
+  function addBubble(kind, text, extraClass, testid) {
     const who = { user: "chat.you", bot: "chat.assistant", advisor: "chat.advisor", error: "chat.assistant" }[kind];
-    const bubble = el("div", { class: `msg msg-${kind} ${extraClass || ""}`.trim(), "data-testid": `msg-${kind}` },
+    const bubble = el("div", { class: `msg msg-${kind} ${extraClass || ""}`.trim(), "data-testid": testid || `msg-${kind}` },
       el("p", { class: "msg-who", i18n: who }),
       el("p", { class: "msg-text", text }));
     if (kind === "error") {
@@ -265,6 +266,7 @@
           case "booking": bookingSlip(custom); return;
           case "handoff": state.lastHandoff = { ticket: custom.ticket, reason: custom.reason }; return;
           case "advisor": last = addBubble("advisor", custom.text || message.text || ""); return;
+          case "feedback_request": last = feedbackCard(custom.authority); return;
           default: break;
         }
       }
@@ -290,7 +292,8 @@
   function setBusy(busy) {
     state.busy = busy;
     ui.send.disabled = busy;
-    ui.typing.hidden = !busy;
+    // While the advisor has the conversation, nobody is typing an answer to each message.
+    ui.typing.hidden = !busy || Boolean(state.live && state.live.takenOver);
     ui.log.setAttribute("aria-busy", String(busy));
   }
 
@@ -338,6 +341,7 @@
     renderReplies(data.messages || []);
     if (state.lastHandoff) {
       showHandoff(state.lastHandoff.ticket, t("kiosk.handoff_text"));
+      followCase(state.lastHandoff.ticket);
     } else if (options.wantsAdvisor && data.degraded) {
       await directHandoff("assistant_unavailable"); // the customer asked for a person: call one anyway
     }
@@ -359,6 +363,7 @@
       setBusy(false);
       const text = reason === "paper_form" ? t("kiosk.handoff_paper", { code: formCode }) : t("kiosk.handoff_text");
       showHandoff(data.ticket, text, reason === "paper_form" ? { key: "kiosk.handoff_paper", values: { code: formCode } } : null);
+      followCase(data.ticket);
     } catch (error) {
       if (myGeneration !== generation || (error && error.name === "AbortError")) return;
       setBusy(false);
@@ -376,6 +381,188 @@
     show("handoff");
     ui.main.scrollTop = 0;
     $("#handoff-heading").focus({ preventScroll: true });
+  }
+
+  // ---- the case's live feed: queue, the advisor's messages, the end ----------------------------
+
+  let feed = null;
+  let feedRetry = null;
+
+  function followCase(ticket) {
+    if (state.live && state.live.ticket === ticket && !state.live.ended) {
+      if (!feed && !feedRetry) openFeed();
+      return;
+    }
+    state.live = { ticket, lastId: null, status: "pending", ahead: null, takenOver: false, ended: false,
+                   seen: new Set(), failures: 0 };
+    ui.queue.hidden = true;
+    openFeed();
+  }
+
+  function closeFeed() {
+    clearTimeout(feedRetry);
+    feedRetry = null;
+    if (feed) feed.close();
+    feed = null;
+  }
+
+  function openFeed() {
+    closeFeed();
+    const live = state.live;
+    if (!live || live.ended) return;
+    const myGeneration = generation;
+    const after = live.lastId ? `?after=${encodeURIComponent(live.lastId)}` : "";
+    const source = new EventSource(`/api/live/${encodeURIComponent(state.id)}${after}`);
+    feed = source;
+    const handle = (handler) => (event) => {
+      if (myGeneration !== generation || feed !== source) return;
+      if (event.lastEventId) live.lastId = event.lastEventId;
+      live.failures = 0;
+      let data;
+      try { data = JSON.parse(event.data); } catch (error) { return; }
+      handler(data);
+    };
+    source.addEventListener("status", handle(onStatus));
+    source.addEventListener("message", handle(onAdvisorMessage));
+    source.addEventListener("ended", handle((data) => { closeFeed(); onEnded(data); }));
+    source.addEventListener("error", () => {
+      if (myGeneration !== generation || feed !== source) return;
+      // Reopened by hand from the last event id, so nothing comes twice whatever the browser would do.
+      source.close();
+      feed = null;
+      live.failures += 1;
+      if (live.failures > 8) return; // the case is gone
+      feedRetry = setTimeout(() => { feedRetry = null; if (myGeneration === generation) openFeed(); },
+                             Math.min(30000, 1000 * 2 ** live.failures));
+    });
+  }
+
+  function setI18n(node, key, values) {
+    node.dataset.i18n = key;
+    if (values) node.dataset.i18nValues = JSON.stringify(values);
+    else delete node.dataset.i18nValues;
+    node.textContent = t(key, values);
+  }
+
+  function updateQueue() {
+    const live = state.live;
+    if (!live || live.ended) { ui.queue.hidden = true; return; }
+    if (live.status === "pending") {
+      if (live.ahead === 0) setI18n(ui.queue, "chat.queue_next");
+      else if (live.ahead === 1) setI18n(ui.queue, "chat.queue_ahead_one");
+      else setI18n(ui.queue, "chat.queue_ahead", { count: live.ahead });
+    } else {
+      setI18n(ui.queue, live.takenOver ? "kiosk.advisor_chatting" : "kiosk.advisor_coming");
+    }
+    ui.queue.hidden = false;
+  }
+
+  function addNote(key) {
+    const note = el("p", { class: "note", "data-testid": "chat-note", i18n: key });
+    ui.log.append(note);
+    return note;
+  }
+
+  function onStatus(data) {
+    const live = state.live;
+    const wasTakenOver = live.takenOver;
+    live.status = data.status;
+    live.ahead = data.ahead;
+    live.takenOver = Boolean(data.taken_over);
+    updateQueue();
+    if (live.takenOver && !wasTakenOver) {
+      removeQuickReplies();
+      const note = addNote("chat.advisor_joined");
+      show("chat");
+      scrollToNewest(note);
+    } else if (!live.takenOver && wasTakenOver && data.status !== "resolved") {
+      scrollToNewest(addNote("chat.assistant_back"));
+    }
+  }
+
+  function onAdvisorMessage(data) {
+    const live = state.live;
+    if (live.seen.has(data.id)) return;
+    live.seen.add(data.id);
+    const bubble = addBubble("advisor", data.text || "", null, "advisor-message");
+    if (state.view !== "chat") show("chat");
+    scrollToNewest(bubble);
+  }
+
+  function onEnded(data) {
+    const live = state.live;
+    live.ended = true;
+    live.takenOver = false;
+    updateQueue();
+    removeQuickReplies();
+    const note = addNote("chat.case_ended");
+    feedbackCard(data.authority);
+    show("chat");
+    scrollToNewest(note);
+  }
+
+  // ---- feedback ------------------------------------------------------------------------------
+
+  function feedbackCard(authority) {
+    const names = config.feedback.authorities;
+    const about = names[authority] ? authority : config.feedback.defaultAuthority;
+    const titleId = nextId("feedback");
+    const legendId = nextId("rating");
+    const hintId = nextId("hint");
+    const textId = nextId("text");
+    let rating = null;
+    const problem = el("p", { class: "feedback-problem", role: "alert" });
+    const options = el("div", { class: "rating-options" });
+    for (let value = 1; value <= 5; value += 1) {
+      const name = el("span", { class: "visually-hidden" });
+      setI18n(name, "chat.feedback_rating_value", { rating: value });
+      const option = el("button", { type: "button", class: "btn btn-rating", "aria-pressed": "false",
+                                    "data-rating": String(value) },
+        el("span", { "aria-hidden": "true", text: String(value) }), name);
+      option.addEventListener("click", () => {
+        rating = value;
+        problem.textContent = "";
+        options.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(b === option)));
+      });
+      options.append(option);
+    }
+    const text = el("textarea", { id: textId, class: "feedback-text", "data-testid": "feedback-text", rows: "3",
+                                  maxlength: String(config.feedback.maxChars), "aria-describedby": hintId });
+    const sendButton = el("button", { type: "button", class: "btn btn-primary", "data-testid": "feedback-send",
+                                      i18n: "chat.feedback_send" });
+    const forWhom = el("p", { class: "card-meta" });
+    setI18n(forWhom, "chat.feedback_for", { authority: names[about][state.lang] });
+    const card = el("section", { class: "card feedback-card", "data-testid": "feedback", "aria-labelledby": titleId },
+      el("h2", { class: "card-title", id: titleId, i18n: "chat.feedback_heading" }),
+      forWhom,
+      el("fieldset", { class: "rating", "data-testid": "feedback-rating", "aria-labelledby": legendId },
+         el("legend", { id: legendId, i18n: "chat.feedback_rating_label" }), options),
+      el("label", { for: textId, class: "feedback-label", i18n: "chat.feedback_text_label" }),
+      el("p", { id: hintId, class: "feedback-hint", i18n: "chat.feedback_text_hint" }),
+      text, problem,
+      el("div", { class: "card-actions" }, sendButton));
+    sendButton.addEventListener("click", async () => {
+      if (!rating) { setI18n(problem, "chat.feedback_choose"); return; }
+      const myGeneration = generation;
+      sendButton.disabled = true;
+      try {
+        const response = await post("/api/feedback", {
+          conversation_id: state.id, point: config.point, channel: "kiosk", language: state.lang,
+          authority: about, rating, text: text.value.trim() ? text.value.slice(0, config.feedback.maxChars) : null,
+        });
+        if (myGeneration !== generation) return;
+        if (!response.ok) throw new Error(String(response.status));
+        const thanks = el("p", { class: "card-title", role: "status", "data-testid": "feedback-thanks",
+                                 i18n: "chat.feedback_thanks" });
+        card.replaceChildren(thanks);
+      } catch (error) {
+        if (myGeneration !== generation || (error && error.name === "AbortError")) return;
+        sendButton.disabled = false;
+        setI18n(problem, "chat.network_error");
+      }
+    });
+    ui.log.append(card);
+    return card;
   }
 
   // ---- printing ------------------------------------------------------------------------------
@@ -436,6 +623,7 @@
   function wipe() {
     generation += 1;
     if (controller) controller.abort();
+    closeFeed();
     clearTimers();
     if (ui.idle.open) ui.idle.close();
     closePrintWindow();
@@ -444,6 +632,8 @@
     ui.input.value = "";
     ui.ticket.textContent = "";
     ui.handoffText.textContent = "";
+    ui.queue.textContent = "";
+    ui.queue.hidden = true;
     setBusy(false);
     applyLanguage(config.lang);
     show("start");
@@ -475,6 +665,12 @@
       send(text.slice(0, config.maxChars));
     });
     ui.advisor.addEventListener("click", () => {
+      const live = state.live;
+      if (live && !live.ended) {
+        // Already in the queue: show the number again, or the chat the advisor is in.
+        if (live.takenOver) { show("chat"); ui.input.focus(); } else show("handoff");
+        return;
+      }
       if (state.degraded) directHandoff("assistant_unavailable");
       else send("/request_human", { display: t("kiosk.call_advisor"), startsInScreenLanguage: true, wantsAdvisor: true });
     });

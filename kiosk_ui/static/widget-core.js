@@ -54,7 +54,10 @@
   function load() {
     try {
       var saved = JSON.parse(sessionStorage.getItem(storageKey) || "null");
-      if (saved && saved.v === 1 && /^[A-Za-z0-9_-]{8,64}$/.test(saved.id) && Array.isArray(saved.items)) return saved;
+      if (saved && saved.v === 1 && /^[A-Za-z0-9_-]{8,64}$/.test(saved.id) && Array.isArray(saved.items)) {
+        if (saved.live && (typeof saved.live !== "object" || !Array.isArray(saved.live.seen))) saved.live = null;
+        return saved;
+      }
     } catch (error) { /* storage blocked or spoiled: start afresh */ }
     return { v: 1, id: newId(), lang: startLang, open: false, items: [] };
   }
@@ -125,6 +128,7 @@
   var welcome = el("p", { class: "w-welcome", "data-testid": "widget-welcome" });
   var log = el("div", { class: "w-log", role: "log", "aria-live": "polite" });
   var status = el("p", { class: "w-vh", role: "status" });
+  var queueLine = el("p", { class: "w-queue", "data-testid": "widget-queue", role: "status", hidden: true });
   // The scrolling area takes focus so that keyboard users can scroll a long answer.
   var scroller = el("div", { class: "w-body", tabindex: "0" }, welcome, log);
   var privacy = el("p", { class: "w-privacy" });
@@ -137,7 +141,7 @@
                               "aria-modal": "false", "aria-labelledby": "w-title", hidden: true },
     el("header", { class: "w-head" }, el("div", { class: "w-head-text" }, title, subtitle),
        el("div", { class: "w-head-actions" }, clearButton, closeButton)),
-    scroller,
+    queueLine, scroller,
     status, privacy, composer);
   frame.append(launcher, panel);
   root.append(style, frame);
@@ -157,6 +161,7 @@
     privacy.textContent = t("widget.privacy");
     inputLabel.textContent = t("widget.input_label");
     sendButton.setAttribute("aria-label", t("widget.send"));
+    updateQueue();
   }
 
   // ---- rendering -----------------------------------------------------------------------------
@@ -194,8 +199,11 @@
   }
 
   function bubble(kind, text, who) {
-    var node = el("div", { class: "w-msg w-msg-" + kind, "data-testid": "msg-" + kind },
-      el("span", { class: "w-vh", text: who ? who + ": " : "" }));
+    // The advisor's lines name a person on screen, not only for screen readers.
+    var node = el("div", { class: "w-msg w-msg-" + kind,
+                           "data-testid": kind === "advisor" ? "widget-advisor-message" : "msg-" + kind },
+      kind === "advisor" ? el("p", { class: "w-who", text: who })
+        : el("span", { class: "w-vh", text: who ? who + ": " : "" }));
     var body = el("p", { class: "w-msg-text" });
     if (kind === "user") body.textContent = text;
     else body.append(withLinks(text));
@@ -279,6 +287,8 @@
     if (item.kind === "user") return [bubble("user", shown(item.text), t("chat.you"))];
     if (item.kind === "error") return [bubble("error", item.text, t("chat.assistant"))];
     if (item.kind === "advisor") return [bubble("advisor", item.text, t("chat.advisor"))];
+    if (item.kind === "note") return [el("p", { class: "w-note", "data-testid": "widget-note", text: t(item.key) })];
+    if (item.kind === "feedback") return [feedbackForm(item)];
     if (item.kind === "bot") {
       var nodes = [bubble("bot", item.text, t("chat.assistant"))];
       if (isLast && Array.isArray(item.buttons) && item.buttons.length) nodes.push(quickReplies(item.buttons));
@@ -332,7 +342,10 @@
         }
         if (custom.type === "unavailable") { items.push({ kind: "error", text: message.text || t("chat.network_error") }); return; }
         if (custom.type === "advisor") { items.push({ kind: "advisor", text: custom.text || message.text || "" }); return; }
-        items.push({ kind: "custom", custom: custom });
+        if (custom.type === "feedback_request") { items.push({ kind: "feedback", authority: custom.authority }); return; }
+        // Payloads with nothing to draw (handoff_unavailable: its text and buttons come as a message of
+        // their own) are left out, so the buttons before them stay the last item's and are shown.
+        if (["life_situation", "form", "booking", "handoff"].indexOf(custom.type) >= 0) items.push({ kind: "custom", custom: custom });
         return;
       }
       // The checklist shows a life situation better than the same steps as text.
@@ -378,8 +391,12 @@
         var nodes = log.querySelectorAll("[data-testid='msg-user'] .w-msg-text");
         if (nodes.length) nodes[nodes.length - 1].textContent = shown(data.echo);
       }
-      append(itemsOf(data.messages || []));
+      var messages = data.messages || [];
+      append(itemsOf(messages));
       scrollToShow(userNode);
+      messages.forEach(function (message) {
+        if (message.custom && message.custom.type === "handoff" && message.custom.ticket) followCase(message.custom.ticket);
+      });
     }).catch(function (error) {
       if (conversation !== state.id) return;
       var key = error && /^chat\./.test(error.message) ? error.message : "chat.network_error";
@@ -388,6 +405,175 @@
       setBusy(false);
     });
     return userNode;
+  }
+
+  // ---- the case's live feed: queue, the advisor's messages, the end ----------------------------
+
+  var feed = null;
+  var feedRetry = null;
+
+  function followCase(ticket) {
+    if (state.live && state.live.ticket === ticket && !state.live.ended) {
+      if (!feed && !feedRetry) openFeed();
+      return;
+    }
+    state.live = { ticket: ticket, lastId: null, status: "pending", ahead: null, takenOver: false, ended: false,
+                   seen: [], failures: 0 };
+    save();
+    updateQueue();
+    openFeed();
+  }
+
+  function closeFeed() {
+    clearTimeout(feedRetry);
+    feedRetry = null;
+    if (feed) feed.close();
+    feed = null;
+  }
+
+  function openFeed() {
+    closeFeed();
+    var live = state.live;
+    if (!live || live.ended || typeof EventSource !== "function") return;
+    var conversation = state.id;
+    var after = live.lastId ? "?after=" + encodeURIComponent(live.lastId) : "";
+    var source = new EventSource(base + "/api/live/" + encodeURIComponent(conversation) + after);
+    feed = source;
+    function handle(handler) {
+      return function (event) {
+        if (feed !== source || state.id !== conversation) return;
+        if (event.lastEventId) live.lastId = event.lastEventId;
+        live.failures = 0;
+        var data;
+        try { data = JSON.parse(event.data); } catch (error) { return; }
+        handler(data);
+        save();
+      };
+    }
+    source.addEventListener("status", handle(onStatus));
+    source.addEventListener("message", handle(onAdvisorMessage));
+    source.addEventListener("ended", handle(function (data) { closeFeed(); onEnded(data); }));
+    source.addEventListener("error", function () {
+      if (feed !== source) return;
+      // Reopened by hand from the last event id (no Last-Event-ID header across origins), so
+      // nothing comes twice and nothing is lost.
+      source.close();
+      feed = null;
+      live.failures += 1;
+      save();
+      if (live.failures > 8) return; // the case is gone
+      feedRetry = setTimeout(function () {
+        feedRetry = null;
+        if (state.id === conversation) openFeed();
+      }, Math.min(30000, 1000 * Math.pow(2, live.failures)));
+    });
+  }
+
+  function updateQueue() {
+    var live = state.live;
+    if (!live || live.ended) { queueLine.hidden = true; queueLine.textContent = ""; return; }
+    var text;
+    if (live.takenOver) text = t("widget.advisor_here");
+    else if (live.status === "claimed") text = t("widget.advisor_coming");
+    else {
+      text = t("widget.queue_waiting", { ticket: live.ticket });
+      if (live.ahead === 0) text += " " + t("chat.queue_next");
+      else if (live.ahead === 1) text += " " + t("chat.queue_ahead_one");
+      else if (typeof live.ahead === "number") text += " " + t("chat.queue_ahead", { count: live.ahead });
+    }
+    queueLine.textContent = text;
+    queueLine.hidden = false;
+  }
+
+  function onStatus(data) {
+    var live = state.live;
+    var wasTakenOver = live.takenOver;
+    live.status = data.status;
+    live.ahead = data.ahead;
+    live.takenOver = Boolean(data.taken_over);
+    updateQueue();
+    if (live.takenOver && !wasTakenOver) {
+      append([{ kind: "note", key: "chat.advisor_joined" }]);
+      if (!state.open) setOpen(true, false); // the customer asked for a person: show that one came
+    }
+    else if (!live.takenOver && wasTakenOver && data.status !== "resolved") append([{ kind: "note", key: "chat.assistant_back" }]);
+  }
+
+  function onAdvisorMessage(data) {
+    var live = state.live;
+    if (live.seen.indexOf(data.id) >= 0) return;
+    live.seen = live.seen.concat([data.id]).slice(-200);
+    append([{ kind: "advisor", text: String(data.text || "") }]);
+  }
+
+  function onEnded(data) {
+    var live = state.live;
+    live.ended = true;
+    live.takenOver = false;
+    updateQueue();
+    append([{ kind: "note", key: "chat.case_ended" }, { kind: "feedback", authority: data.authority }]);
+  }
+
+  // ---- feedback ------------------------------------------------------------------------------
+
+  var formCount = 0;
+
+  function feedbackForm(item) {
+    if (item.done) return el("p", { class: "w-note", role: "status", "data-testid": "widget-feedback-thanks",
+                                    text: t("chat.feedback_thanks") });
+    var names = CONFIG.feedback.authorities;
+    var about = names[item.authority] ? item.authority : CONFIG.feedback.defaultAuthority;
+    var n = ++formCount;
+    var rating = null;
+    var problem = el("p", { class: "w-problem", role: "alert" });
+    var legend = el("legend", { text: t("chat.feedback_rating_label") });
+    var options = el("div", { class: "w-rating-options" });
+    [1, 2, 3, 4, 5].forEach(function (value) {
+      var option = el("button", { type: "button", class: "w-rating", "aria-pressed": "false", "data-rating": String(value) },
+        el("span", { "aria-hidden": "true", text: String(value) }),
+        el("span", { class: "w-vh", text: t("chat.feedback_rating_value", { rating: value }) }));
+      option.addEventListener("click", function () {
+        rating = value;
+        problem.textContent = "";
+        options.querySelectorAll("button").forEach(function (b) { b.setAttribute("aria-pressed", String(b === option)); });
+      });
+      options.append(option);
+    });
+    var text = el("textarea", { id: "w-feedback-" + n, class: "w-feedback-text", "data-testid": "widget-feedback-text",
+                                rows: "3", maxlength: String(CONFIG.feedback.maxChars),
+                                "aria-describedby": "w-feedback-hint-" + n });
+    var sendFeedback = el("button", { type: "button", class: "w-button", "data-testid": "widget-feedback-send",
+                                      text: t("chat.feedback_send") });
+    var form = el("div", { class: "w-card w-feedback", "data-testid": "widget-feedback" },
+      el("p", { class: "w-card-title", text: t("chat.feedback_heading") }),
+      el("p", { class: "w-meta", text: t("chat.feedback_for", { authority: names[about][state.lang] }) }),
+      el("fieldset", { class: "w-rating-group", "data-testid": "widget-feedback-rating" }, legend, options),
+      el("label", { for: "w-feedback-" + n, class: "w-label", text: t("chat.feedback_text_label") }),
+      el("p", { id: "w-feedback-hint-" + n, class: "w-meta", text: t("chat.feedback_text_hint") }),
+      text, problem, sendFeedback);
+    sendFeedback.addEventListener("click", function () {
+      if (!rating) { problem.textContent = t("chat.feedback_choose"); return; }
+      var conversation = state.id;
+      sendFeedback.disabled = true;
+      fetch(base + "/api/feedback", {
+        method: "POST", mode: "cors", credentials: "omit", cache: "no-store",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ conversation_id: conversation, point: point, channel: "web", language: state.lang,
+                               authority: about, rating: rating,
+                               text: text.value.trim() ? text.value.slice(0, CONFIG.feedback.maxChars) : null }),
+      }).then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        if (conversation !== state.id) return;
+        item.done = true;
+        save();
+        form.replaceWith(feedbackForm(item));
+      }).catch(function () {
+        if (conversation !== state.id) return;
+        sendFeedback.disabled = false;
+        problem.textContent = t("chat.network_error");
+      });
+    });
+    return form;
   }
 
   // ---- opening, closing, clearing ------------------------------------------------------------
@@ -404,9 +590,11 @@
   }
 
   function clearConversation() {
+    closeFeed();
     try { sessionStorage.removeItem(storageKey); } catch (error) { /* nothing stored */ }
     state = { v: 1, id: newId(), lang: state.lang, open: true, items: [] };
     save();
+    updateQueue();
     log.replaceChildren();
     status.textContent = t("widget.cleared");
     input.value = "";
@@ -433,6 +621,10 @@
   launcher.hidden = state.open;
   launcher.setAttribute("aria-expanded", String(state.open));
 
-  function attach() { document.body.append(host); }
+  function attach() {
+    document.body.append(host);
+    // After a page load in the middle of a handoff, the feed picks up where the last page left it.
+    if (state.live && !state.live.ended) openFeed();
+  }
   if (document.body) attach();
   else document.addEventListener("DOMContentLoaded", attach);

@@ -28,7 +28,7 @@ def test_kiosk_renders_every_life_situation_as_a_tile_in_the_language(client, la
     assert texts.text(lang, "kiosk.start_heading") in html
     assert texts.text(lang, "kiosk.call_advisor") in html
     for testid in ("start-screen", "privacy-notice", "call-advisor", "chat", "chat-input", "chat-send",
-                   "handoff-screen", "ticket-number", "idle-prompt", "idle-continue",
+                   "handoff-screen", "ticket-number", "queue-ahead", "idle-prompt", "idle-continue",
                    "lang-fi", "lang-sv", "lang-en"):
         assert html.count(f'data-testid="{testid}"') == 1, testid
     assert f'data-testid="lang-{lang}" data-lang="{lang}" lang="{lang}"\n            aria-pressed="true"' in html
@@ -75,3 +75,15 @@ def test_every_tile_icon_is_drawn(client):
 
     sprite = client.get("/static/icons.svg").text
     assert all(f'id="{name}"' in sprite for name in TILE_ICONS.values())
+
+
+def test_kiosk_script_follows_the_case_and_asks_for_feedback(client):
+    config = kiosk_config(client.get("/kiosk").text)
+    feedback = config["feedback"]
+    assert feedback["authorities"]["kela"]["sv"] == "FPA" and feedback["defaultAuthority"] in feedback["authorities"]
+    assert feedback["maxChars"] == 500
+    for key in ("queue_next", "queue_ahead", "advisor_joined", "assistant_back", "feedback_rating_value"):
+        assert key in config["texts"]["fi"]["chat"], key
+    script = client.get("/static/kiosk.js").text
+    for needle in ('"advisor-message"', '"feedback-rating"', "/api/live/", "/api/feedback", "closeFeed()"):
+        assert needle in script, needle

@@ -12,7 +12,7 @@ def test_widget_js_is_javascript_with_its_texts_built_in(client):
     assert set(config["texts"]) == {"fi", "sv", "en"} and config["point"] == "example-point"
     assert config["texts"]["sv"]["widget"]["clear"] == "Töm samtalet"
     for testid in ("widget-open", "widget-panel", "widget-input", "widget-send", "widget-clear",
-                   "form-link", "booking-ics"):
+                   "form-link", "booking-ics", "widget-queue", "widget-advisor-message", "widget-feedback-rating"):
         assert f'"{testid}"' in body, testid
     assert "attachShadow" in body and "sessionStorage" in body
 
@@ -26,3 +26,10 @@ def test_demo_page_embeds_the_widget(client):
     page = client.get("/widget/demo?lang=sv")
     assert page.status_code == 200 and '<html lang="sv">' in page.text
     assert '<script src="/widget.js" data-point="example-point" data-lang="sv"' in page.text
+
+
+def test_widget_follows_the_case_across_page_loads_and_asks_for_feedback(client):
+    body = client.get("/widget.js").text
+    config = json.loads(re.search(r"\}\)\((\{.*\}), \"", body, re.S).group(1))
+    assert config["feedback"]["authorities"]["tax"]["fi"] and config["texts"]["en"]["widget"]["queue_waiting"]
+    assert "/api/live/" in body and "?after=" in body and "/api/feedback" in body
