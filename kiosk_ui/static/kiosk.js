@@ -67,6 +67,9 @@
     document.querySelectorAll("[data-i18n-tile]").forEach((node) => { node.textContent = config.tiles[node.dataset.i18nTile][lang]; });
     document.querySelectorAll("[data-i18n-initial]").forEach((node) => { node.textContent = config.tiles[node.dataset.i18nInitial][lang].slice(0, 1); });
     document.querySelectorAll("[data-i18n-point]").forEach((node) => { node.textContent = config.pointName[lang]; });
+    document.querySelectorAll("[data-feedback-for]").forEach((node) => {
+      node.textContent = t("chat.feedback_for", { authority: config.feedback.authorities[node.dataset.feedbackFor][lang] });
+    });
     document.querySelectorAll("[data-testid^='lang-']").forEach((button) => {
       button.setAttribute("aria-pressed", String(button.dataset.lang === lang));
     });
@@ -530,8 +533,8 @@
                                   maxlength: String(config.feedback.maxChars), "aria-describedby": hintId });
     const sendButton = el("button", { type: "button", class: "btn btn-primary", "data-testid": "feedback-send",
                                       i18n: "chat.feedback_send" });
-    const forWhom = el("p", { class: "card-meta" });
-    setI18n(forWhom, "chat.feedback_for", { authority: names[about][state.lang] });
+    const forWhom = el("p", { class: "card-meta", "data-feedback-for": about,
+                              text: t("chat.feedback_for", { authority: names[about][state.lang] }) });
     const card = el("section", { class: "card feedback-card", "data-testid": "feedback", "aria-labelledby": titleId },
       el("h2", { class: "card-title", id: titleId, i18n: "chat.feedback_heading" }),
       forWhom,
