@@ -316,20 +316,39 @@ async def live_events(request: Request, info: SessionInfo = Depends(advisor),
         for change in await run_in_threadpool(cases.changes_after, missed_from, point_id=point, limit=1000):
             if change["kind"] == "message" and change["id"] <= cursor:
                 yield ServerSentEvent(event="case", data={"change": change_json(change), "case": None})
+    gone = asyncio.Event()
+    watcher = asyncio.create_task(_watch_disconnect(request, gone))
     beat = time.monotonic()
-    while not await request.is_disconnected():
-        changes = await run_in_threadpool(cases.changes_after, cursor, point_id=point)
-        for change in changes:
-            case = await run_in_threadpool(cases.get, change["case_id"])
-            yield ServerSentEvent(event="case", id=str(change["id"]),
-                                  data={"change": change_json(change),
-                                        "case": case_json(case, cat, d, lang) if case else None})
-            cursor = change["id"]
-        if time.monotonic() - beat >= settings.staff_events_heartbeat_seconds:
-            beat = time.monotonic()
-            if await run_in_threadpool(accounts.session, session_token) is None:
-                return  # signed out or expired: the browser reconnects and gets a 401
-            await run_in_threadpool(cases.mark_present, username, point)
-            yield ServerSentEvent(comment="ping")
-        if not changes:
-            await asyncio.sleep(settings.staff_events_poll_seconds)
+    try:
+        while not gone.is_set():
+            changes = await run_in_threadpool(cases.changes_after, cursor, point_id=point)
+            for change in changes:
+                case = await run_in_threadpool(cases.get, change["case_id"])
+                yield ServerSentEvent(event="case", id=str(change["id"]),
+                                      data={"change": change_json(change),
+                                            "case": case_json(case, cat, d, lang) if case else None})
+                cursor = change["id"]
+            if time.monotonic() - beat >= settings.staff_events_heartbeat_seconds:
+                beat = time.monotonic()
+                if await run_in_threadpool(accounts.session, session_token) is None:
+                    return  # signed out or expired: the browser reconnects and gets a 401
+                await run_in_threadpool(cases.mark_present, username, point)
+                yield ServerSentEvent(comment="ping")
+            if not changes:
+                try:
+                    await asyncio.wait_for(gone.wait(), settings.staff_events_poll_seconds)
+                except asyncio.TimeoutError:
+                    pass
+    finally:
+        watcher.cancel()
+
+
+async def _watch_disconnect(request: Request, gone: asyncio.Event) -> None:
+    """Set `gone` when the browser closes the feed.
+
+    A blocking receive, because request.is_disconnected() did not see the disconnect behind the
+    app's http middleware (it polls with an already cancelled scope).
+    """
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+    gone.set()
