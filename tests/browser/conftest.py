@@ -136,8 +136,10 @@ ROOMY_LIMITS = {"CHAT_RATE_LIMIT_CLIENT": "1000/minute", "CHAT_RATE_LIMIT_CONVER
 def app(stack, site, tmp_path_factory) -> Iterator[App]:
     """The web app on the shared stack, allowing the embedding site's origin; same database as the
     action server, so cases from the chat and from the kiosk's fallback share ticket numbers."""
+    # Plain http on 127.0.0.1, so the staff cookie cannot be Secure (as in `make run`).
     with App("main", tmp_path_factory.mktemp("app"), stack, db=stack.app_db,
-             env={**ROOMY_LIMITS, "ALLOWED_ORIGINS": json.dumps([site.origin])}) as app:
+             env={**ROOMY_LIMITS, "ALLOWED_ORIGINS": json.dumps([site.origin]),
+                  "STAFF_COOKIE_SECURE": "false"}) as app:
         site.app_url = app.url
         yield app
 

@@ -1,0 +1,114 @@
+"""The advisor's side in Chromium on the real stack: the live queue, a takeover seen from the kiosk
+(two browser contexts), hand back, resolve and feedback; axe and screenshots of the staff pages."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import LANDSCAPE
+from tests.browser.helpers import check_axe, shot
+from tests.browser.ui import FORM_REQUESTS, open_kiosk, tid, ticket_of
+from store.accounts import AccountError, AccountStore
+from store.cases import make_engine
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def staff(stack):
+    """An advisor and an admin in the app's database."""
+    accounts = AccountStore(make_engine(f"sqlite:///{stack.app_db}"))
+    for name, role in (("aino", "advisor"), ("anna", "admin")):
+        try:
+            accounts.create(name, PASSWORD, role)
+        except AccountError:
+            pass  # made by an earlier test of this session
+    return accounts
+
+
+def sign_in(page: Page, base: str, username: str, lang: str = "fi") -> None:
+    page.goto(f"{base}/staff/login?lang={lang}")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/staff\?lang="))
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+
+
+def case_card(page: Page, ticket: str):
+    return page.locator("li.case").filter(has=page.get_by_role("heading", name=ticket, exact=True))
+
+
+def test_takeover_from_the_dashboard_reaches_the_kiosk_and_the_bot_answers_after_hand_back(app, staff, new_page):
+    advisor = new_page(LANDSCAPE)
+    sign_in(advisor, app.url, "aino")
+    customer = new_page()
+    open_kiosk(customer, app.kiosk("fi"), "fi")
+
+    customer.locator(tid("call-advisor")).filter(visible=True).first.click()
+    ticket = ticket_of(customer)
+    shown_at = time.monotonic()
+    expect(customer.locator(tid("queue-ahead"))).to_be_visible()
+    card = case_card(advisor, ticket)
+    expect(card).to_be_visible(timeout=5_000)  # live, without reloading the dashboard
+    print(f"\nticket {ticket} on the dashboard {1000 * (time.monotonic() - shown_at):.0f} ms after the kiosk showed it")
+    shot(advisor, "staff-dashboard-new-case-fi")
+    check_axe(advisor, "staff-dashboard-fi")
+
+    card.locator("form[data-action=claim] button").click()
+    expect(customer.locator(tid("queue-ahead"))).to_contain_text("Palveluneuvoja tulee")
+    card.locator("form[data-action=takeover] button").click()
+    # Taking over opens the case's chat view.
+    expect(advisor).to_have_url(re.compile(r"/staff/cases/\d+"))
+    expect(advisor.locator("[data-field=taken_over]")).to_be_visible()
+    expect(advisor.locator("#message-form")).to_be_visible()
+
+    expect(customer.locator(tid("chat-note")).last).to_contain_text("Palveluneuvoja tuli mukaan")
+    advisor.locator("#message-text").fill("Hei, olen Aino. Miten voin auttaa?")
+    advisor.locator("#message-form button[type=submit]").click()
+    line = customer.locator(tid("advisor-message")).filter(has_text="Miten voin auttaa?")
+    expect(line).to_be_visible()
+    expect(line).to_contain_text("Palveluneuvoja")  # marked as a person, not the assistant
+
+    bots_before = customer.locator(tid("msg-bot")).count()
+    customer.locator(tid("chat-input")).fill("Haluan jättää hakemuksen")
+    customer.locator(tid("chat-send")).click()
+    expect(advisor.locator("#chat")).to_contain_text("Haluan jättää hakemuksen")
+    customer.wait_for_timeout(1_000)
+    assert customer.locator(tid("msg-bot")).count() == bots_before, "the assistant must stay silent during a takeover"
+    shot(advisor, "staff-takeover-advisor-fi")
+    shot(customer, "staff-takeover-kiosk-fi", full_page=True)
+    check_axe(advisor, "staff-takeover-fi")
+
+    advisor.locator("form[data-action=handback] button").click()
+    expect(customer.locator(tid("chat-note")).last).to_contain_text("Avustaja vastaa taas")
+    message, code = FORM_REQUESTS["fi"]
+    customer.locator(tid("chat-input")).fill(message)
+    customer.locator(tid("chat-send")).click()
+    expect(customer.locator(f'{tid("form-card")}[data-code^="{code}"]')).to_be_visible()
+
+    advisor.locator("details.case-more summary").click()
+    advisor.locator("[data-action=resolve] select[name=outcome]").select_option("helped")
+    advisor.locator("[data-action=resolve] select[name=authority]").select_option("kela")
+    advisor.locator("[data-action=resolve] select[name=category]").select_option("receive_documents")
+    advisor.locator("[data-action=resolve] button[type=submit]").click()
+    rating = customer.locator(tid("feedback-rating"))
+    expect(rating).to_be_visible()
+    rating.locator("[data-rating='5']").click()
+    customer.locator(tid("feedback-send")).click()
+    expect(customer.locator(tid("feedback-thanks"))).to_be_visible()
+    shot(customer, "staff-after-resolve-kiosk-fi", full_page=True)
+
+
+@pytest.mark.parametrize("path,name", [("/staff/receipts", "receipts"), ("/staff/remote", "remote"),
+                                        ("/staff/statistics", "statistics"), ("/staff/accounts", "accounts")])
+def test_staff_pages_are_accessible(app, staff, new_page, path, name):
+    page = new_page(LANDSCAPE)
+    sign_in(page, app.url, "anna", "sv")
+    page.goto(f"{app.url}{path}?lang=sv")
+    expect(page.locator("h1")).to_be_visible()
+    shot(page, f"staff-{name}-sv", full_page=True)
+    check_axe(page, f"staff-{name}-sv")
