@@ -283,3 +283,25 @@ def test_heartbeats_keep_the_advisor_on_duty_and_the_feed_stops_when_the_dashboa
     after = last_seen()
     time.sleep(1.0)
     assert last_seen() == after
+
+
+def test_restarting_the_app_loses_no_case(tmp_path):
+    url = f"sqlite:///{tmp_path}/app.db"
+    AccountStore(make_engine(url)).create("aino", PASSWORD, "advisor")
+    with web_app(url) as base:
+        client, csrf = signed_in_client(base, "aino")
+        waiting = new_case(CaseStore(url), "conv-restart-1")
+        claimed = new_case(CaseStore(url), "conv-restart-2")
+        assert client.post(f"/staff/cases/{claimed['id']}/claim", data={"csrf_token": csrf}).status_code == 303
+        client.close()
+    with web_app(url) as base:  # a new process on the same database file
+        client, _ = signed_in_client(base, "aino")
+        stream = EventStream(client)
+        try:
+            _, _, snapshot = stream.next("snapshot")
+        finally:
+            stream.close()
+            client.close()
+    cases = {c["ticket"]: c for c in snapshot["cases"]}
+    assert cases[waiting["ticket"]]["status"] == "pending"
+    assert cases[claimed["ticket"]]["status"] == "claimed" and cases[claimed["ticket"]]["assignee"] == "aino"
