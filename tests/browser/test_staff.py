@@ -112,3 +112,41 @@ def test_staff_pages_are_accessible(app, staff, new_page, path, name):
     expect(page.locator("h1")).to_be_visible()
     shot(page, f"staff-{name}-sv", full_page=True)
     check_axe(page, f"staff-{name}-sv")
+
+
+def test_the_statistics_csv_equals_the_events_recorded_in_this_session(app, staff, stack, new_page):
+    """After the conversations above (forms handed out, a resolved handoff, feedback), the admin's CSV
+    counts every service event of the database exactly once."""
+    import csv
+    import datetime as dt
+    import sqlite3
+    from collections import Counter
+    from zoneinfo import ZoneInfo
+
+    page = new_page(LANDSCAPE)
+    sign_in(page, app.url, "anna")
+    feedback = page.request.post(f"{app.url}/api/feedback", data={
+        "conversation_id": "stats-check-0001", "point": "example-point", "channel": "kiosk", "language": "fi",
+        "authority": "tax", "rating": 4})
+    assert feedback.ok, feedback.text()
+    with sqlite3.connect(stack.app_db) as connection:
+        rows = connection.execute("SELECT occurred_at, authority, category, event_type FROM service_events "
+                                  "WHERE point_id = 'example-point'").fetchall()
+    helsinki = ZoneInfo("Europe/Helsinki")
+    year = dt.datetime.now(helsinki).year
+    expected = Counter()
+    for occurred_at, authority, category, event_type in rows:
+        local = dt.datetime.fromisoformat(occurred_at).replace(tzinfo=dt.timezone.utc).astimezone(helsinki)
+        if local.year == year:
+            expected[(f"{local:%Y-%m}", authority, category, event_type)] += 1
+    assert ("tax", "feedback", "feedback_recorded") in {key[1:] for key in expected}
+
+    response = page.request.get(f"{app.url}/staff/statistics.csv?year={year}&lang=fi")
+    assert response.ok and "attachment" in response.headers["content-disposition"]
+    lines = response.body().decode("utf-8-sig").splitlines()
+    found = Counter({(r["month"], r["authority"], r["category"], r["event_type"]): int(r["count"])
+                     for r in csv.DictReader(lines, delimiter=";")})
+    assert found == expected
+    page.goto(f"{app.url}/staff/statistics?year={year}&lang=fi")
+    expect(page.locator(tid("counts"))).to_be_visible()
+    shot(page, "staff-statistics-fi", full_page=True)
