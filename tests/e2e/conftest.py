@@ -6,6 +6,8 @@ import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -63,12 +65,11 @@ class Stack:
         return response.json()
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory):
-    """Start the action server and Rasa once for the whole session."""
+@contextmanager
+def running(stack: Stack) -> Iterator[Stack]:
+    """The action server and Rasa (with its HTTP API) on the trained model, until the block ends."""
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make model` first")
-    stack = Stack(tmp_path_factory.mktemp("stack"))
     logs = {name: stack.tmp / f"{name}.log" for name in ("actions", "rasa")}
     commands = {
         "actions": [str(RASA), "run", "actions", "--actions", "actions", "--port", str(stack.action_port)],
@@ -93,6 +94,13 @@ def stack(tmp_path_factory):
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """Start the action server and Rasa once for the whole session."""
+    with running(Stack(tmp_path_factory.mktemp("stack"))) as stack:
+        yield stack
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import sqlite3
-import subprocess
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -20,7 +19,7 @@ import yaml
 
 from service_catalogue.loader import DEFAULT_DATA_DIR, WEEKDAYS
 from store.cases import CaseStore
-from tests.e2e.conftest import MODEL, RASA, ROOT, Stack, wait_until_up
+from tests.e2e.conftest import Stack, running
 from tests.e2e.test_booking import press_first_until_booked
 from tests.e2e.test_conversations import customs, text
 
@@ -56,37 +55,13 @@ def always_open_catalogue(target):
 @pytest.fixture(scope="module")
 def open_stack(tmp_path_factory):
     """Rasa and the action server on the always-open catalogue, for this module."""
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make model` first")
     tmp = tmp_path_factory.mktemp("open-point")
     booking = always_open_catalogue(tmp / "catalogue")
     stack = OpenPointStack(tmp, tmp / "catalogue")
     today = dt.datetime.now(ZoneInfo(booking["timezone"])).date()
     stack.holiday_today = today in holidays.country_holidays(booking["holiday_country"], years=today.year)
-    logs = {name: tmp / f"{name}.log" for name in ("actions", "rasa")}
-    commands = {
-        "actions": [str(RASA), "run", "actions", "--actions", "actions", "--port", str(stack.action_port)],
-        "rasa": [str(RASA), "run", "--model", str(MODEL), "--port", str(stack.rasa_port),
-                 "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
-                 "--enable-api", "--auth-token", stack.token],
-    }
-    processes = {}
-    try:
-        for name, command in commands.items():
-            processes[name] = subprocess.Popen(command, cwd=ROOT, env=stack.env(),
-                                               stdout=logs[name].open("w"), stderr=subprocess.STDOUT)
-        wait_until_up(f"{stack.action_url}/health", processes["actions"], logs["actions"])
-        wait_until_up(f"{stack.rasa_url}/version", processes["rasa"], logs["rasa"])
-        stack.logs = logs
+    with running(stack):
         yield stack
-    finally:
-        for process in processes.values():
-            process.terminate()
-        for process in processes.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 def test_asking_for_a_person_creates_a_case(open_stack: OpenPointStack, sender):
