@@ -4,7 +4,7 @@ from __future__ import annotations
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import catalogue, language_of
+from actions.common import catalogue, entity_values, language_of
 from actions.handoff import conversation_facts
 
 # The point's own operator hears feedback when no authority's matter came up.
@@ -12,8 +12,9 @@ DEFAULT_AUTHORITY = "municipality"
 
 
 def authority_concerned(tracker: Tracker) -> str:
-    """The authority of the latest service, form, life situation or booking discussed."""
-    authority = conversation_facts(tracker)["authority"]
+    """The authority the customer names ("feedback for Kela"), else that of the latest matter discussed."""
+    named = [a for a in entity_values(tracker, "authority") if a in catalogue().authorities]
+    authority = named[0] if named else conversation_facts(tracker)["authority"]
     return authority if authority in catalogue().authorities else DEFAULT_AUTHORITY
 
 

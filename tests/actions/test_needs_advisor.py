@@ -104,3 +104,12 @@ def test_feedback_goes_to_the_authority_of_the_latest_matter(dispatcher):
     history.append(user_event("passi", "service_passport"))
     ActionFeedbackRequest().run(dispatcher, make_tracker("palaute", "give_feedback", history=history), {})
     assert customs(dispatcher, "feedback_request")[-1]["authority"] == "police"
+
+
+def test_feedback_for_an_authority_the_customer_names(dispatcher):
+    history = [user_event("passi", "service_passport")]
+    tracker = make_tracker("jag vill ge respons om FPA", "give_feedback", language="sv", history=history,
+                           entities=[{"entity": "authority", "value": "kela"}])
+    ActionFeedbackRequest().run(dispatcher, tracker, {})
+    assert customs(dispatcher, "feedback_request") == [{"type": "feedback_request", "authority": "kela"}]
+    assert dispatcher.messages[0]["authority"] == "FPA"
