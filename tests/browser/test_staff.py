@@ -8,7 +8,8 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LANDSCAPE
+from tests.browser.conftest import LANDSCAPE, PHONE, ROOMY_LIMITS, App, EmbeddingSite
+from tests.e2e.test_handoff import open_stack  # noqa: F401 (a fixture: Rasa on an always-open point)
 from tests.browser.helpers import check_axe, shot
 from tests.browser.ui import FORM_REQUESTS, open_kiosk, tid, ticket_of
 from store.accounts import AccountError, AccountStore
@@ -17,16 +18,34 @@ from store.cases import make_engine
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(scope="module")
-def staff(stack):
+def make_staff(database) -> AccountStore:
     """An advisor and an admin in the app's database."""
-    accounts = AccountStore(make_engine(f"sqlite:///{stack.app_db}"))
+    accounts = AccountStore(make_engine(f"sqlite:///{database}"))
     for name, role in (("aino", "advisor"), ("anna", "admin")):
         try:
             accounts.create(name, PASSWORD, role)
         except AccountError:
             pass  # made by an earlier test of this session
     return accounts
+
+
+@pytest.fixture(scope="module")
+def staff(stack):
+    return make_staff(stack.app_db)
+
+
+@pytest.fixture(scope="module")
+def open_point(open_stack, tmp_path_factory):  # noqa: F811 (the imported fixture)
+    """A web app and an embedding site on the stack whose point is always open, so a web customer
+    can get a live chat whatever the hour CI runs at."""
+    site = EmbeddingSite()
+    site.thread.start()
+    with App("open", tmp_path_factory.mktemp("open-app"), open_stack, db=open_stack.app_db,
+             env={**ROOMY_LIMITS, "ALLOWED_ORIGINS": f'["{site.origin}"]', "STAFF_COOKIE_SECURE": "false"}) as app:
+        site.app_url = app.url
+        make_staff(open_stack.app_db)
+        yield app, site, open_stack
+    site.server.shutdown()
 
 
 def sign_in(page: Page, base: str, username: str, lang: str = "fi") -> None:
@@ -150,3 +169,46 @@ def test_the_statistics_csv_equals_the_events_recorded_in_this_session(app, staf
     page.goto(f"{app.url}/staff/statistics?year={year}&lang=fi")
     expect(page.locator(tid("counts"))).to_be_visible()
     shot(page, "staff-statistics-fi", full_page=True)
+
+
+def test_web_customer_gets_a_live_chat_with_the_advisor_on_duty_through_the_widget(open_point, new_page):
+    app, site, stack = open_point
+    if stack.holiday_today:
+        pytest.skip("the point is closed on a public holiday, so there is no live chat today")
+    advisor = new_page(LANDSCAPE)
+    sign_in(advisor, app.url, "aino", "en")  # the open dashboard puts an advisor on duty
+
+    customer = new_page(PHONE)
+    feeds = []
+    customer.on("response", lambda r: feeds.append((r.url, r.status)) if "/api/live/" in r.url else None)
+    customer.goto(site.url("en"))
+    customer.locator(tid("widget-open")).click()
+    customer.locator(tid("widget-input")).fill("I want to talk to a real person")
+    customer.locator(tid("widget-send")).click()
+    queue = customer.locator(tid("widget-queue"))
+    expect(queue).to_be_visible()
+    ticket = re.search(r"A\d{3}", queue.inner_text()).group(0)
+
+    card = case_card(advisor, ticket)
+    expect(card).to_be_visible(timeout=5_000)
+    expect(card.locator("[data-field=channel]")).to_have_text(re.compile("web", re.I))
+    card.locator("form[data-action=takeover] button").click()
+    expect(advisor).to_have_url(re.compile(r"/staff/cases/\d+"))
+    advisor.locator("#message-text").fill("Hello, this is Aino from the service point.")
+    advisor.locator("#message-form button[type=submit]").click()
+    expect(customer.locator(tid("widget-advisor-message")).filter(has_text="this is Aino")).to_be_visible()
+    # The live feed is a cross-origin EventSource from the municipality's page to the app.
+    assert feeds and all(url.startswith(app.url) and status == 200 for url, status in feeds), feeds
+
+    customer.locator(tid("widget-input")).fill("Thanks, I need help with a paper form")
+    customer.locator(tid("widget-send")).click()
+    expect(advisor.locator("#chat")).to_contain_text("I need help with a paper form")
+    shot(customer, "staff-takeover-widget-en-360")
+
+    advisor.locator("details.case-more summary").click()
+    advisor.locator("[data-action=resolve] select[name=outcome]").select_option("helped")
+    advisor.locator("[data-action=resolve] select[name=authority]").select_option("kela")
+    advisor.locator("[data-action=resolve] select[name=category]").select_option("advice")
+    advisor.locator("[data-action=resolve] button[type=submit]").click()
+    expect(customer.locator(tid("widget-feedback-rating"))).to_be_visible()
+    check_axe(customer, "widget-live-chat-en")
