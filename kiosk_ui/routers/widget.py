@@ -30,7 +30,8 @@ def build_widget_script(cat: Catalogue, texts: Texts, booking: BookingConfig, te
     }
     return templates.get_template("widget_bundle.js").render(
         config=config,
-        source=(STATIC_DIR / "widget-core.js").read_text(encoding="utf-8"),
+        # The case feed is shared with the kiosk; inside the bundle's closure it adds no global name.
+        source="\n".join((STATIC_DIR / name).read_text(encoding="utf-8") for name in ("case-feed.js", "widget-core.js")),
         css=(STATIC_DIR / "widget.css").read_text(encoding="utf-8"))
 
 

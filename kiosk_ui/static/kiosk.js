@@ -389,11 +389,10 @@
   // ---- the case's live feed: queue, the advisor's messages, the end ----------------------------
 
   let feed = null;
-  let feedRetry = null;
 
   function followCase(ticket) {
     if (state.live && state.live.ticket === ticket && !state.live.ended) {
-      if (!feed && !feedRetry) openFeed();
+      if (!feed || !feed.active()) openFeed();
       return;
     }
     state.live = { ticket, lastId: null, status: "pending", ahead: null, takenOver: false, ended: false,
@@ -403,8 +402,6 @@
   }
 
   function closeFeed() {
-    clearTimeout(feedRetry);
-    feedRetry = null;
     if (feed) feed.close();
     feed = null;
   }
@@ -413,31 +410,8 @@
     closeFeed();
     const live = state.live;
     if (!live || live.ended) return;
-    const myGeneration = generation;
-    const after = live.lastId ? `?after=${encodeURIComponent(live.lastId)}` : "";
-    const source = new EventSource(`/api/live/${encodeURIComponent(state.id)}${after}`);
-    feed = source;
-    const handle = (handler) => (event) => {
-      if (myGeneration !== generation || feed !== source) return;
-      if (event.lastEventId) live.lastId = event.lastEventId;
-      live.failures = 0;
-      let data;
-      try { data = JSON.parse(event.data); } catch (error) { return; }
-      handler(data);
-    };
-    source.addEventListener("status", handle(onStatus));
-    source.addEventListener("message", handle(onAdvisorMessage));
-    source.addEventListener("ended", handle((data) => { closeFeed(); onEnded(data); }));
-    source.addEventListener("error", () => {
-      if (myGeneration !== generation || feed !== source) return;
-      // Reopened by hand from the last event id, so nothing comes twice whatever the browser would do.
-      source.close();
-      feed = null;
-      live.failures += 1;
-      if (live.failures > 8) return; // the case is gone
-      feedRetry = setTimeout(() => { feedRetry = null; if (myGeneration === generation) openFeed(); },
-                             Math.min(30000, 1000 * 2 ** live.failures));
-    });
+    feed = CaseFeed(`/api/live/${encodeURIComponent(state.id)}`, live,
+                    { status: onStatus, message: onAdvisorMessage, ended: onEnded });
   }
 
   function setI18n(node, key, values) {

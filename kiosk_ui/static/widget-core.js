@@ -410,11 +410,10 @@
   // ---- the case's live feed: queue, the advisor's messages, the end ----------------------------
 
   var feed = null;
-  var feedRetry = null;
 
   function followCase(ticket) {
     if (state.live && state.live.ticket === ticket && !state.live.ended) {
-      if (!feed && !feedRetry) openFeed();
+      if (!feed || !feed.active()) openFeed();
       return;
     }
     state.live = { ticket: ticket, lastId: null, status: "pending", ahead: null, takenOver: false, ended: false,
@@ -425,8 +424,6 @@
   }
 
   function closeFeed() {
-    clearTimeout(feedRetry);
-    feedRetry = null;
     if (feed) feed.close();
     feed = null;
   }
@@ -435,38 +432,8 @@
     closeFeed();
     var live = state.live;
     if (!live || live.ended || typeof EventSource !== "function") return;
-    var conversation = state.id;
-    var after = live.lastId ? "?after=" + encodeURIComponent(live.lastId) : "";
-    var source = new EventSource(base + "/api/live/" + encodeURIComponent(conversation) + after);
-    feed = source;
-    function handle(handler) {
-      return function (event) {
-        if (feed !== source || state.id !== conversation) return;
-        if (event.lastEventId) live.lastId = event.lastEventId;
-        live.failures = 0;
-        var data;
-        try { data = JSON.parse(event.data); } catch (error) { return; }
-        handler(data);
-        save();
-      };
-    }
-    source.addEventListener("status", handle(onStatus));
-    source.addEventListener("message", handle(onAdvisorMessage));
-    source.addEventListener("ended", handle(function (data) { closeFeed(); onEnded(data); }));
-    source.addEventListener("error", function () {
-      if (feed !== source) return;
-      // Reopened by hand from the last event id (no Last-Event-ID header across origins), so
-      // nothing comes twice and nothing is lost.
-      source.close();
-      feed = null;
-      live.failures += 1;
-      save();
-      if (live.failures > 8) return; // the case is gone
-      feedRetry = setTimeout(function () {
-        feedRetry = null;
-        if (state.id === conversation) openFeed();
-      }, Math.min(30000, 1000 * Math.pow(2, live.failures)));
-    });
+    feed = CaseFeed(base + "/api/live/" + encodeURIComponent(state.id), live,
+                    { status: onStatus, message: onAdvisorMessage, ended: onEnded, changed: save });
   }
 
   function updateQueue() {
