@@ -131,6 +131,16 @@ class CaseStore:
                 .order_by(HandoffCase.id.desc()).limit(1)).scalar()
             return as_dict(case) if case else None
 
+    def latest_case_for(self, conversation_id: str) -> dict | None:
+        """The conversation's open case, else its newest (resolved) case, else None."""
+        open_case = self.open_case_for(conversation_id)
+        if open_case:
+            return open_case
+        with Session(self.engine) as session:
+            case = session.execute(select(HandoffCase).where(HandoffCase.conversation_id == conversation_id)
+                                   .order_by(HandoffCase.id.desc()).limit(1)).scalar()
+            return as_dict(case) if case else None
+
     def ahead_of(self, case: dict) -> int:
         """How many of the point's pending cases of the same day came before this one."""
         with Session(self.engine) as session:

@@ -10,19 +10,23 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Requ
 from fastapi.concurrency import run_in_threadpool
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, BeforeValidator, Field
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from kiosk_ui.deps import (check_origin, client_address, get_case_store, get_catalogue, get_rate_limiter,
-                           get_settings, known_point)
+from kiosk_ui.deps import (
+    check_origin,
+    client_address,
+    get_case_store,
+    get_catalogue,
+    get_rate_limiter,
+    get_settings,
+    known_point,
+)
 from kiosk_ui.gateway import CONVERSATION_ID, POINT_ID, Channel, Language, clean_message
 from kiosk_ui.ratelimit import RateLimited, RateLimiter
 from kiosk_ui.routers.chat import RATE_LIMITED, too_many
 from kiosk_ui.settings import Settings
 from service_catalogue.loader import Catalogue
-from store.cases import CaseStore, as_dict
+from store.cases import CaseStore
 from store.feedback import MAX_TEXT_CHARS, FeedbackStore
-from store.models import HandoffCase
 
 router = APIRouter(prefix="/api", tags=["live"], dependencies=[Depends(check_origin)])
 
@@ -49,17 +53,6 @@ def feedback_config(cat: Catalogue) -> dict:
 def get_feedback_store(request: Request) -> FeedbackStore:
     """Feedback over the app's database engine."""
     return FeedbackStore(request.app.state.db_engine)
-
-
-def newest_case(cases: CaseStore, conversation_id: str) -> dict | None:
-    """The conversation's open case, else its newest case (resolved), else None."""
-    case = cases.open_case_for(conversation_id)
-    if case:
-        return case
-    with Session(cases.engine) as session:
-        row = session.execute(select(HandoffCase).where(HandoffCase.conversation_id == conversation_id)
-                              .order_by(HandoffCase.id.desc()).limit(1)).scalar()
-        return as_dict(row) if row else None
 
 
 def resume_cursor(last_event_id: str | None, after: int | None) -> int:
@@ -98,7 +91,7 @@ async def case_of_conversation(conversation_id: Annotated[str, Path(pattern=CONV
                                after: Annotated[int | None, Query(ge=0, description="resume after this event id")] = None
                                ) -> dict:
     """The case the feed follows, or 404; a resolved case only for a page resuming its feed."""
-    case = await run_in_threadpool(newest_case, cases, conversation_id)
+    case = await run_in_threadpool(cases.latest_case_for, conversation_id)
     if case is None or (case["status"] == "resolved" and not resume_cursor(last_event_id, after)):
         raise HTTPException(status_code=404, detail="no case for this conversation")
     return case
