@@ -43,6 +43,10 @@ class Catalogue:
     by_intent: dict[str, tuple[str, dict]] = field(default_factory=dict)
     form_index: dict[str, str] = field(default_factory=dict)
 
+    def active_authorities(self, today: dt.date) -> dict[str, dict]:
+        """The authorities that have not ended by `today`, in file order."""
+        return {key: a for key, a in self.authorities.items() if not has_ended(a, today)}
+
     def topic(self, intent: str) -> tuple[str, dict] | None:
         """The (kind, entry) a topic intent leads to: kind is 'life_situation' or 'service'."""
         return self.by_intent.get(intent)
@@ -141,6 +145,11 @@ def _unique(file: str, entries: list[dict], key: str) -> dict[str, dict]:
     return seen
 
 
+def has_ended(authority: dict, today: dt.date) -> bool:
+    """True when the authority's `ended` date is before `today` (ELY centres ended in 2025)."""
+    return bool(authority.get("ended")) and dt.date.fromisoformat(str(authority["ended"])) < today
+
+
 def _cross_check(cat: Catalogue, today: dt.date) -> Iterator[str]:
     """Every reference resolves; nothing sends a customer to an authority that has ended."""
     for file, entries in (("forms.yml", cat.forms), ("services.yml", cat.services)):
@@ -148,7 +157,7 @@ def _cross_check(cat: Catalogue, today: dt.date) -> Iterator[str]:
             authority = cat.authorities.get(entry["authority"])
             if authority is None:
                 yield f"{file}: entry '{key}': unknown authority '{entry['authority']}'"
-            elif authority.get("ended") and dt.date.fromisoformat(str(authority["ended"])) < today:
+            elif has_ended(authority, today):
                 yield (f"{file}: entry '{key}': authority '{entry['authority']}' ended on "
                        f"{authority['ended']}; no customer may be sent there")
     for code, form in cat.forms.items():

@@ -1,7 +1,9 @@
 """The customer's side of a handoff: a live feed of the case (queue, advisor's messages, end) and feedback."""
 from __future__ import annotations
 
+import datetime as dt
 import time
+from zoneinfo import ZoneInfo
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -30,6 +32,7 @@ from store.feedback import MAX_TEXT_CHARS, FeedbackStore
 
 router = APIRouter(prefix="/api", tags=["live"], dependencies=[Depends(check_origin)])
 
+HELSINKI = ZoneInfo("Europe/Helsinki")
 POLL_SECONDS = 0.3
 # A feed ends itself now and then; the page reconnects from its last event id. This frees the
 # server from connections whose page vanished without closing them.
@@ -188,8 +191,8 @@ def feedback(body: FeedbackRequest, request: Request,
              store: FeedbackStore = Depends(get_feedback_store)):
     """Store the feedback with its text redacted, and count it in the statistics."""
     point = known_point(body.point, cat)
-    if body.authority not in cat.authorities:
-        raise HTTPException(status_code=422, detail=f"unknown authority {body.authority!r}")
+    if body.authority not in cat.active_authorities(dt.datetime.now(HELSINKI).date()):
+        raise HTTPException(status_code=422, detail=f"unknown or ended authority {body.authority!r}")
     try:
         limiter.hit(settings.handoff_rate_limit_client, "feedback-client", client_address(request))
         limiter.hit(FEEDBACK_PER_CONVERSATION, "feedback-conversation", body.conversation_id)

@@ -24,7 +24,7 @@ from store.events import EventLog
 from kiosk_ui.deps import (STAFF_COOKIE, wants_json, get_account_store, get_case_store, get_catalogue,
                            get_conversation_control, get_event_log, get_settings, get_templates, get_texts,
                            require_role, staff_lang)
-from kiosk_ui.gateway import MAX_MESSAGE_CHARS, clean_message
+from kiosk_ui.gateway import clean_message
 from kiosk_ui.rasa_api import ConversationControl, ConversationControlError
 from kiosk_ui.routers.staff import HELSINKI, _form
 from kiosk_ui.settings import Settings
@@ -77,8 +77,7 @@ def change_json(change: dict) -> dict:
 
 def _authorities(cat: Catalogue, lang: str) -> list[tuple[str, str]]:
     today = dt.datetime.now(HELSINKI).date()
-    return [(key, a["name"][lang]) for key, a in cat.authorities.items()
-            if not (a.get("ended") and dt.date.fromisoformat(str(a["ended"])) < today)]
+    return [(key, a["name"][lang]) for key, a in cat.active_authorities(today).items()]
 
 
 def _categories(cat: Catalogue, lang: str) -> list[tuple[str, str]]:

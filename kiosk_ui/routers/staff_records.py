@@ -63,12 +63,6 @@ def _input_value(moment: dt.datetime) -> str:
 
 # Document receipts
 
-def active_authorities(cat: Catalogue, today: dt.date) -> dict[str, dict]:
-    """The catalogue's authorities that have not ended, in catalogue order."""
-    return {key: a for key, a in cat.authorities.items()
-            if not a.get("ended") or dt.date.fromisoformat(str(a["ended"])) >= today}
-
-
 def document_name(cat: Catalogue, records: dict, document_type: str, lang: str) -> str:
     """'AT 1 Yleinen asumistuki (hakemus)' for a form, 'Liite' for a generic kind."""
     form = cat.forms.get(document_type)
@@ -88,7 +82,7 @@ def _receipts_page(request, templates, texts, cat, receipts, cases, info, *, sta
     lang = staff_lang(request)
     records = _records(texts, lang)
     now = _now()
-    authorities = active_authorities(cat, now.date())
+    authorities = cat.active_authorities(now.date())
     groups = [(key, authority["name"][lang],
                [(code, document_name(cat, records, code, lang)) for code, form in cat.forms.items()
                 if form["authority"] == key])
@@ -154,7 +148,7 @@ async def record_receipt(request: Request, info: SessionInfo = Depends(require_r
     authority, document_type = values["authority"], values["document_type"]
     received_at, error = parse_received_at(values["received_at"], now)
     case_id = None
-    if authority not in active_authorities(cat, now.date()):
+    if authority not in cat.active_authorities(now.date()):
         error = "bad_authority"
     elif document_type not in GENERIC_DOCUMENTS and document_type not in cat.forms:
         error = "bad_document_type"

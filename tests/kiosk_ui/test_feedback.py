@@ -33,7 +33,7 @@ def test_text_is_optional_and_cleaned(client):
 
 
 @pytest.mark.parametrize("change", [
-    {"rating": 0}, {"rating": 6}, {"rating": "five"}, {"rating": None}, {"authority": "nasa"},
+    {"rating": 0}, {"rating": 6}, {"rating": "five"}, {"rating": None}, {"authority": "nasa"}, {"authority": "ely"},
     {"authority": "Kela!"}, {"point": "elsewhere"}, {"text": "x" * 501}, {"channel": "sms"}, {"language": "de"},
     {"conversation_id": "short"},
 ])
