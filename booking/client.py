@@ -17,6 +17,7 @@ from booking.config import BookingConfig, Calendar, Room
 from booking.phone import normalise_phone
 from service_catalogue.loader import parse_hours
 from store.models import BookingClaim, BookingRow
+from store.rows import to_db as _to_db
 
 UTC = dt.timezone.utc
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to mix up on paper
@@ -133,13 +134,6 @@ class BookingClient(ABC):
     def appointments(self, point_id: str, kind: str, first_day: dt.date,
                      last_day: dt.date) -> list[Booking]:
         """The point's booked (not cancelled) appointments of a kind on these local days, by start."""
-
-
-def _to_db(moment: dt.datetime) -> dt.datetime:
-    """Naive UTC: SQLite keeps no offset, so every database time is UTC without one."""
-    if moment.tzinfo is None:
-        raise ValueError("datetimes must be timezone-aware")
-    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store.models import StaffAccount, StaffSession
+from store.rows import now_db
 
 ROLES = ("advisor", "editor", "admin")
 # Each role may do what the roles before it may do.
@@ -56,7 +57,7 @@ class SessionInfo:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return now_db()
 
 
 def token_hash(token: str) -> str:

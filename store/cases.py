@@ -5,15 +5,14 @@ import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store.models import Base, CaseChange, HandoffCase, StaffPresence
+from store.rows import HELSINKI, UTC, row_dict, to_db
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
 DEFAULT_URL = "sqlite:///var/app.db"
 TICKET_PREFIX = "A"
 
@@ -227,14 +226,13 @@ class CaseStore:
                 query = query.where(CaseChange.point_id == point_id)
             if case_id:
                 query = query.where(CaseChange.case_id == case_id)
-            return [{column.name: getattr(c, column.name) for column in CaseChange.__table__.columns}
-                    for c in session.execute(query).scalars()]
+            return [row_dict(c) for c in session.execute(query).scalars()]
 
     # Who is on duty
 
     def mark_present(self, username: str, point_id: str, now: dt.datetime | None = None) -> None:
         """A dashboard of this staff member is connected now."""
-        now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(tzinfo=None)
+        now = to_db(now or dt.datetime.now(UTC))
         with Session(self.engine) as session:
             row = session.get(StaffPresence, username)
             if row is None:
@@ -245,7 +243,7 @@ class CaseStore:
 
     def on_duty(self, point_id: str, within_seconds: int = 60, now: dt.datetime | None = None) -> list[str]:
         """Usernames whose dashboard was connected in the last `within_seconds`."""
-        now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(tzinfo=None)
+        now = to_db(now or dt.datetime.now(UTC))
         since = now - dt.timedelta(seconds=within_seconds)
         with Session(self.engine) as session:
             return list(session.execute(select(StaffPresence.username).where(
@@ -253,10 +251,5 @@ class CaseStore:
 
 
 def as_dict(case: HandoffCase) -> dict:
-    """A case as plain data."""
-    data = {column.name: getattr(case, column.name) for column in HandoffCase.__table__.columns}
-    for key in ("created_at", "resolved_at"):
-        # SQLite returns naive datetimes; every stored time is UTC.
-        if data[key] is not None and data[key].tzinfo is None:
-            data[key] = data[key].replace(tzinfo=dt.timezone.utc)
-    return data
+    """A case as plain data, its times aware UTC."""
+    return row_dict(case, "created_at", "resolved_at")

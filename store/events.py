@@ -7,8 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.models import ServiceEvent
+from store.rows import UTC, row_dict, to_db
 
-UTC = dt.timezone.utc
 # The service category (advisor task, seed 002) each automatically recorded event type counts under.
 # A resolved handoff has no default: the advisor names the category when resolving it.
 CATEGORIES = {
@@ -29,20 +29,29 @@ class EventLog:
     def __init__(self, engine):
         self.engine = engine
 
+    @staticmethod
+    def add(session: Session, *, event_type: str, authority: str, channel: str, language: str, point_id: str,
+            category: str | None = None, service: str | None = None,
+            occurred_at: dt.datetime | None = None) -> ServiceEvent:
+        """Add one event to the caller's transaction (so a row and its event are kept or lost together).
+
+        `category` defaults to the event type's (CATEGORIES); `occurred_at` must be aware (default: now).
+        """
+        event = ServiceEvent(
+            occurred_at=to_db(occurred_at or dt.datetime.now(UTC)), point_id=point_id, channel=channel,
+            language=language, authority=authority, category=category or CATEGORIES[event_type],
+            event_type=event_type, service=service)
+        session.add(event)
+        return event
+
     def record(self, *, event_type: str, authority: str, category: str, channel: str, language: str,
                point_id: str, service: str | None = None,
                occurred_at: dt.datetime | None = None) -> int:
         """Store one event and return its id; `occurred_at` must be aware (default: now)."""
-        occurred_at = occurred_at or dt.datetime.now(UTC)
-        if occurred_at.tzinfo is None:
-            raise ValueError("occurred_at must be timezone-aware")
-        event = ServiceEvent(
-            # SQLite keeps no offset, so every row is stored as naive UTC and read back as UTC.
-            occurred_at=occurred_at.astimezone(UTC).replace(tzinfo=None),
-            point_id=point_id, channel=channel, language=language, authority=authority,
-            category=category, event_type=event_type, service=service)
         with Session(self.engine) as session:
-            session.add(event)
+            event = self.add(session, event_type=event_type, authority=authority, category=category,
+                             channel=channel, language=language, point_id=point_id, service=service,
+                             occurred_at=occurred_at)
             session.commit()
             return event.id
 
@@ -52,10 +61,4 @@ class EventLog:
             query = select(ServiceEvent).order_by(ServiceEvent.occurred_at, ServiceEvent.id)
             if point_id:
                 query = query.where(ServiceEvent.point_id == point_id)
-            return [_as_dict(e) for e in session.execute(query).scalars()]
-
-
-def _as_dict(event: ServiceEvent) -> dict:
-    data = {column.name: getattr(event, column.name) for column in ServiceEvent.__table__.columns}
-    data["occurred_at"] = data["occurred_at"].replace(tzinfo=UTC)
-    return data
+            return [row_dict(e, "occurred_at") for e in session.execute(query).scalars()]

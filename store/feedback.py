@@ -7,10 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from privacy.redact import redact
-from store.events import CATEGORIES
-from store.models import Feedback, ServiceEvent
+from store.events import EventLog
+from store.models import Feedback
+from store.rows import UTC, row_dict, to_db
 
-UTC = dt.timezone.utc
 MAX_TEXT_CHARS = 500
 
 
@@ -26,19 +26,15 @@ class FeedbackStore:
         if not 1 <= int(rating) <= 5:
             raise ValueError("rating must be 1-5")
         received_at = received_at or dt.datetime.now(UTC)
-        if received_at.tzinfo is None:
-            raise ValueError("received_at must be timezone-aware")
-        naive = received_at.astimezone(UTC).replace(tzinfo=None)
         # Redacted before cutting, so a cut can never leave half a phone number behind.
         cleaned = redact(text.strip()).text[:MAX_TEXT_CHARS] if text and text.strip() else None
-        feedback = Feedback(received_at=naive, point_id=point_id, channel=channel, language=language,
-                            authority=authority, rating=int(rating), text=cleaned)
-        # One transaction: a feedback is never counted without its row, nor its row kept uncounted.
-        event = ServiceEvent(occurred_at=naive, point_id=point_id, channel=channel, language=language,
-                             authority=authority, category=CATEGORIES["feedback_recorded"],
-                             event_type="feedback_recorded")
+        feedback = Feedback(received_at=to_db(received_at), point_id=point_id, channel=channel,
+                            language=language, authority=authority, rating=int(rating), text=cleaned)
         with Session(self.engine) as session:
-            session.add_all([feedback, event])
+            session.add(feedback)
+            # One transaction: a feedback is never counted without its row, nor its row kept uncounted.
+            EventLog.add(session, event_type="feedback_recorded", point_id=point_id, channel=channel,
+                         language=language, authority=authority, occurred_at=received_at)
             session.commit()
             return feedback.id
 
@@ -50,9 +46,4 @@ class FeedbackStore:
                 query = query.where(Feedback.point_id == point_id)
             if authority:
                 query = query.where(Feedback.authority == authority)
-            rows = []
-            for row in session.execute(query).scalars():
-                data = {column.name: getattr(row, column.name) for column in Feedback.__table__.columns}
-                data["received_at"] = data["received_at"].replace(tzinfo=UTC)
-                rows.append(data)
-            return rows
+            return [row_dict(row, "received_at") for row in session.execute(query).scalars()]

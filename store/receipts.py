@@ -2,17 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from store.events import CATEGORIES
-from store.models import DocumentReceipt, ServiceEvent
+from store.events import EventLog
+from store.models import DocumentReceipt
+from store.rows import HELSINKI, row_dict, to_db
 
-UTC = dt.timezone.utc
-HELSINKI = ZoneInfo("Europe/Helsinki")
 EVENT_TYPE = "document_received"
 # Documents handed in at the point's counter (seed 004), never through the website.
 CHANNEL = "kiosk"
@@ -21,12 +19,6 @@ CHANNEL = "kiosk"
 def receipt_number(day: dt.date, sequence: int) -> str:
     """20261122-007 for the seventh receipt dated 22 Nov 2026 (Helsinki day of receipt)."""
     return f"{day:%Y%m%d}-{sequence:03d}"
-
-
-def _naive_utc(moment: dt.datetime) -> dt.datetime:
-    if moment.tzinfo is None:
-        raise ValueError("the time must be timezone-aware")
-    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 class ReceiptStore:
@@ -38,7 +30,7 @@ class ReceiptStore:
     def create(self, *, point_id: str, authority: str, document_type: str, received_at: dt.datetime,
                received_by: str, language: str, case_id: int | None = None, attempts: int = 20) -> dict:
         """Store a receipt with the next number of its day and its service event, in one transaction."""
-        received = _naive_utc(received_at)
+        received = to_db(received_at)
         day = received_at.astimezone(HELSINKI).date()
         prefix = receipt_number(day, 0)[:-3]
         for _ in range(attempts):
@@ -51,10 +43,8 @@ class ReceiptStore:
                     document_type=document_type, received_at=received, received_by=received_by,
                     case_id=case_id, language=language)
                 # Written with the receipt so the statistics can never miss or double a document.
-                session.add(ServiceEvent(
-                    occurred_at=received, point_id=point_id, channel=CHANNEL, language=language,
-                    authority=authority, category=CATEGORIES[EVENT_TYPE], event_type=EVENT_TYPE,
-                    service=document_type[:64]))
+                EventLog.add(session, event_type=EVENT_TYPE, point_id=point_id, channel=CHANNEL, language=language,
+                             authority=authority, service=document_type[:64], occurred_at=received_at)
                 session.add(receipt)
                 try:
                     session.commit()
@@ -78,13 +68,11 @@ class ReceiptStore:
             rows = session.execute(
                 select(DocumentReceipt).where(
                     DocumentReceipt.point_id == point_id,
-                    DocumentReceipt.received_at >= _naive_utc(start),
-                    DocumentReceipt.received_at < _naive_utc(end))
+                    DocumentReceipt.received_at >= to_db(start),
+                    DocumentReceipt.received_at < to_db(end))
                 .order_by(DocumentReceipt.received_at.desc(), DocumentReceipt.id.desc())).scalars()
             return [_as_dict(r) for r in rows]
 
 
 def _as_dict(receipt: DocumentReceipt) -> dict:
-    data = {column.name: getattr(receipt, column.name) for column in DocumentReceipt.__table__.columns}
-    data["received_at"] = data["received_at"].replace(tzinfo=UTC)
-    return data
+    return row_dict(receipt, "received_at")

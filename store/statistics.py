@@ -3,19 +3,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.models import ServiceEvent
-
-UTC = dt.timezone.utc
-HELSINKI = ZoneInfo("Europe/Helsinki")
+from store.rows import HELSINKI, UTC, to_db
 
 
 def _utc_bound(year: int) -> dt.datetime:
-    return dt.datetime(year, 1, 1, tzinfo=HELSINKI).astimezone(UTC).replace(tzinfo=None)
+    return to_db(dt.datetime(year, 1, 1, tzinfo=HELSINKI))
 
 
 class Statistics:
@@ -63,5 +60,5 @@ class Statistics:
             rows = session.execute(
                 select(ServiceEvent.service).where(
                     ServiceEvent.event_type == event_type, ServiceEvent.point_id == point_id,
-                    ServiceEvent.occurred_at >= since.astimezone(UTC).replace(tzinfo=None))).scalars()
+                    ServiceEvent.occurred_at >= to_db(since))).scalars()
             return {service for service in rows if service}

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
@@ -11,9 +10,9 @@ from booking.config import BookingConfig
 from booking.ics import booking_ics
 from kiosk_ui.deps import get_booking_client, get_booking_config, get_catalogue, require_role
 from service_catalogue.loader import Catalogue
+from store.rows import HELSINKI
 
 router = APIRouter(tags=["bookings"])
-HELSINKI = ZoneInfo("Europe/Helsinki")
 LANGUAGE = Query("fi", pattern="^(fi|sv|en)$", description="language of the calendar entry")
 
 

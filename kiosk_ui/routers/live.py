@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from zoneinfo import ZoneInfo
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -29,10 +28,10 @@ from kiosk_ui.settings import Settings
 from service_catalogue.loader import Catalogue
 from store.cases import CaseStore
 from store.feedback import MAX_TEXT_CHARS, FeedbackStore
+from store.rows import HELSINKI
 
 router = APIRouter(prefix="/api", tags=["live"], dependencies=[Depends(check_origin)])
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
 POLL_SECONDS = 0.3
 # A feed ends itself now and then; the page reconnects from its last event id. This frees the
 # server from connections whose page vanished without closing them.

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,7 +21,6 @@ from kiosk_ui.settings import Settings
 from kiosk_ui.texts import Texts
 
 router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False)
-HELSINKI = ZoneInfo("Europe/Helsinki")
 LOGIN_CSRF_COOKIE = "staff_login_csrf"
 
 

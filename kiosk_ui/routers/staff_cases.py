@@ -21,12 +21,13 @@ from service_catalogue.loader import Catalogue
 from store.accounts import AccountStore, SessionInfo
 from store.cases import CaseConflict, CaseStore
 from store.events import EventLog
+from store.rows import HELSINKI
 from kiosk_ui.deps import (STAFF_COOKIE, wants_json, get_account_store, get_case_store, get_catalogue,
                            get_conversation_control, get_event_log, get_settings, get_templates, get_texts,
                            require_role, staff_lang)
 from kiosk_ui.gateway import clean_message
 from kiosk_ui.rasa_api import ConversationControl, ConversationControlError
-from kiosk_ui.routers.staff import HELSINKI, _form
+from kiosk_ui.routers.staff import _form
 from kiosk_ui.settings import Settings
 from kiosk_ui.texts import Texts
 

@@ -21,13 +21,14 @@ from kiosk_ui.deps import (get_booking_client, get_booking_config, get_case_stor
                            get_event_log, get_templates, get_texts, require_role, staff_lang)
 from kiosk_ui.routers.bookings import remote_appointments
 from kiosk_ui.routers.printing import printed_at
-from kiosk_ui.routers.staff import HELSINKI, _form, _page, _see_other
+from kiosk_ui.routers.staff import _form, _page, _see_other
 from kiosk_ui.texts import LANGUAGES, Texts
 from service_catalogue.loader import Catalogue
 from store.accounts import SessionInfo
 from store.cases import CaseStore
 from store.events import CATEGORIES, EVENT_TYPES, EventLog
 from store.receipts import ReceiptStore
+from store.rows import HELSINKI
 from store.statistics import Statistics
 
 router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False)
