@@ -18,11 +18,12 @@ export TRACKER_DIALECT ?= sqlite
 export TRACKER_DB ?= var/tracker.db
 export APP_DATABASE_URL ?= sqlite:///var/app.db
 
-.PHONY: help run test venvs model validate test-python test-stories test-e2e test-browser browser-deps bench clean clean-db
+.PHONY: help run test venvs model validate lint format test-python test-stories test-e2e test-browser browser-deps \
+	bench clean clean-db
 
-help:
-	@echo "make run    start Rasa (5005), the action server (5055) and the web app (8000)"
-	@echo "make test   validate the data, run pytest, the Rasa test stories, the end-to-end and browser tests"
+# Every target with a `## ` comment is listed (the convention of the Rasa repository's Makefile).
+help: ## list the targets
+	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "make %-13s %s\n", $$1, $$2}'
 
 $(RASA_VENV)/.installed: requirements/rasa.lock requirements/rasa-dev.txt
 	$(PYTHON) -m venv $(RASA_VENV)
@@ -37,7 +38,7 @@ $(WEB_VENV)/.installed: requirements/web.txt
 	$(WEB_VENV)/bin/pip install -q -r requirements/web.txt
 	touch $@
 
-venvs: $(RASA_VENV)/.installed $(WEB_VENV)/.installed
+venvs: $(RASA_VENV)/.installed $(WEB_VENV)/.installed ## create the Rasa and the web environments
 
 # Browser tests: Playwright for Python in the web environment (it drives Debian's Chromium,
 # /usr/bin/chromium; no browser is ever downloaded) and axe-core from npm, pinned in package-lock.json.
@@ -49,7 +50,25 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-browser-deps: $(WEB_VENV)/.browser-installed node_modules/.installed
+browser-deps: $(WEB_VENV)/.browser-installed node_modules/.installed ## install Playwright and axe-core for the browser tests
+
+$(WEB_VENV)/.lint-installed: $(WEB_VENV)/.installed requirements/lint.txt
+	$(WEB_VENV)/bin/pip install -q -r requirements/lint.txt
+	touch $@
+
+# ruff (lint and format) over everything; mypy twice, each part against the packages it runs with:
+# the web app in .venv-web, the actions and the bot in .venv-rasa (mypy's --python-executable).
+PY_WEB := kiosk_ui store booking privacy service_catalogue
+PY_RASA := actions bot
+lint: $(WEB_VENV)/.lint-installed $(RASA_VENV)/.installed ## ruff lint and format check, mypy over the Python packages
+	$(WEB_VENV)/bin/ruff check .
+	$(WEB_VENV)/bin/ruff format --check .
+	$(WEB_VENV)/bin/mypy $(PY_WEB)
+	$(WEB_VENV)/bin/mypy --python-executable $(RASA_VENV)/bin/python $(PY_RASA)
+
+format: $(WEB_VENV)/.lint-installed ## apply ruff's safe fixes and format
+	$(WEB_VENV)/bin/ruff check --fix .
+	$(WEB_VENV)/bin/ruff format .
 
 $(SPACY_XX): $(RASA_VENV)/.installed
 	mkdir -p build
@@ -59,33 +78,33 @@ $(SPACY_XX): $(RASA_VENV)/.installed
 $(MODEL): $(TRAINING_DATA) $(SPACY_XX)
 	$(RASA) train $(RASA_DATA) --out models --fixed-model-name assistant
 
-model: $(MODEL)
+model: $(MODEL) ## train the model when the training data is newer than it
 
-run: venvs $(MODEL)
+run: venvs $(MODEL) ## start Rasa (5005), the action server (5055) and the web app (8000)
 	scripts/run.sh
 
-validate: $(RASA_VENV)/.installed
+validate: $(RASA_VENV)/.installed ## check the catalogue and the training data (rasa data validate)
 	$(RASA_VENV)/bin/python -m service_catalogue
 	$(RASA) data validate $(RASA_DATA)
 
-test-python: venvs
+test-python: venvs ## pytest in both environments
 	$(RASA_VENV)/bin/python -m pytest -q tests/actions tests/bot tests/booking tests/catalogue tests/privacy tests/store
 	$(WEB_VENV)/bin/python -m pytest -q tests/kiosk_ui tests/booking/test_ics.py
 
-test-stories: $(MODEL)
+test-stories: $(MODEL) ## Rasa test stories on the trained model
 	$(RASA) test core --model $(MODEL) --stories tests/stories --endpoints bot/endpoints.yml \
 		--out results/stories --fail-on-prediction-errors
 
-test-e2e: venvs $(MODEL)
+test-e2e: venvs $(MODEL) ## end-to-end tests over REST against a real Rasa and action server
 	$(WEB_VENV)/bin/python -m pytest -q tests/e2e
 
 # Kiosk and widget in Chromium on the real stack; screenshots and axe reports in test-artifacts/.
-test-browser: venvs $(MODEL) browser-deps
+test-browser: venvs $(MODEL) browser-deps ## kiosk, widget and staff pages in Chromium, with axe-core
 	$(WEB_VENV)/bin/python -m pytest -q tests/browser
 
-test: venvs $(MODEL) validate test-python test-stories test-e2e test-browser
+test: venvs $(MODEL) lint validate test-python test-stories test-e2e test-browser ## everything CI runs
 
-bench: venvs
+bench: venvs ## print the figures of bench/ (the stack ones need `make run` in another terminal)
 	$(RASA_VENV)/bin/python bench/nlu_cross_validation.py
 	$(WEB_VENV)/bin/python bench/latency.py
 	$(RASA_VENV)/bin/python bench/booking_slots.py
@@ -93,8 +112,8 @@ bench: venvs
 	$(WEB_VENV)/bin/python bench/gateway_latency.py
 
 # Keeps the model; moves the local database (cases, bookings, accounts, statistics) aside.
-clean-db:
+clean-db: ## move the local app database aside (keeps the model)
 	@if [ -f var/app.db ]; then mv var/app.db var/app.db.$$(date +%Y%m%d%H%M%S).bak && echo "var/app.db moved aside"; fi
 
-clean:
+clean: ## remove models, results, databases, test artifacts and node_modules
 	rm -rf models results build var .pytest_cache test-artifacts node_modules

@@ -1,4 +1,5 @@
 """Books a Kela phone or remote appointment: the booking form, its questions and the booking."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,11 +11,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import catalogue, entity_values, language_of, latest_intent
-from actions.common import point_and_channel
+from actions.common import catalogue, entity_values, language_of, latest_intent, point_and_channel
 from actions.handoff import hand_off
-from actions.service_events import record
 from actions.point_info import tell_point_info
+from actions.service_events import record
 from actions.topics import answer
 from booking.client import BookingClient, SlotUnavailable, make_client
 from booking.config import BookingConfig
@@ -24,16 +24,31 @@ from privacy.redact import PHONE_PLACEHOLDER
 from privacy.vault import contact_vault
 from service_catalogue.loader import LANGUAGES
 
-FORM_SLOTS = ("booking_kind", "booking_topic", "booking_language", "booking_start",
-              "booking_phone", "booking_confirmed")
+FORM_SLOTS = (
+    "booking_kind",
+    "booking_topic",
+    "booking_language",
+    "booking_start",
+    "booking_phone",
+    "booking_confirmed",
+)
 # Every slot the booking uses, cleared when a booking ends either way.
-ALL_SLOTS = FORM_SLOTS + ("booking_cancelled", "booking_after", "booking_last_shown",
-                          "booking_reference", "booking_manage")
+ALL_SLOTS = FORM_SLOTS + (
+    "booking_cancelled",
+    "booking_after",
+    "booking_last_shown",
+    "booking_reference",
+    "booking_manage",
+)
 KINDS = ("phone", "remote")
 # Questions asked in the middle of a booking that have a short answer of their own.
-SIDE_ANSWERS = {"bot_challenge": "utter_bot_challenge", "thank": "utter_thank",
-                "personal_data": "utter_personal_data", "give_feedback": "utter_feedback",
-                "choose_language": "utter_language_changed"}
+SIDE_ANSWERS = {
+    "bot_challenge": "utter_bot_challenge",
+    "thank": "utter_thank",
+    "personal_data": "utter_personal_data",
+    "give_feedback": "utter_feedback",
+    "choose_language": "utter_language_changed",
+}
 # Intents that are about the booking itself: what they name changes the booking at any step.
 BOOKING_INTENTS = {"book_appointment", "change_booking", "choose"}
 LEAVE_INTENTS = {"goodbye", "deny", "cancel_booking"}
@@ -81,7 +96,8 @@ def topic_in_message(tracker: Tracker) -> str | None:
     found = cat.topic(latest_intent(tracker) or "")
     services = entity_values(tracker, "benefit") + ([found[1]["id"]] if found and found[0] == "service" else [])
     situations = entity_values(tracker, "life_situation") + (
-        [found[1]["code"]] if found and found[0] == "life_situation" else [])
+        [found[1]["code"]] if found and found[0] == "life_situation" else []
+    )
     for service in services:
         if config.topic_for(service_id=service):
             return config.topic_for(service_id=service)
@@ -101,8 +117,7 @@ def language_in_message(tracker: Tracker) -> str | None:
 
 def still_free(kind: str, topic: str, language: str, start: dt.datetime) -> bool:
     """True when the slot starting at `start` can still be booked."""
-    slots = booking_client().free_slots(kind, topic, language, after=start - dt.timedelta(seconds=1),
-                                        limit=1)
+    slots = booking_client().free_slots(kind, topic, language, after=start - dt.timedelta(seconds=1), limit=1)
     return bool(slots) and slots[0].start == start
 
 
@@ -157,26 +172,30 @@ class BookingTurn:
         # Elsewhere a benefit or a kind named in passing is a question, not a change of booking.
         explicit = not self.requested or self.intent in BOOKING_INTENTS
         kind = next((k for k in entity_values(self.tracker, "appointment_kind") if k in KINDS), None)
-        if kind and kind != self.values["booking_kind"] and (
-                explicit or self.requested == "booking_kind"):
+        if kind and kind != self.values["booking_kind"] and (explicit or self.requested == "booking_kind"):
             self.set("booking_kind", kind)
             self.choose_again()
         topic = topic_in_message(self.tracker)
-        if topic and topic != self.values["booking_topic"] and (
-                explicit or self.requested == "booking_topic"):
+        if topic and topic != self.values["booking_topic"] and (explicit or self.requested == "booking_topic"):
             self.set("booking_topic", topic)
             self.choose_again()
         language = language_in_message(self.tracker)
-        if language and language != self.values["booking_language"] and (
-                explicit or self.requested == "booking_language" or self.intent == "choose_language"):
+        if (
+            language
+            and language != self.values["booking_language"]
+            and (explicit or self.requested == "booking_language" or self.intent == "choose_language")
+        ):
             self.set("booking_language", language)
             self.choose_again()
         self.read_start()
         if self.choice == "later":
             self.set("booking_after", self.values["booking_last_shown"])
             self.set("booking_start", None)
-        elif self.choice == "change_time" or self.declined_summary() or (
-                self.intent == "change_booking" and self.updates == before):
+        elif (
+            self.choice == "change_time"
+            or self.declined_summary()
+            or (self.intent == "change_booking" and self.updates == before)
+        ):
             self.choose_again()
         self.read_phone()
         if self.requested == "booking_confirmed" and self.intent == "affirm" and self.updates == before:
@@ -186,8 +205,7 @@ class BookingTurn:
     def read_start(self) -> None:
         """A time pressed on a slot button, if it is still free."""
         start = next(filter(None, map(parse_start, entity_values(self.tracker, "booking_start"))), None)
-        kind, topic, language = (self.values[s] for s in ("booking_kind", "booking_topic",
-                                                           "booking_language"))
+        kind, topic, language = (self.values[s] for s in ("booking_kind", "booking_topic", "booking_language"))
         if start is None or not (kind and topic and language):
             return
         if still_free(kind, topic, language, start):
@@ -311,8 +329,9 @@ class ActionAskBookingStart(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
         lang, config = language_of(tracker), booking_config()
-        kind, topic, service_language = (tracker.get_slot(s) for s in (
-            "booking_kind", "booking_topic", "booking_language"))
+        kind, topic, service_language = (
+            tracker.get_slot(s) for s in ("booking_kind", "booking_topic", "booking_language")
+        )
         after = parse_start(tracker.get_slot("booking_after"))
         slots = booking_client().free_slots(kind, topic, service_language, after=after)
         response = "utter_booking_later_times" if after else "utter_ask_booking_start"
@@ -337,25 +356,33 @@ class ActionAskBookingConfirmed(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
         lang, config = language_of(tracker), booking_config()
         kind = tracker.get_slot("booking_kind")
-        buttons = [button(config.label("confirm", lang), intent="affirm"),
-                   button(config.label("change_time", lang), booking_choice="change_time"),
-                   cancel_button(lang)]
+        buttons = [
+            button(config.label("confirm", lang), intent="affirm"),
+            button(config.label("change_time", lang), booking_choice="change_time"),
+            cancel_button(lang),
+        ]
         dispatcher.utter_message(
-            response=f"utter_ask_booking_confirmed_{kind}", buttons=buttons,
+            response=f"utter_ask_booking_confirmed_{kind}",
+            buttons=buttons,
             kind=config.kind_name(kind, lang),
             when=slot_label(parse_start(tracker.get_slot("booking_start")), lang, config),
             topic=config.topic_name(tracker.get_slot("booking_topic"), lang),
             service_language=config.language_name(tracker.get_slot("booking_language"), lang),
-            point=catalogue().point["name"][lang])
+            point=catalogue().point["name"][lang],
+        )
         return []
 
 
 def tell_booking(dispatcher: CollectingDispatcher, booking, lang: str, response: str) -> None:
     """The confirmation text and the `booking` payload in one message."""
     dispatcher.utter_message(
-        response=response, json_message=booking.payload(), reference=booking.reference,
-        when=slot_label(booking.start, lang, booking_config()), room=booking_config().room_name(booking.room, lang) if booking.room else "",
-        point=catalogue().point["name"][lang])
+        response=response,
+        json_message=booking.payload(),
+        reference=booking.reference,
+        when=slot_label(booking.start, lang, booking_config()),
+        room=booking_config().room_name(booking.room, lang) if booking.room else "",
+        point=catalogue().point["name"][lang],
+    )
 
 
 def cleared() -> list:
@@ -394,16 +421,19 @@ class ActionBookingDone(Action):
             if values["booking_kind"] == "phone":
                 phone = normalise_phone(contact_vault().peek(tracker.sender_id) or "")
                 if not phone:
-                    return choose_again("utter_booking_phone_expired", dispatcher,
-                                        "booking_phone", "booking_confirmed")
+                    return choose_again("utter_booking_phone_expired", dispatcher, "booking_phone", "booking_confirmed")
             point, channel = point_and_channel(tracker)
             booking = booking_client().book(
-                kind=values["booking_kind"], topic=values["booking_topic"],
-                language=values["booking_language"], start=start, phone=phone,
-                point_id=point, channel=channel)
+                kind=values["booking_kind"],
+                topic=values["booking_topic"],
+                language=values["booking_language"],
+                start=start,
+                phone=phone,
+                point_id=point,
+                channel=channel,
+            )
         except SlotUnavailable:
-            return choose_again("utter_booking_slot_taken", dispatcher,
-                                "booking_start", "booking_confirmed")
+            return choose_again("utter_booking_slot_taken", dispatcher, "booking_start", "booking_confirmed")
         if phone:
             contact_vault().take(tracker.sender_id)
         tell_booking(dispatcher, booking, lang, f"utter_booking_confirmed_{booking.kind}")

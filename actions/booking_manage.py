@@ -1,4 +1,5 @@
 """Cancels or moves an earlier booking by its reference."""
+
 from __future__ import annotations
 
 import re
@@ -46,10 +47,12 @@ class ValidateManageBookingForm(Action):
         if reference:
             return events + [SlotSet("booking_reference", reference), SlotSet("requested_slot", None)]
         if tracker.get_slot("requested_slot") and intent in STOP_INTENTS:
-            return events + [SlotSet("booking_reference", None), SlotSet("booking_manage", None),
-                             SlotSet("requested_slot", None)]
-        return events + [SlotSet("booking_reference", None),
-                         SlotSet("requested_slot", "booking_reference")]
+            return events + [
+                SlotSet("booking_reference", None),
+                SlotSet("booking_manage", None),
+                SlotSet("requested_slot", None),
+            ]
+        return events + [SlotSet("booking_reference", None), SlotSet("requested_slot", "booking_reference")]
 
 
 class ActionManageBooking(Action):
@@ -72,14 +75,19 @@ class ActionManageBooking(Action):
             return [SlotSet("booking_reference", None), SlotSet("booking_manage", None)]
         when = slot_label(booking.start, lang, booking_config())
         if manage == "move":
-            dispatcher.utter_message(response="utter_booking_moving", reference=booking.reference,
-                                     when=when)
-            return [SlotSet("booking_kind", booking.kind), SlotSet("booking_topic", booking.topic),
-                    SlotSet("booking_language", booking.language), SlotSet("booking_manage", None),
-                    SlotSet("booking_start", None), SlotSet("booking_confirmed", None),
-                    FollowupAction("booking_form")]
+            dispatcher.utter_message(response="utter_booking_moving", reference=booking.reference, when=when)
+            return [
+                SlotSet("booking_kind", booking.kind),
+                SlotSet("booking_topic", booking.topic),
+                SlotSet("booking_language", booking.language),
+                SlotSet("booking_manage", None),
+                SlotSet("booking_start", None),
+                SlotSet("booking_confirmed", None),
+                FollowupAction("booking_form"),
+            ]
         booking_client().cancel(booking.reference)
-        dispatcher.utter_message(response="utter_booking_cancelled_by_reference",
-                                 reference=booking.reference, when=when)
+        dispatcher.utter_message(
+            response="utter_booking_cancelled_by_reference", reference=booking.reference, when=when
+        )
         record(tracker, "booking_cancelled", "kela", booking.language)
         return [SlotSet("booking_reference", None), SlotSet("booking_manage", None)]

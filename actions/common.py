@@ -1,4 +1,5 @@
 """What every action needs: the customer's language, the catalogue, the message metadata."""
+
 from __future__ import annotations
 
 import re
@@ -45,8 +46,11 @@ def latest_intent(tracker: Tracker) -> str | None:
 
 def entity_values(tracker: Tracker, entity: str) -> list[str]:
     """Values of one entity in the latest user message, in order."""
-    return [str(e.get("value")) for e in (tracker.latest_message or {}).get("entities") or []
-            if e.get("entity") == entity and e.get("value") is not None]
+    return [
+        str(e.get("value"))
+        for e in (tracker.latest_message or {}).get("entities") or []
+        if e.get("entity") == entity and e.get("value") is not None
+    ]
 
 
 def tell_if_redacted(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
@@ -58,5 +62,7 @@ def tell_if_redacted(dispatcher: CollectingDispatcher, tracker: Tracker) -> None
 def point_and_channel(tracker: Tracker) -> tuple[str, str]:
     """The point and channel the conversation came from, checked; the catalogue's point by default."""
     point, channel = recent_metadata(tracker, "point"), recent_metadata(tracker, "channel")
-    return (point if _POINT_ID.match(str(point)) else catalogue().point["id"],
-            channel if channel in CHANNELS else "web")
+    return (
+        point if _POINT_ID.match(str(point)) else catalogue().point["id"],
+        channel if channel in CHANNELS else "web",
+    )

@@ -1,4 +1,5 @@
 """When the intent is unclear: answer from a form code or a named benefit, else ask again, then hand over."""
+
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
@@ -18,8 +19,10 @@ def missed_previous_turn(tracker: Tracker) -> bool:
     users = [i for i, e in enumerate(tracker.events) if e.get("event") == "user"]
     if len(users) < 2:
         return False
-    return any(e.get("event") == "slot" and e.get("name") == MISSED and e.get("value")
-               for e in tracker.events[users[-2]:users[-1]])
+    return any(
+        e.get("event") == "slot" and e.get("name") == MISSED and e.get("value")
+        for e in tracker.events[users[-2] : users[-1]]
+    )
 
 
 class ActionFallback(Action):

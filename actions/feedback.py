@@ -1,4 +1,5 @@
 """Asks for the customer's feedback (1-5 and optional words) for the authority the conversation was about."""
+
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
@@ -29,5 +30,6 @@ class ActionFeedbackRequest(Action):
         dispatcher.utter_message(
             response="utter_feedback_request",
             authority=catalogue().authorities[authority]["name"][language_of(tracker)],
-            json_message={"type": "feedback_request", "authority": authority})
+            json_message={"type": "feedback_request", "authority": authority},
+        )
         return []

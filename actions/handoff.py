@@ -1,4 +1,5 @@
 """Hands the customer to the point's advisor: stores the case and shows the ticket, or another route."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,8 +18,19 @@ from store.cases import CaseStore
 __all__ = ["case_store", "conversation_facts", "hand_off", "point_and_channel", "point_is_open"]
 
 # Intents that say nothing about the customer's need, left out of the case summary.
-SMALL_TALK = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "choose_language",
-              "personal_data", "nlu_fallback", "out_of_scope", "choose"}
+SMALL_TALK = {
+    "greet",
+    "goodbye",
+    "thank",
+    "affirm",
+    "deny",
+    "bot_challenge",
+    "choose_language",
+    "personal_data",
+    "nlu_fallback",
+    "out_of_scope",
+    "choose",
+}
 # Channels a web customer can use instead of a live chat (the point's own desk is not one of them).
 REMOTE_CHANNELS = ("online", "phone")
 
@@ -35,8 +47,7 @@ def conversation_facts(tracker: Tracker) -> dict:
     `authority` is the authority of the latest service, form, life situation or booking discussed.
     """
     cat = catalogue()
-    facts = {"intents": [], "services": [], "forms": [], "bookings": [], "life_situation": None,
-             "authority": None}
+    facts = {"intents": [], "services": [], "forms": [], "bookings": [], "life_situation": None, "authority": None}
 
     def add(key: str, value: str) -> None:
         if value and value not in facts[key]:
@@ -57,8 +68,7 @@ def conversation_facts(tracker: Tracker) -> dict:
             services = [s for s in custom.get("services") or [] if s.get("id")]
             for service in services:
                 add("services", service["id"])
-            facts["authority"] = next((s.get("authority") for s in services if s.get("authority")),
-                                      facts["authority"])
+            facts["authority"] = next((s.get("authority") for s in services if s.get("authority")), facts["authority"])
         elif custom.get("type") == "form":
             add("forms", custom.get("code"))
             facts["authority"] = custom.get("authority") or facts["authority"]
@@ -70,8 +80,7 @@ def conversation_facts(tracker: Tracker) -> dict:
 
 def summary_of(facts: dict) -> str:
     """A one-line summary from codes only, for the advisor's queue."""
-    parts = [f"{key}: {', '.join(facts[key])}" for key in ("intents", "services", "forms", "bookings")
-             if facts[key]]
+    parts = [f"{key}: {', '.join(facts[key])}" for key in ("intents", "services", "forms", "bookings") if facts[key]]
     if facts["life_situation"]:
         parts.insert(0, f"life_situation: {facts['life_situation']}")
     return "; ".join(parts)
@@ -80,10 +89,11 @@ def summary_of(facts: dict) -> str:
 def point_is_open(cat: Catalogue, now: dt.datetime | None = None) -> bool:
     """Within point.yml `hours` and not a public holiday or one of booking.yml's closed days."""
     booking = cat.booking
-    local = (now or dt.datetime.now(dt.timezone.utc)).astimezone(ZoneInfo(booking["timezone"]))
+    local = (now or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(booking["timezone"]))
     day = local.date()
     if day.isoformat() in {str(d) for d in booking["closed_days"]} or day in holiday_dates(
-            booking["holiday_country"], day.year):
+        booking["holiday_country"], day.year
+    ):
         return False
     minute = local.hour * 60 + local.minute
     return any(start <= minute < end for start, end in parse_hours(cat.point["hours"]).get(day.weekday(), ()))
@@ -108,14 +118,21 @@ def contact_route(cat: Catalogue, facts: dict, lang: str) -> str:
         remote = {**service, "channels": [c for c in service["channels"] if c["type"] in REMOTE_CHANNELS]}
         if remote["channels"]:
             return channels_text(cat, remote, lang)
-    authorities = [facts["authority"]] if facts["authority"] in cat.authorities else [
-        a for a, entry in cat.authorities.items() if not entry.get("ended")]
-    return "\n".join(f"• {cat.authorities[a]['name'][lang]}: {cat.authorities[a]['url'][lang]}"
-                     for a in authorities)
+    authorities = (
+        [facts["authority"]]
+        if facts["authority"] in cat.authorities
+        else [a for a, entry in cat.authorities.items() if not entry.get("ended")]
+    )
+    return "\n".join(f"• {cat.authorities[a]['name'][lang]}: {cat.authorities[a]['url'][lang]}" for a in authorities)
 
 
-def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str = "customer_request",
-             service: str | None = None, now: dt.datetime | None = None) -> list:
+def hand_off(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    reason: str = "customer_request",
+    service: str | None = None,
+    now: dt.datetime | None = None,
+) -> list:
     """Store a handoff case and show the ticket; on the web only when an advisor can chat now."""
     facts = conversation_facts(tracker)
     if service and service not in facts["services"]:
@@ -125,23 +142,35 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str = "
     if channel == "web":
         why = unavailable_because(point, now)
         if why:
-            dispatcher.utter_message(response=f"utter_handoff_unavailable_{why}",
-                                     point=cat.point["name"][lang],
-                                     opening_hours=cat.point["opening_hours"][lang],
-                                     contact=contact_route(cat, facts, lang),
-                                     json_message={"type": "handoff_unavailable", "reason": why})
+            dispatcher.utter_message(
+                response=f"utter_handoff_unavailable_{why}",
+                point=cat.point["name"][lang],
+                opening_hours=cat.point["opening_hours"][lang],
+                contact=contact_route(cat, facts, lang),
+                json_message={"type": "handoff_unavailable", "reason": why},
+            )
             return []
     case = case_store().open_case_for(tracker.sender_id)
     if case is None:
         case = case_store().create_case(
-            point_id=point, conversation_id=tracker.sender_id, language=lang, channel=channel,
-            reason=reason, life_situation=facts["life_situation"], services=facts["services"],
-            forms=facts["forms"], bookings=facts["bookings"], intents=facts["intents"],
-            summary=summary_of(facts), now=now)
-    dispatcher.utter_message(response="utter_handoff_live" if channel == "web" else "utter_handoff",
-                             ticket=case["ticket"],
-                             json_message={"type": "handoff", "ticket": case["ticket"],
-                                           "reason": case["reason"], "live": True})
+            point_id=point,
+            conversation_id=tracker.sender_id,
+            language=lang,
+            channel=channel,
+            reason=reason,
+            life_situation=facts["life_situation"],
+            services=facts["services"],
+            forms=facts["forms"],
+            bookings=facts["bookings"],
+            intents=facts["intents"],
+            summary=summary_of(facts),
+            now=now,
+        )
+    dispatcher.utter_message(
+        response="utter_handoff_live" if channel == "web" else "utter_handoff",
+        ticket=case["ticket"],
+        json_message={"type": "handoff", "ticket": case["ticket"], "reason": case["reason"], "live": True},
+    )
     return []
 
 

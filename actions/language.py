@@ -1,4 +1,5 @@
 """Keeps the `language` slot right on every user turn (a custom slot-mapping action)."""
+
 from __future__ import annotations
 
 import re
@@ -120,7 +121,10 @@ class ActionDetectLanguage(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
         current = tracker.get_slot("language") if earlier_user_turns(tracker) else None
-        language = explicit_choice(tracker) or detector().detect(
-            (tracker.latest_message or {}).get("text"), current
-        ) or tracker.get_slot("language") or "fi"
+        language = (
+            explicit_choice(tracker)
+            or detector().detect((tracker.latest_message or {}).get("text"), current)
+            or tracker.get_slot("language")
+            or "fi"
+        )
         return [SlotSet("language", language)]

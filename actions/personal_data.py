@@ -1,4 +1,5 @@
 """A customer offered personal data: say it is not needed, then answer what else they named."""
+
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker

@@ -1,4 +1,5 @@
 """Opening hours, address and what the service point can do, from catalogue/data/point.yml."""
+
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
@@ -14,14 +15,16 @@ def tell_point_info(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     point = cat.point
     if latest_intent(tracker) == "ask_capabilities":
         tasks = [cat.advisor_tasks[t]["name"][lang] for t in point["capabilities"]]
-        dispatcher.utter_message(response="utter_capabilities", point=point["name"][lang],
-                                 capabilities=numbered(tasks))
+        dispatcher.utter_message(response="utter_capabilities", point=point["name"][lang], capabilities=numbered(tasks))
     else:
         remote = (point.get("remote_service_hours") or {}).get(lang, "")
-        dispatcher.utter_message(response="utter_hours_location", point=point["name"][lang],
-                                 address=point["address"][lang],
-                                 opening_hours=point["opening_hours"][lang],
-                                 remote_service_hours=remote)
+        dispatcher.utter_message(
+            response="utter_hours_location",
+            point=point["name"][lang],
+            address=point["address"][lang],
+            opening_hours=point["opening_hours"][lang],
+            remote_service_hours=remote,
+        )
 
 
 class ActionPointInfo(Action):

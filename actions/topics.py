@@ -1,4 +1,5 @@
 """Answers a life situation, a service or a form request from the catalogue."""
+
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
@@ -33,18 +34,24 @@ def resolve(cat: Catalogue, intent: str | None, tracker: Tracker) -> tuple[str, 
 def show_form(dispatcher: CollectingDispatcher, tracker: Tracker, form: dict, lang: str) -> None:
     """One form card (text and the `form` payload), recorded as a form handed out."""
     payload = views.form_payload(form, lang)
-    dispatcher.utter_message(response="utter_form_card", code=payload["variant"],
-                             title=payload["title"], returned_to=payload["returned_to"],
-                             json_message=payload)
+    dispatcher.utter_message(
+        response="utter_form_card",
+        code=payload["variant"],
+        title=payload["title"],
+        returned_to=payload["returned_to"],
+        json_message=payload,
+    )
     record(tracker, "form_handed_out", form["authority"], lang, service=form["code"])
 
 
-def show_service(dispatcher: CollectingDispatcher, tracker: Tracker, cat: Catalogue, service: dict,
-                 lang: str) -> None:
+def show_service(dispatcher: CollectingDispatcher, tracker: Tracker, cat: Catalogue, service: dict, lang: str) -> None:
     """A service's description and channels, then a card for each of its forms."""
-    dispatcher.utter_message(response="utter_service", name=service["name"][lang],
-                             description=service["description"][lang],
-                             channels=views.channels_text(cat, service, lang))
+    dispatcher.utter_message(
+        response="utter_service",
+        name=service["name"][lang],
+        description=service["description"][lang],
+        channels=views.channels_text(cat, service, lang),
+    )
     for code in service["forms"]:
         show_form(dispatcher, tracker, cat.forms[code], lang)
 
@@ -54,28 +61,37 @@ def tasks_missing_here(cat: Catalogue, service: dict) -> list[str]:
     return [t for t in service["advisor_tasks"] if t not in cat.point["capabilities"]]
 
 
-def call_advisor_for(dispatcher: CollectingDispatcher, tracker: Tracker, cat: Catalogue, service: dict,
-                     lang: str) -> list:
+def call_advisor_for(
+    dispatcher: CollectingDispatcher, tracker: Tracker, cat: Catalogue, service: dict, lang: str
+) -> list:
     """After a needs_advisor service: the advisor, or why this point cannot and where to go instead."""
     missing = tasks_missing_here(cat, service)
     if missing:
-        dispatcher.utter_message(response="utter_not_at_this_point",
-                                 tasks=", ".join(cat.advisor_tasks[t]["name"][lang] for t in missing))
+        dispatcher.utter_message(
+            response="utter_not_at_this_point", tasks=", ".join(cat.advisor_tasks[t]["name"][lang] for t in missing)
+        )
         return []
     return hand_off(dispatcher, tracker, reason="needs_advisor", service=service["id"])
 
 
-def show_life_situation(dispatcher: CollectingDispatcher, cat: Catalogue, situation: dict,
-                        lang: str) -> None:
+def show_life_situation(dispatcher: CollectingDispatcher, cat: Catalogue, situation: dict, lang: str) -> None:
     """The checklist of a life situation, in the order the customer should act."""
     payload = views.life_situation_payload(cat, situation, lang)
-    dispatcher.utter_message(response="utter_life_situation", title=payload["title"],
-                             steps=views.numbered([s["note"] for s in payload["services"]]),
-                             json_message=payload)
+    dispatcher.utter_message(
+        response="utter_life_situation",
+        title=payload["title"],
+        steps=views.numbered([s["note"] for s in payload["services"]]),
+        json_message=payload,
+    )
 
 
-def answer(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str | None,
-           offer_more: bool = True, may_hand_off: bool = True) -> list | None:
+def answer(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    intent: str | None,
+    offer_more: bool = True,
+    may_hand_off: bool = True,
+) -> list | None:
     """Show what the message resolves to and return the events; None when it resolves to nothing.
 
     A service only the advisor can do (`needs_advisor`) calls the advisor unless `may_hand_off` is False.
@@ -103,8 +119,7 @@ def answer(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str | Non
     return events
 
 
-def answer_or(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str | None,
-              otherwise: str) -> list:
+def answer_or(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str | None, otherwise: str) -> list:
     """The personal-data notice if anything was removed, the answer, or the `otherwise` response."""
     tell_if_redacted(dispatcher, tracker)
     events = answer(dispatcher, tracker, intent)

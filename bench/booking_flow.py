@@ -6,6 +6,7 @@ then "confirm") and types a phone number where no button is offered, as a hurrie
 Prints p50/p95/max of the whole booking and of one step, and the steps per booking.
 Each booking is cancelled by its reference afterwards (not timed), so the calendars stay free.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,7 +15,6 @@ import time
 import uuid
 
 import httpx
-
 from latency import percentile
 
 OPENERS = [
@@ -31,8 +31,11 @@ def book_once(client: httpx.Client, url: str, opener: str, phone: str) -> tuple[
     started = time.perf_counter()
     for _ in range(MAX_STEPS):
         step = time.perf_counter()
-        replies = client.post(url, json={"sender": sender, "message": message,
-                                         "metadata": {"channel": "web"}}).raise_for_status().json()
+        replies = (
+            client.post(url, json={"sender": sender, "message": message, "metadata": {"channel": "web"}})
+            .raise_for_status()
+            .json()
+        )
         steps.append((time.perf_counter() - step) * 1000)
         booked = [r["custom"] for r in replies if (r.get("custom") or {}).get("type") == "booking"]
         if booked:
@@ -58,8 +61,10 @@ def main() -> None:
             steps += step_times
             counts.append(len(step_times))
     print(f"bookings {len(totals)}, steps per booking {min(counts)}-{max(counts)}")
-    print(f"first message to booking payload ms: p50 {statistics.median(totals):.0f}  "
-          f"p95 {percentile(totals, 0.95):.0f}  max {max(totals):.0f}")
+    print(
+        f"first message to booking payload ms: p50 {statistics.median(totals):.0f}  "
+        f"p95 {percentile(totals, 0.95):.0f}  max {max(totals):.0f}"
+    )
     print(f"one step ms: p50 {statistics.median(steps):.0f}  p95 {percentile(steps, 0.95):.0f}")
 
 

@@ -3,6 +3,7 @@ some bookings in it (local booking client, real catalogue).
 
     PYTHONPATH=. .venv-rasa/bin/python bench/booking_slots.py [--seconds 5] [--bookings 300]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,8 +40,16 @@ def main() -> None:
             if not slots:
                 continue
             try:
-                client.book(kind=kind, topic=topic, language=language, start=rng.choice(slots).start,
-                            phone="040 123 4567", point_id=config.point["id"], channel="kiosk", now=now)
+                client.book(
+                    kind=kind,
+                    topic=topic,
+                    language=language,
+                    start=rng.choice(slots).start,
+                    phone="040 123 4567",
+                    point_id=config.point["id"],
+                    channel="kiosk",
+                    now=now,
+                )
                 made += 1
             except SlotUnavailable:
                 pass
@@ -52,8 +61,10 @@ def main() -> None:
             if time.perf_counter() >= deadline:
                 break
         elapsed = time.perf_counter() - started
-    print(f"{made} bookings, {len(combos)} kind/topic/language combinations: "
-          f"{queries / elapsed:.0f} free_slots queries per second (limit 4, one thread)")
+    print(
+        f"{made} bookings, {len(combos)} kind/topic/language combinations: "
+        f"{queries / elapsed:.0f} free_slots queries per second (limit 4, one thread)"
+    )
 
 
 if __name__ == "__main__":

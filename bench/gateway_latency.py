@@ -6,6 +6,7 @@ Messages go one at a time (no concurrency), the same message through both paths,
 new conversation, and the order of the two alternates, so that both see the same model, the same
 tracker store and the same load. A 429 from the gateway's rate limit is waited out and not timed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,13 +52,18 @@ def main(app_url: str, rasa_url: str, point: str, conversations: int, timeout: f
             lang = languages[number % len(languages)]
             sender, conversation = f"bench-{uuid.uuid4().hex[:12]}", f"bench-{uuid.uuid4().hex[:12]}"
             for turn, message in enumerate(SCRIPT[lang]):
+
                 def to_rasa():
-                    return client.post(f"{rasa_url}/webhooks/rest/webhook", json={
-                        "sender": sender, "message": message, "metadata": {"channel": "web", "point": point}})
+                    return client.post(
+                        f"{rasa_url}/webhooks/rest/webhook",
+                        json={"sender": sender, "message": message, "metadata": {"channel": "web", "point": point}},
+                    )
 
                 def to_gateway():
-                    return client.post(f"{app_url}/api/chat", json={
-                        "conversation_id": conversation, "message": message, "channel": "web", "point": point})
+                    return client.post(
+                        f"{app_url}/api/chat",
+                        json={"conversation_id": conversation, "message": message, "channel": "web", "point": point},
+                    )
 
                 first, second = (to_rasa, to_gateway) if (number + turn) % 2 == 0 else (to_gateway, to_rasa)
                 results = {first: timed(first), second: timed(second)}
@@ -66,13 +72,17 @@ def main(app_url: str, rasa_url: str, point: str, conversations: int, timeout: f
                 # A degraded answer is the gateway failing fast, which would flatter the figures.
                 degraded += bool(results[to_gateway][1].json().get("degraded"))
     added = [g - d for g, d in zip(gateway, direct)]
-    print(f"messages {len(direct)} per path ({conversations} conversations, fi/sv/en), "
-          f"degraded gateway answers {degraded}")
+    print(
+        f"messages {len(direct)} per path ({conversations} conversations, fi/sv/en), "
+        f"degraded gateway answers {degraded}"
+    )
     print(f"Rasa directly  ms: p50 {statistics.median(direct):6.1f}  p95 {percentile(direct, 0.95):6.1f}")
     print(f"via /api/chat  ms: p50 {statistics.median(gateway):6.1f}  p95 {percentile(gateway, 0.95):6.1f}")
-    print(f"added by the gateway ms: p50 {statistics.median(gateway) - statistics.median(direct):+.1f}  "
-          f"p95 {percentile(gateway, 0.95) - percentile(direct, 0.95):+.1f}  "
-          f"(median of per-message differences {statistics.median(added):+.1f})")
+    print(
+        f"added by the gateway ms: p50 {statistics.median(gateway) - statistics.median(direct):+.1f}  "
+        f"p95 {percentile(gateway, 0.95) - percentile(direct, 0.95):+.1f}  "
+        f"(median of per-message differences {statistics.median(added):+.1f})"
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 Run against a running assistant (`make run`):  .venv-web/bin/python bench/latency.py --conversations 20
 Every conversation is new (its own sender id) and sends the same short script of messages.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,9 @@ async def conversation(client: httpx.AsyncClient, url: str, lang: str, timings: 
     for message in SCRIPT[lang]:
         started = time.perf_counter()
         try:
-            response = await client.post(url, json={"sender": sender, "message": message,
-                                                    "metadata": {"channel": "web"}})
+            response = await client.post(
+                url, json={"sender": sender, "message": message, "metadata": {"channel": "web"}}
+            )
             response.raise_for_status()
             if not response.json():
                 raise ValueError("empty reply")
@@ -47,13 +49,16 @@ async def main(url: str, conversations: int, timeout: float) -> None:
     languages = list(SCRIPT)
     started = time.perf_counter()
     async with httpx.AsyncClient(timeout=timeout) as client:
-        await asyncio.gather(*(conversation(client, url, languages[i % 3], timings, errors)
-                               for i in range(conversations)))
+        await asyncio.gather(
+            *(conversation(client, url, languages[i % 3], timings, errors) for i in range(conversations))
+        )
     wall = time.perf_counter() - started
     print(f"conversations {conversations}, messages {len(timings) + len(errors)}, wall {wall:.1f} s")
     if timings:
-        print(f"latency ms: p50 {statistics.median(timings):.0f}  p95 {percentile(timings, 0.95):.0f}  "
-              f"max {max(timings):.0f}")
+        print(
+            f"latency ms: p50 {statistics.median(timings):.0f}  p95 {percentile(timings, 0.95):.0f}  "
+            f"max {max(timings):.0f}"
+        )
         print(f"throughput: {len(timings) / wall:.1f} messages/s")
     print(f"errors: {len(errors)}" + (f" ({', '.join(sorted(set(errors)))})" if errors else ""))
 

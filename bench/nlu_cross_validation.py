@@ -3,6 +3,7 @@
 Run in the Rasa environment from the repository root:  .venv-rasa/bin/python bench/nlu_cross_validation.py
 Each language is cross-validated on its own examples (plus the shared regexes) with config.yml.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,10 +27,27 @@ def cross_validate(lang: str, folds: int, out: Path, config: str) -> tuple[float
         shutil.copytree(ROOT / "nlu_data" / lang, data / lang)
         shutil.copytree(ROOT / "nlu_data" / "common", data / "common")
         started = time.monotonic()
-        subprocess.run([str(RASA), "test", "nlu", "--nlu", str(data), "--config", config,
-                        "--cross-validation", "--folds", str(folds), "--out", str(out)],
-                       cwd=ROOT, check=True, env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                str(RASA),
+                "test",
+                "nlu",
+                "--nlu",
+                str(data),
+                "--config",
+                config,
+                "--cross-validation",
+                "--folds",
+                str(folds),
+                "--out",
+                str(out),
+            ],
+            cwd=ROOT,
+            check=True,
+            env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         seconds = int(time.monotonic() - started)
     report = json.loads((out / "intent_report.json").read_text())
     return report["macro avg"]["f1-score"], report["accuracy"], seconds

@@ -6,6 +6,7 @@ Starts the web app with uvicorn on a free port over a temporary SQLite file (as 
 plain http on localhost), signs an advisor in, opens /staff/events, then writes cases with a
 separate CaseStore at random intervals and prints p50/p95/max of commit → receipt in ms.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,12 +19,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from latency import percentile  # noqa: E402
+from latency import percentile
 
-from store.accounts import AccountStore  # noqa: E402
-from store.cases import CaseStore, make_engine  # noqa: E402
-from tests.kiosk_ui.test_staff_live import (PASSWORD, POINT, EventStream, signed_in_client,  # noqa: E402
-                                            web_app)
+from store.accounts import AccountStore
+from store.cases import CaseStore, make_engine
+from tests.kiosk_ui.test_staff_live import (
+    PASSWORD,
+    POINT,
+    EventStream,
+    signed_in_client,
+    web_app,
+)
 
 
 def main() -> None:
@@ -43,18 +49,22 @@ def main() -> None:
         delays = []
         for i in range(args.cases):
             time.sleep(rng.uniform(0.0, args.max_gap))
-            case = store.create_case(point_id=POINT, conversation_id=f"bench-{i}", language="fi",
-                                     channel="kiosk", reason="customer_request")
+            case = store.create_case(
+                point_id=POINT, conversation_id=f"bench-{i}", language="fi", channel="kiosk", reason="customer_request"
+            )
             committed = time.perf_counter()
-            received, _, _ = stream.next("case", timeout=10, where=lambda d: d["change"]["kind"] == "created"
-                                         and d["case"]["id"] == case["id"])
+            received, _, _ = stream.next(
+                "case", timeout=10, where=lambda d: d["change"]["kind"] == "created" and d["case"]["id"] == case["id"]
+            )
             delays.append((received - committed) * 1000)
         stream.close()
         client.close()
         time.sleep(0.5)  # the server ends the feed on its next poll, before it is stopped
-    print(f"notification delay over {len(delays)} cases (commit -> SSE event on the dashboard, "
-          f"poll every 0.2 s): p50 {statistics.median(delays):.0f} ms, p95 {percentile(delays, 0.95):.0f} ms, "
-          f"max {max(delays):.0f} ms")
+    print(
+        f"notification delay over {len(delays)} cases (commit -> SSE event on the dashboard, "
+        f"poll every 0.2 s): p50 {statistics.median(delays):.0f} ms, p95 {percentile(delays, 0.95):.0f} ms, "
+        f"max {max(delays):.0f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """The booking interface, and the local implementation that keeps appointments in our database."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,7 +20,7 @@ from service_catalogue.loader import parse_hours
 from store.models import BookingClaim, BookingRow
 from store.rows import to_db as _to_db
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to mix up on paper
 REFERENCE_LENGTH = 8
 
@@ -73,9 +74,16 @@ class Booking:
 
     def payload(self) -> dict:
         """The reply contract's `{"type": "booking", ...}` payload; never the phone number."""
-        data = {"type": "booking", "id": self.id, "reference": self.reference, "kind": self.kind,
-                "topic": self.topic, "language": self.language,
-                "start": self.start.isoformat(), "end": self.end.isoformat()}
+        data = {
+            "type": "booking",
+            "id": self.id,
+            "reference": self.reference,
+            "kind": self.kind,
+            "topic": self.topic,
+            "language": self.language,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+        }
         if self.kind == "remote":
             data["room"] = self.room
         return data
@@ -109,13 +117,31 @@ class BookingClient(ABC):
     """
 
     @abstractmethod
-    def free_slots(self, kind: str, topic: str, language: str, *, after: dt.datetime | None = None,
-                   limit: int = 4, now: dt.datetime | None = None) -> list[Slot]:
+    def free_slots(
+        self,
+        kind: str,
+        topic: str,
+        language: str,
+        *,
+        after: dt.datetime | None = None,
+        limit: int = 4,
+        now: dt.datetime | None = None,
+    ) -> list[Slot]:
         """Up to `limit` free times, earliest first, each starting strictly after `after`."""
 
     @abstractmethod
-    def book(self, *, kind: str, topic: str, language: str, start: dt.datetime, phone: str | None,
-             point_id: str, channel: str, now: dt.datetime | None = None) -> Booking:
+    def book(
+        self,
+        *,
+        kind: str,
+        topic: str,
+        language: str,
+        start: dt.datetime,
+        phone: str | None,
+        point_id: str,
+        channel: str,
+        now: dt.datetime | None = None,
+    ) -> Booking:
         """Book the slot starting at `start`, or raise SlotUnavailable."""
 
     @abstractmethod
@@ -131,8 +157,7 @@ class BookingClient(ABC):
         """A booking by its reference, spelled loosely ('abcd 2345'), or None."""
 
     @abstractmethod
-    def appointments(self, point_id: str, kind: str, first_day: dt.date,
-                     last_day: dt.date) -> list[Booking]:
+    def appointments(self, point_id: str, kind: str, first_day: dt.date, last_day: dt.date) -> list[Booking]:
         """The point's booked (not cancelled) appointments of a kind on these local days, by start."""
 
 
@@ -157,9 +182,13 @@ class LocalBookingClient(BookingClient):
         self.config = config
         self.point = point or config.point
         # The rooms belong to the point this client serves (a config may come from another point).
-        self.rooms: tuple[Room, ...] = (config.rooms if point is None else tuple(
-            Room(id=r["id"], name=r["name"], hours=parse_hours(r["hours"]))
-            for r in point.get("remote_rooms", [])))
+        self.rooms: tuple[Room, ...] = (
+            config.rooms
+            if point is None
+            else tuple(
+                Room(id=r["id"], name=r["name"], hours=parse_hours(r["hours"])) for r in point.get("remote_rooms", [])
+            )
+        )
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -167,12 +196,22 @@ class LocalBookingClient(BookingClient):
         return moment.replace(tzinfo=UTC).astimezone(self.config.tz)
 
     def _booking(self, row: BookingRow) -> Booking:
-        return Booking(id=row.id, reference=format_reference(row.reference), kind=row.kind,
-                       topic=row.topic, language=row.language, start=self._local(row.start_at),
-                       end=self._local(row.end_at), room=row.room, status=row.status,
-                       point_id=row.point_id, channel=row.channel,
-                       created_at=self._local(row.created_at), calendar=row.calendar,
-                       phone=row.phone)
+        return Booking(
+            id=row.id,
+            reference=format_reference(row.reference),
+            kind=row.kind,
+            topic=row.topic,
+            language=row.language,
+            start=self._local(row.start_at),
+            end=self._local(row.end_at),
+            room=row.room,
+            status=row.status,
+            point_id=row.point_id,
+            channel=row.channel,
+            created_at=self._local(row.created_at),
+            calendar=row.calendar,
+            phone=row.phone,
+        )
 
     def _pairs(self, kind: str, topic: str, language: str):
         """(calendar, room or None, hours that must all hold) for every way to hold the appointment."""
@@ -184,15 +223,19 @@ class LocalBookingClient(BookingClient):
             else:
                 yield calendar, None, (hours, calendar.hours)
 
-    def _taken(self, session: Session, resources: set[str], first: dt.datetime,
-               last: dt.datetime) -> set[tuple[str, dt.datetime]]:
+    def _taken(
+        self, session: Session, resources: set[str], first: dt.datetime, last: dt.datetime
+    ) -> set[tuple[str, dt.datetime]]:
         """Claimed (resource, naive UTC start) pairs between two instants, both included."""
         if not resources:
             return set()
         rows = session.execute(
             select(BookingClaim.resource, BookingClaim.start_at).where(
                 BookingClaim.resource.in_(sorted(resources)),
-                BookingClaim.start_at >= _to_db(first), BookingClaim.start_at <= _to_db(last)))
+                BookingClaim.start_at >= _to_db(first),
+                BookingClaim.start_at <= _to_db(last),
+            )
+        )
         return {(resource, start) for resource, start in rows}
 
     @staticmethod
@@ -221,15 +264,24 @@ class LocalBookingClient(BookingClient):
             for calendar, room, hours in pairs:
                 for start in slotting.slot_starts(self.config, day, hours):
                     key = start.replace(tzinfo=None)
-                    if (start < earliest or (after is not None and start <= after)
-                            or (calendar.resource, key) in taken
-                            or (room is not None and (room.resource, key) in taken)):
+                    if (
+                        start < earliest
+                        or (after is not None and start <= after)
+                        or (calendar.resource, key) in taken
+                        or (room is not None and (room.resource, key) in taken)
+                    ):
                         continue
                     free.add(start)
             for start in sorted(free):
-                found.append(Slot(start=start.astimezone(self.config.tz),
-                                  end=(start + step).astimezone(self.config.tz),
-                                  kind=kind, topic=topic, language=language))
+                found.append(
+                    Slot(
+                        start=start.astimezone(self.config.tz),
+                        end=(start + step).astimezone(self.config.tz),
+                        kind=kind,
+                        topic=topic,
+                        language=language,
+                    )
+                )
                 if len(found) >= limit:
                     return found
         return found
@@ -250,11 +302,16 @@ class LocalBookingClient(BookingClient):
         end = slotting.wall_instant(self.config, last_day + dt.timedelta(days=1), 0)
         with Session(self.engine) as session:
             rows = session.execute(
-                select(BookingRow).where(
-                    BookingRow.point_id == point_id, BookingRow.kind == kind,
+                select(BookingRow)
+                .where(
+                    BookingRow.point_id == point_id,
+                    BookingRow.kind == kind,
                     BookingRow.status == "booked",
-                    BookingRow.start_at >= _to_db(first), BookingRow.start_at < _to_db(end))
-                .order_by(BookingRow.start_at, BookingRow.id)).scalars()
+                    BookingRow.start_at >= _to_db(first),
+                    BookingRow.start_at < _to_db(end),
+                )
+                .order_by(BookingRow.start_at, BookingRow.id)
+            ).scalars()
             return [self._booking(row) for row in rows]
 
     # -- writing ---------------------------------------------------------------------------
@@ -264,27 +321,32 @@ class LocalBookingClient(BookingClient):
         if start.tzinfo is None:
             raise ValueError("start must be timezone-aware")
         start = start.astimezone(UTC)
-        found = [(calendar, room) for calendar, room, hours in self._pairs(kind, topic, language)
-                 if slotting.is_offerable(self.config, start, hours, now)]
+        found = [
+            (calendar, room)
+            for calendar, room, hours in self._pairs(kind, topic, language)
+            if slotting.is_offerable(self.config, start, hours, now)
+        ]
         if not found:
-            raise SlotUnavailable(f"{start.isoformat()} is not an offered {kind} time "
-                                  f"for {topic} in {language}")
+            raise SlotUnavailable(f"{start.isoformat()} is not an offered {kind} time for {topic} in {language}")
         return start, found
 
-    def _claim(self, session: Session, booking_id: int, calendar: Calendar, room: Room | None,
-               start: dt.datetime) -> None:
+    def _claim(
+        self, session: Session, booking_id: int, calendar: Calendar, room: Room | None, start: dt.datetime
+    ) -> None:
         for resource in (calendar, room):
             if resource is not None:
-                session.add(BookingClaim(resource=resource.resource, start_at=_to_db(start),
-                                         booking_id=booking_id))
+                session.add(BookingClaim(resource=resource.resource, start_at=_to_db(start), booking_id=booking_id))
 
     def _free_candidates(self, candidates, start: dt.datetime):
         """The candidates none of whose resources is claimed at `start` right now."""
         with Session(self.engine) as session:
-            taken = {resource for resource, _ in self._taken(
-                session, self._resources((c, r, None) for c, r in candidates), start, start)}
-        return [(c, r) for c, r in candidates
-                if c.resource not in taken and (r is None or r.resource not in taken)]
+            taken = {
+                resource
+                for resource, _ in self._taken(
+                    session, self._resources((c, r, None) for c, r in candidates), start, start
+                )
+            }
+        return [(c, r) for c, r in candidates if c.resource not in taken and (r is None or r.resource not in taken)]
 
     def _claimed(self, calendar: Calendar, room: Room | None, start: dt.datetime) -> bool:
         """Whether either resource is claimed at `start` (after a failed insert: was it the slot?)."""
@@ -307,11 +369,22 @@ class LocalBookingClient(BookingClient):
         for calendar, room in self._free_candidates(candidates, start):
             for _ in range(5):  # a new reference if the (astronomically unlikely) clash was on it
                 code = new_reference()
-                row = BookingRow(reference=code, kind=kind, topic=topic, language=language,
-                                 calendar=calendar.id, room=room.id if room else None,
-                                 start_at=_to_db(start), end_at=_to_db(end), status="booked",
-                                 point_id=point_id, channel=channel, phone=phone,
-                                 created_at=_to_db(now), updated_at=_to_db(now))
+                row = BookingRow(
+                    reference=code,
+                    kind=kind,
+                    topic=topic,
+                    language=language,
+                    calendar=calendar.id,
+                    room=room.id if room else None,
+                    start_at=_to_db(start),
+                    end_at=_to_db(end),
+                    status="booked",
+                    point_id=point_id,
+                    channel=channel,
+                    phone=phone,
+                    created_at=_to_db(now),
+                    updated_at=_to_db(now),
+                )
                 with Session(self.engine) as session:
                     try:
                         session.add(row)

@@ -1,4 +1,5 @@
 """Booking settings read from the catalogue: hours, topics, calendars and every text a customer sees."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -62,12 +63,12 @@ class BookingConfig:
     situation_topics: dict = field(default_factory=dict)
 
     @classmethod
-    def from_catalogue(cls, cat) -> "BookingConfig":
+    def from_catalogue(cls, cat) -> BookingConfig:
         """The configuration of a loaded (validated) service_catalogue Catalogue."""
         return cls.from_documents(cat.booking, cat.point)
 
     @classmethod
-    def from_documents(cls, booking: dict, point: dict) -> "BookingConfig":
+    def from_documents(cls, booking: dict, point: dict) -> BookingConfig:
         """The configuration of a booking.yml document and a point.yml `point` entry."""
         return cls(
             slot_minutes=int(booking["slot_minutes"]),
@@ -79,11 +80,18 @@ class BookingConfig:
             kind_hours={kind: parse_hours(entry["hours"]) for kind, entry in booking["kinds"].items()},
             topics=tuple(t["id"] for t in booking["topics"]),
             calendars=tuple(
-                Calendar(id=c["id"], topic=c["topic"], language=c["language"], kinds=tuple(c["kinds"]),
-                         hours=parse_hours(c["hours"]) if "hours" in c else None)
-                for c in booking["calendars"]),
-            rooms=tuple(Room(id=r["id"], name=r["name"], hours=parse_hours(r["hours"]))
-                        for r in point.get("remote_rooms", [])),
+                Calendar(
+                    id=c["id"],
+                    topic=c["topic"],
+                    language=c["language"],
+                    kinds=tuple(c["kinds"]),
+                    hours=parse_hours(c["hours"]) if "hours" in c else None,
+                )
+                for c in booking["calendars"]
+            ),
+            rooms=tuple(
+                Room(id=r["id"], name=r["name"], hours=parse_hours(r["hours"])) for r in point.get("remote_rooms", [])
+            ),
             point=point,
             texts=booking,
             service_topics={s: t["id"] for t in booking["topics"] for s in t["services"]},
@@ -107,8 +115,7 @@ class BookingConfig:
 
     def calendars_for(self, kind: str, topic: str, language: str) -> tuple[Calendar, ...]:
         """The calendars that take this kind of appointment on this topic in this language."""
-        return tuple(c for c in self.calendars
-                     if c.topic == topic and c.language == language and kind in c.kinds)
+        return tuple(c for c in self.calendars if c.topic == topic and c.language == language and kind in c.kinds)
 
     def room(self, room_id: str) -> Room | None:
         """A remote room by id."""
@@ -116,15 +123,17 @@ class BookingConfig:
 
     def check(self, kind: str, topic: str, language: str) -> None:
         """Raise ValueError naming whichever of kind, topic and language is unknown."""
-        for what, value, known in (("kind", kind, self.kinds), ("topic", topic, self.topics),
-                                   ("language", language, self.languages)):
+        for what, value, known in (
+            ("kind", kind, self.kinds),
+            ("topic", topic, self.topics),
+            ("language", language, self.languages),
+        ):
             if value not in known:
                 raise ValueError(f"unknown booking {what} {value!r} (known: {', '.join(known)})")
 
     def topic_for(self, service_id: str | None = None, life_situation: str | None = None) -> str | None:
         """The topic a service (first) or life situation (KE code) leads to, if any."""
-        return (self.service_topics.get(service_id or "")
-                or self.situation_topics.get(life_situation or ""))
+        return self.service_topics.get(service_id or "") or self.situation_topics.get(life_situation or "")
 
     def label(self, name: str, lang: str) -> str:
         """A button label from booking.yml `labels`."""

@@ -1,4 +1,5 @@
 """A booking as an iCalendar (.ics) file for the customer's calendar; used by the web app."""
+
 from __future__ import annotations
 
 from icalendar import Calendar, Event  # only the web environment installs icalendar
@@ -13,8 +14,7 @@ def booking_ics(booking: Booking, lang: str, config: BookingConfig) -> bytes:
     """One VEVENT for the booking, texts from booking.yml; never the phone number."""
     texts = config.texts["kinds"][booking.kind]
     room = config.room_name(booking.room, lang) if booking.room and config.room(booking.room) else ""
-    fields = {"topic": config.topic_name(booking.topic, lang), "reference": booking.reference,
-              "room": room}
+    fields = {"topic": config.topic_name(booking.topic, lang), "reference": booking.reference, "room": room}
     event = Event()
     # The reference is unique and stable, so a moved booking's new file replaces the old event.
     event.add("uid", f"{booking.reference}@{booking.point_id}")

@@ -1,4 +1,5 @@
 """Phone numbers a customer gives for a booking, checked and written in E.164."""
+
 from __future__ import annotations
 
 import phonenumbers

@@ -1,15 +1,16 @@
 """Which appointment times exist: weekly hours, holidays, notice and horizon, across DST changes."""
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Iterable
 
 import holidays
 
 from booking.config import BookingConfig, Hours
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 WHOLE_DAY = ((0, 24 * 60),)
 
 
@@ -89,8 +90,9 @@ def days(first: dt.date, last: dt.date):
         day += dt.timedelta(days=1)
 
 
-def is_offerable(config: BookingConfig, start: dt.datetime, hours_list: Iterable[Hours | None],
-                 now: dt.datetime) -> bool:
+def is_offerable(
+    config: BookingConfig, start: dt.datetime, hours_list: Iterable[Hours | None], now: dt.datetime
+) -> bool:
     """Whether `start` is a slot start these hours offer at `now` (free or not)."""
     earliest, first_day, last_day = window(config, now)
     start = start.astimezone(UTC)

@@ -1,4 +1,5 @@
 """Appointment times as customers read them, in the formats of booking.yml `display`."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,10 +14,15 @@ def _fields(moment: dt.datetime | dt.date, lang: str, config: BookingConfig) -> 
             raise ValueError("datetimes must be timezone-aware")
         moment = moment.astimezone(config.tz)
     display = config.display(lang)
-    return {"weekday": display["weekdays"][moment.weekday()], "day": moment.day,
-            "month": moment.month, "month_name": display["months"][moment.month - 1],
-            "year": moment.year, "hour": getattr(moment, "hour", 0),
-            "minute": getattr(moment, "minute", 0)}
+    return {
+        "weekday": display["weekdays"][moment.weekday()],
+        "day": moment.day,
+        "month": moment.month,
+        "month_name": display["months"][moment.month - 1],
+        "year": moment.year,
+        "hour": getattr(moment, "hour", 0),
+        "minute": getattr(moment, "minute", 0),
+    }
 
 
 def slot_label(start: dt.datetime, lang: str, config: BookingConfig) -> str:

@@ -1,7 +1,8 @@
 """Rasa input channels: the REST channel with personal data removed at the door."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+from typing import Any
 
 from rasa.core.channels.rest import RestInput
 from sanic.request import Request
@@ -20,14 +21,14 @@ class RedactingRestInput(RestInput):
     """
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         """Serve the usual /webhooks/rest/webhook address."""
         return "rest"
 
-    def _extract_message(self, req: Request) -> Optional[Text]:
+    def _extract_message(self, req: Request) -> str | None:
         return redact(super()._extract_message(req)).text
 
-    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
         """Client metadata, redacted, plus the kinds of personal data removed from the text."""
         metadata = redact_value(dict(super().get_metadata(request) or {}))
         metadata.pop("redacted", None)  # only this channel may say what it removed

@@ -1,4 +1,5 @@
 """The FastAPI application factory."""
+
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
@@ -11,22 +12,23 @@ from fastapi.staticfiles import StaticFiles
 
 from booking.client import LocalBookingClient
 from booking.config import BookingConfig
-from service_catalogue.loader import load_catalogue
-from store.cases import make_engine
 from kiosk_ui.deps import make_templates
 from kiosk_ui.ratelimit import RateLimiter
-from kiosk_ui.routers import (bookings, chat, kiosk, live, printing, staff, staff_cases, staff_records, status,
-                              widget)
+from kiosk_ui.routers import bookings, chat, kiosk, live, printing, staff, staff_cases, staff_records, status, widget
 from kiosk_ui.settings import Settings
 from kiosk_ui.texts import load_texts
+from service_catalogue.loader import load_catalogue
+from store.cases import make_engine
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Pages and answers that may hold a customer's conversation are never kept by a browser or proxy.
 NO_STORE_PREFIXES = ("/kiosk", "/print/", "/api/", "/bookings/", "/staff")
 # The kiosk and print pages load nothing from elsewhere; print pages are framed by the kiosk only.
-KIOSK_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-             "connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; "
-             "form-action 'self'; object-src 'none'")
+KIOSK_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; "
+    "form-action 'self'; object-src 'none'"
+)
 
 
 @asynccontextmanager
@@ -40,22 +42,30 @@ async def lifespan(app: FastAPI):
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; bad settings, texts or catalogue stop it here, before it serves anyone."""
-    app = FastAPI(title="Asiointipisteen avustaja / Samservicepunktens assistent / Service point assistant",
-                  lifespan=lifespan)
+    app = FastAPI(
+        title="Asiointipisteen avustaja / Samservicepunktens assistent / Service point assistant", lifespan=lifespan
+    )
     app.state.settings = settings or Settings()
     app.state.catalogue = load_catalogue()
     app.state.texts = load_texts()
     app.state.db_engine = make_engine(app.state.settings.app_database_url)
     app.state.templates = make_templates()
     app.state.booking_config = BookingConfig.from_catalogue(app.state.catalogue)
-    app.state.booking_client = LocalBookingClient(app.state.db_engine, app.state.booking_config,
-                                                  app.state.catalogue.point)
+    app.state.booking_client = LocalBookingClient(
+        app.state.db_engine, app.state.booking_config, app.state.catalogue.point
+    )
     app.state.rate_limiter = RateLimiter()
-    app.state.widget_script = widget.build_widget_script(app.state.catalogue, app.state.texts,
-                                                         app.state.booking_config, app.state.templates)
+    app.state.widget_script = widget.build_widget_script(
+        app.state.catalogue, app.state.texts, app.state.booking_config, app.state.templates
+    )
     # The widget runs on the municipality's own pages, so its calls to /api are cross-origin.
-    app.add_middleware(CORSMiddleware, allow_origins=app.state.settings.allowed_origins,
-                       allow_methods=["GET", "POST"], allow_headers=["Content-Type"], max_age=600)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=app.state.settings.allowed_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Content-Type"],
+        max_age=600,
+    )
 
     @app.middleware("http")
     async def privacy_headers(request: Request, call_next):

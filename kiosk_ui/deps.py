@@ -1,4 +1,5 @@
 """FastAPI dependencies: every router gets settings, templates, texts, the catalogue and clients from here."""
+
 from __future__ import annotations
 
 import hmac
@@ -12,14 +13,14 @@ from sqlalchemy.engine import Engine
 
 from booking.client import BookingClient
 from booking.config import BookingConfig
-from service_catalogue.loader import Catalogue
-from store.accounts import AccountStore, SessionInfo
-from store.cases import CaseStore
-from store.events import EventLog
 from kiosk_ui.rasa_api import ConversationControl, OfflineConversationControl, RasaConversationControl
 from kiosk_ui.ratelimit import RateLimiter
 from kiosk_ui.settings import Settings
 from kiosk_ui.texts import Texts
+from service_catalogue.loader import Catalogue
+from store.accounts import AccountStore, SessionInfo
+from store.cases import CaseStore
+from store.events import EventLog
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -76,8 +77,12 @@ def get_conversation_control(request: Request) -> ConversationControl:
     settings: Settings = request.app.state.settings
     if settings.rasa_token is None:
         return OfflineConversationControl()
-    return RasaConversationControl(request.app.state.rasa_client, str(settings.rasa_url),
-                                   settings.rasa_token.get_secret_value(), settings.rasa_control_timeout_seconds)
+    return RasaConversationControl(
+        request.app.state.rasa_client,
+        str(settings.rasa_url),
+        settings.rasa_token.get_secret_value(),
+        settings.rasa_control_timeout_seconds,
+    )
 
 
 def get_rate_limiter(request: Request) -> RateLimiter:

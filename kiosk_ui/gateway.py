@@ -1,4 +1,5 @@
 """The chat gateway's requests and replies, input cleaning, and the call to Rasa's REST channel."""
+
 from __future__ import annotations
 
 import logging
@@ -32,33 +33,59 @@ def clean_message(value: Any) -> Any:
     # A pasted novel is refused before any per-character work is spent on it.
     if len(value) > MAX_MESSAGE_CHARS * 4:
         raise ValueError(f"message longer than {MAX_MESSAGE_CHARS} characters")
-    text = "".join(" " if ch in "\t\n\r\v\f" else ch for ch in value
-                   if ch in "\t\n\r\v\f" or unicodedata.category(ch) != "Cc")
+    text = "".join(
+        " " if ch in "\t\n\r\v\f" else ch for ch in value if ch in "\t\n\r\v\f" or unicodedata.category(ch) != "Cc"
+    )
     return _SPACES.sub(" ", _BIDI_CONTROLS.sub("", text)).strip()
 
 
-Message = Annotated[str, BeforeValidator(clean_message),
-                    Field(min_length=1, max_length=MAX_MESSAGE_CHARS,
-                          description="the customer's text or a button payload; control characters are removed")]
+Message = Annotated[
+    str,
+    BeforeValidator(clean_message),
+    Field(
+        min_length=1,
+        max_length=MAX_MESSAGE_CHARS,
+        description="the customer's text or a button payload; control characters are removed",
+    ),
+]
 
 
 class ChatRequest(BaseModel):
     """One customer message from the kiosk or the website widget."""
 
-    model_config = {"json_schema_extra": {"examples": [
-        {"conversation_id": "k3XbQ9vT2mLp8wRz4nYc", "message": "/life_moving_within_finland", "channel": "kiosk",
-         "point": "example-point", "language": "sv", "ui_language": "sv"},
-        {"conversation_id": "w7PqR2sT9uVx3yZa1bCd", "message": "Tarvitsen lomakkeen asumistukea varten",
-         "channel": "web", "point": "example-point", "language": None, "ui_language": "fi"}]}}
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "conversation_id": "k3XbQ9vT2mLp8wRz4nYc",
+                    "message": "/life_moving_within_finland",
+                    "channel": "kiosk",
+                    "point": "example-point",
+                    "language": "sv",
+                    "ui_language": "sv",
+                },
+                {
+                    "conversation_id": "w7PqR2sT9uVx3yZa1bCd",
+                    "message": "Tarvitsen lomakkeen asumistukea varten",
+                    "channel": "web",
+                    "point": "example-point",
+                    "language": None,
+                    "ui_language": "fi",
+                },
+            ]
+        }
+    }
 
     conversation_id: str = Field(pattern=CONVERSATION_ID, description="made by the page, new for every customer")
     message: Message
     channel: Channel
     point: str = Field(pattern=POINT_ID, description="the service point's id (catalogue point.yml)")
     language: Language | None = Field(
-        None, description="only when the customer chose a language (a language button or a tile in it)")
+        None, description="only when the customer chose a language (a language button or a tile in it)"
+    )
     ui_language: Language | None = Field(
-        None, description="the language the screen shows; used for the app's own messages, never sent to Rasa")
+        None, description="the language the screen shows; used for the app's own messages, never sent to Rasa"
+    )
 
 
 class ChatReply(BaseModel):
@@ -66,10 +93,15 @@ class ChatReply(BaseModel):
 
     messages: list[dict[str, Any]]
     degraded: bool = Field(description="true when Rasa or the action server did not answer")
-    echo: str = Field(description="the customer's message as the assistant saw it: identity codes and phone "
-                                  "numbers replaced, for showing back on screen")
-    taken_over: bool = Field(False, description="true while a service advisor chats with the customer: the "
-                                                "message went to the advisor and the assistant stays silent")
+    echo: str = Field(
+        description="the customer's message as the assistant saw it: identity codes and phone "
+        "numbers replaced, for showing back on screen"
+    )
+    taken_over: bool = Field(
+        False,
+        description="true while a service advisor chats with the customer: the "
+        "message went to the advisor and the assistant stays silent",
+    )
 
 
 class HandoffRequest(BaseModel):
@@ -98,8 +130,9 @@ def echo_of(message: str) -> str:
     return redact(message).text
 
 
-async def ask_rasa(client: httpx.AsyncClient, rasa_url: str, request: ChatRequest,
-                   allow_empty: bool = False) -> list[dict]:
+async def ask_rasa(
+    client: httpx.AsyncClient, rasa_url: str, request: ChatRequest, allow_empty: bool = False
+) -> list[dict]:
     """Send one message to Rasa's REST channel with the point's metadata; its reply objects as-is.
 
     `allow_empty` is for a conversation Rasa has paused (an advisor took it over): it answers [] then.
@@ -118,7 +151,11 @@ async def ask_rasa(client: httpx.AsyncClient, rasa_url: str, request: ChatReques
         raise RasaUnavailable(type(exc).__name__) from exc
     # Every turn ends in at least one reply; an empty list means a custom action failed (the action
     # server is down), which Rasa does not report as an error.
-    if not isinstance(messages, list) or (not messages and not allow_empty) or not all(isinstance(m, dict) for m in messages):
+    if (
+        not isinstance(messages, list)
+        or (not messages and not allow_empty)
+        or not all(isinstance(m, dict) for m in messages)
+    ):
         log.warning("Rasa answered with no usable messages")
         raise RasaUnavailable("empty reply")
     return messages

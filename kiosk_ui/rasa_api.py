@@ -1,4 +1,5 @@
 """Pausing and resuming the assistant in one conversation through Rasa's HTTP API (the advisor's takeover)."""
+
 from __future__ import annotations
 
 from typing import Protocol
@@ -35,8 +36,9 @@ class RasaConversationControl:
     async def _append(self, conversation_id: str, event: str) -> None:
         url = f"{self.base}/conversations/{quote(conversation_id, safe='')}/tracker/events"
         try:
-            response = await self.client.post(url, params={"token": self.token, "include_events": "NONE"},
-                                              json={"event": event}, timeout=self.timeout)
+            response = await self.client.post(
+                url, params={"token": self.token, "include_events": "NONE"}, json={"event": event}, timeout=self.timeout
+            )
         except httpx.HTTPError as exc:
             raise ConversationControlError("rasa_unreachable", type(exc).__name__) from None
         if response.status_code >= 300:

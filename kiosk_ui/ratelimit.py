@@ -1,4 +1,5 @@
 """Rate limits of the public endpoints, per client address and per conversation."""
+
 from __future__ import annotations
 
 import math

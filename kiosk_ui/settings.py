@@ -1,4 +1,5 @@
 """Settings from the environment, validated when the app starts."""
+
 from __future__ import annotations
 
 import json
@@ -47,8 +48,9 @@ class Settings(BaseSettings):
     # A takeover waits this long for Rasa to accept the pause or resume before it fails visibly.
     rasa_control_timeout_seconds: float = Field(5.0, gt=0, le=60)
 
-    @field_validator("chat_rate_limit_client", "chat_rate_limit_conversation", "handoff_rate_limit_client",
-                     "staff_login_rate_limit")
+    @field_validator(
+        "chat_rate_limit_client", "chat_rate_limit_conversation", "handoff_rate_limit_client", "staff_login_rate_limit"
+    )
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         limits.parse(value)  # raises ValueError on anything but "N/second|minute|hour|day"
@@ -71,8 +73,13 @@ class Settings(BaseSettings):
         for origin in value:
             parts = urlsplit(origin)
             # An origin is scheme://host[:port] and nothing more; a path would never match a browser's Origin.
-            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/") \
-                    or parts.query or parts.fragment:
+            if (
+                parts.scheme not in ("http", "https")
+                or not parts.netloc
+                or parts.path not in ("", "/")
+                or parts.query
+                or parts.fragment
+            ):
                 raise ValueError(f"not an origin (scheme://host[:port]): {origin!r}")
             origins.append(f"{parts.scheme}://{parts.netloc}".lower())
         return origins

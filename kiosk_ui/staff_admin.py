@@ -4,15 +4,16 @@ With STAFF_ADMIN_USER and STAFF_ADMIN_PASSWORD set, the admin gets that password
 user is `admin` with a one-time password printed once to stdout (never written to a file); the
 admin must change it at the first login. When an admin exists, nothing changes.
 """
+
 from __future__ import annotations
 
 import os
 import secrets
 import sys
 
+from kiosk_ui.settings import Settings
 from store.accounts import AccountStore
 from store.cases import make_engine
-from kiosk_ui.settings import Settings
 
 
 def ensure_admin(store: AccountStore, environ=os.environ, out=sys.stdout) -> bool:
@@ -28,8 +29,11 @@ def ensure_admin(store: AccountStore, environ=os.environ, out=sys.stdout) -> boo
         return True
     password = secrets.token_urlsafe(15)
     store.create(username, password, "admin", must_change_password=True)
-    print(f"staff: created admin account {username!r} with the one-time password {password}\n"
-          "staff: it is shown only now; change it at the first login at /staff/login.", file=out)
+    print(
+        f"staff: created admin account {username!r} with the one-time password {password}\n"
+        "staff: it is shown only now; change it at the first login at /staff/login.",
+        file=out,
+    )
     return True
 
 

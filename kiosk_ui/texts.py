@@ -1,4 +1,5 @@
 """The UI's own texts (kiosk_ui/i18n/{fi,sv,en}.yml and <area>.{fi,sv,en}.yml), checked for the same keys and placeholders."""
+
 from __future__ import annotations
 
 import string
@@ -91,8 +92,9 @@ def load_texts(directory: Path = I18N_DIR) -> Texts:
         missing = sorted(set(flat[reference]) - set(flat[lang]))
         extra = sorted(set(flat[lang]) - set(flat[reference]))
         if missing or extra:
-            raise TextsError(f"{directory / f'{lang}.yml'}: keys differ from {reference}.yml: "
-                             f"missing {missing}, extra {extra}")
+            raise TextsError(
+                f"{directory / f'{lang}.yml'}: keys differ from {reference}.yml: missing {missing}, extra {extra}"
+            )
         for key, text in flat[reference].items():
             if placeholders(text) != placeholders(flat[lang][key]):
                 raise TextsError(f"{directory / f'{lang}.yml'}: {key}: placeholders differ from {reference}.yml")

@@ -1,4 +1,5 @@
 """Finds and removes personal identity codes and phone numbers from free text."""
+
 from __future__ import annotations
 
 import re
@@ -85,8 +86,7 @@ def phone_numbers(text: str | None) -> list[str]:
     """The phone numbers redact() would remove from the text, as typed."""
     # Identity codes go first, as in redact(), so a code is never taken for a number.
     without_codes = _ID_CODE.sub(_id_code_or_keep, text or "")
-    return [m.group() for m in _PHONE.finditer(without_codes)
-            if _phone_or_keep(m) == PHONE_PLACEHOLDER]
+    return [m.group() for m in _PHONE.finditer(without_codes) if _phone_or_keep(m) == PHONE_PLACEHOLDER]
 
 
 def redact_value(value):

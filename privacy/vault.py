@@ -1,4 +1,5 @@
 """Keeps a phone number typed in the chat out of the conversation until a booking takes it."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,7 +26,7 @@ class VaultEntry(Base):
 
 
 def _utc(now: dt.datetime | None) -> dt.datetime:
-    return (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None)
 
 
 class ContactVault:
@@ -45,8 +46,9 @@ class ContactVault:
     def peek(self, conversation_id: str, now: dt.datetime | None = None) -> str | None:
         """The conversation's number if it has not expired."""
         with Session(self.engine) as session:
-            entry = session.execute(select(VaultEntry).where(
-                VaultEntry.conversation_id == conversation_id)).scalar_one_or_none()
+            entry = session.execute(
+                select(VaultEntry).where(VaultEntry.conversation_id == conversation_id)
+            ).scalar_one_or_none()
             if entry is None or entry.stored_at < _utc(now) - KEEP_FOR:
                 return None
             return entry.phone

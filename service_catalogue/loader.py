@@ -1,14 +1,16 @@
 """Loads and validates the service catalogue (YAML under catalogue/data/)."""
+
 from __future__ import annotations
 
 import datetime as dt
 import os
 import re
 import string
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import jsonschema
 import yaml
@@ -17,8 +19,7 @@ LANGUAGES = ("fi", "sv", "en")
 CATALOGUE_DIR = Path(__file__).resolve().parents[1] / "catalogue"
 DEFAULT_DATA_DIR = CATALOGUE_DIR / "data"
 SCHEMA_FILE = CATALOGUE_DIR / "schema.yml"
-FILES = ("authorities", "channel_types", "forms", "services", "life_situations", "advisor_tasks", "point",
-         "booking")
+FILES = ("authorities", "channel_types", "forms", "services", "life_situations", "advisor_tasks", "point", "booking")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DISPLAY_FIELDS = ("weekday", "day", "month", "month_name", "year", "hour", "minute")
 ICS_FIELDS = ("topic", "reference", "room")
@@ -130,8 +131,7 @@ def _validate_shape(name: str, path: Path, document: Any, schema: dict) -> None:
         first = errors[0]
         where = "/".join(str(p) for p in first.absolute_path)
         raise CatalogueError(
-            f"{path.name}: {_entry_name(document, first)}: {first.message}"
-            + (f" (at {where})" if where else "")
+            f"{path.name}: {_entry_name(document, first)}: {first.message}" + (f" (at {where})" if where else "")
         )
 
 
@@ -158,8 +158,10 @@ def _cross_check(cat: Catalogue, today: dt.date) -> Iterator[str]:
             if authority is None:
                 yield f"{file}: entry '{key}': unknown authority '{entry['authority']}'"
             elif has_ended(authority, today):
-                yield (f"{file}: entry '{key}': authority '{entry['authority']}' ended on "
-                       f"{authority['ended']}; no customer may be sent there")
+                yield (
+                    f"{file}: entry '{key}': authority '{entry['authority']}' ended on "
+                    f"{authority['ended']}; no customer may be sent there"
+                )
     for code, form in cat.forms.items():
         base = normalise_code(code)
         for lang, variant in form["variants"].items():
@@ -230,19 +232,24 @@ def _check_booking(cat: Catalogue) -> Iterator[str]:
         yield from _check_hours(f"{file}: entry '{kind}'", entry["hours"], slot)
         for field_name in ("ics_summary", "ics_description"):
             for lang in LANGUAGES:
-                yield from _check_format(f"{file}: entry '{kind}': {field_name} {lang}",
-                                         entry[field_name][lang], ICS_FIELDS)
+                yield from _check_format(
+                    f"{file}: entry '{kind}': {field_name} {lang}", entry[field_name][lang], ICS_FIELDS
+                )
     topic_of: dict[tuple[str, str], str] = {}
     yield from _unique_problems(file, booking["topics"], "id")
     for topic in booking["topics"]:
-        for what, known, values in (("service", cat.services, topic["services"]),
-                                    ("life situation", cat.life_situations, topic["life_situations"])):
+        for what, known, values in (
+            ("service", cat.services, topic["services"]),
+            ("life situation", cat.life_situations, topic["life_situations"]),
+        ):
             for value in values:
                 if value not in known:
                     yield f"{file}: entry '{topic['id']}': unknown {what} '{value}'"
                 elif (what, value) in topic_of:
-                    yield (f"{file}: entry '{topic['id']}': {what} '{value}' already leads to topic "
-                           f"'{topic_of[what, value]}'")
+                    yield (
+                        f"{file}: entry '{topic['id']}': {what} '{value}' already leads to topic "
+                        f"'{topic_of[what, value]}'"
+                    )
                 else:
                     topic_of[what, value] = topic["id"]
     topic_ids = {t["id"] for t in booking["topics"]}
@@ -259,8 +266,7 @@ def _check_booking(cat: Catalogue) -> Iterator[str]:
             yield from problems
             if not problems:
                 try:
-                    display[field_name].format(weekday="x", day=1, month=1, month_name="x", year=2000,
-                                               hour=9, minute=0)
+                    display[field_name].format(weekday="x", day=1, month=1, month_name="x", year=2000, hour=9, minute=0)
                 except (ValueError, IndexError, KeyError) as exc:
                     yield f"{where}: not a valid format: {exc}"
     rooms = cat.point.get("remote_rooms", [])
@@ -290,8 +296,7 @@ def _intent_index(services: dict, situations: dict) -> dict[str, tuple[str, dict
     return index
 
 
-def load_catalogue(data_dir: str | os.PathLike | None = None,
-                   today: dt.date | None = None) -> Catalogue:
+def load_catalogue(data_dir: str | os.PathLike | None = None, today: dt.date | None = None) -> Catalogue:
     """Read, validate and index every catalogue file; raise CatalogueError on the first problem."""
     data_dir = Path(data_dir or os.environ.get("CATALOGUE_DIR") or DEFAULT_DATA_DIR)
     schema = _read(SCHEMA_FILE)
@@ -306,8 +311,7 @@ def load_catalogue(data_dir: str | os.PathLike | None = None,
         channel_types=_unique("channel_types.yml", documents["channel_types"]["channel_types"], "id"),
         forms=_unique("forms.yml", documents["forms"]["forms"], "code"),
         services=_unique("services.yml", documents["services"]["services"], "id"),
-        life_situations=_unique("life_situations.yml",
-                                documents["life_situations"]["life_situations"], "code"),
+        life_situations=_unique("life_situations.yml", documents["life_situations"]["life_situations"], "code"),
         advisor_tasks=_unique("advisor_tasks.yml", documents["advisor_tasks"]["advisor_tasks"], "id"),
         point=documents["point"]["point"],
         booking=documents["booking"],

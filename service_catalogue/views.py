@@ -1,4 +1,5 @@
 """The reply contract's payloads, built from catalogue entries for one language."""
+
 from __future__ import annotations
 
 from service_catalogue.loader import Catalogue

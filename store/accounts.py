@@ -4,6 +4,7 @@ Passwords are hashed with argon2 (argon2-cffi, web environment only). A session 
 random token; the database keeps only its SHA-256, so a copy of the database opens no session.
 Works on SQLAlchemy 1.4 and 2.x.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -88,8 +89,13 @@ class AccountStore:
             raise AccountError("bad_role")
         check_password(password)
         with Session(self.engine) as session:
-            row = StaffAccount(username=username, password_hash=_hasher.hash(password), role=role,
-                               must_change_password=must_change_password, created_at=_now())
+            row = StaffAccount(
+                username=username,
+                password_hash=_hasher.hash(password),
+                role=role,
+                must_change_password=must_change_password,
+                created_at=_now(),
+            )
             session.add(row)
             try:
                 session.commit()
@@ -105,14 +111,17 @@ class AccountStore:
 
     def has_admin(self) -> bool:
         with Session(self.engine) as session:
-            return session.execute(
-                select(StaffAccount.id).where(StaffAccount.role == "admin").limit(1)).first() is not None
+            return (
+                session.execute(select(StaffAccount.id).where(StaffAccount.role == "admin").limit(1)).first()
+                is not None
+            )
 
     def authenticate(self, username: str, password: str) -> Account | None:
         """The account when the password matches, else None (same work for unknown names)."""
         with Session(self.engine) as session:
             row = session.execute(
-                select(StaffAccount).where(StaffAccount.username == username.strip())).scalar_one_or_none()
+                select(StaffAccount).where(StaffAccount.username == username.strip())
+            ).scalar_one_or_none()
             try:
                 _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
             except (VerifyMismatchError, VerificationError, InvalidHashError):
@@ -140,17 +149,20 @@ class AccountStore:
 
     def password_hash(self, username: str) -> str | None:
         with Session(self.engine) as session:
-            return session.execute(
-                select(StaffAccount.password_hash).where(StaffAccount.username == username)).scalar()
+            return session.execute(select(StaffAccount.password_hash).where(StaffAccount.username == username)).scalar()
 
     # Sessions
     def start_session(self, account: Account, hours: float) -> tuple[str, SessionInfo]:
         """A new session; returns the cookie's token (never stored) and the session."""
         token = secrets.token_urlsafe(32)
         now = _now()
-        row = StaffSession(token_hash=token_hash(token), account_id=account.id,
-                           csrf_token=secrets.token_urlsafe(32), created_at=now,
-                           expires_at=now + dt.timedelta(hours=hours))
+        row = StaffSession(
+            token_hash=token_hash(token),
+            account_id=account.id,
+            csrf_token=secrets.token_urlsafe(32),
+            created_at=now,
+            expires_at=now + dt.timedelta(hours=hours),
+        )
         with Session(self.engine) as session:
             session.execute(delete(StaffSession).where(StaffSession.expires_at <= now))
             session.add(row)
@@ -163,8 +175,10 @@ class AccountStore:
             return None
         with Session(self.engine) as session:
             found = session.execute(
-                select(StaffSession, StaffAccount).join(StaffAccount, StaffAccount.id == StaffSession.account_id)
-                .where(StaffSession.token_hash == token_hash(token))).first()
+                select(StaffSession, StaffAccount)
+                .join(StaffAccount, StaffAccount.id == StaffSession.account_id)
+                .where(StaffSession.token_hash == token_hash(token))
+            ).first()
             if found is None:
                 return None
             row, account = found
@@ -183,6 +197,9 @@ class AccountStore:
 
     def end_other_sessions(self, account_id: int, keep_token: str) -> None:
         with Session(self.engine) as session:
-            session.execute(delete(StaffSession).where(StaffSession.account_id == account_id,
-                                                       StaffSession.token_hash != token_hash(keep_token)))
+            session.execute(
+                delete(StaffSession).where(
+                    StaffSession.account_id == account_id, StaffSession.token_hash != token_hash(keep_token)
+                )
+            )
             session.commit()

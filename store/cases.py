@@ -1,4 +1,5 @@
 """Creating and reading handoff cases, with a ticket number per point and day."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,7 +28,7 @@ def make_engine(url: str):
     options = {}
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+            Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         # SQLite lets one writer in at a time; parallel writers (bookings, tickets) wait for the
         # lock up to 30 s instead of failing at once with "database is locked".
         options["connect_args"] = {"timeout": 30}
@@ -48,8 +49,10 @@ def check_schema(engine) -> None:
         present = {column["name"] for column in inspector.get_columns(table.name)}
         missing = sorted(column.name for column in table.columns if column.name not in present)
         if missing:
-            raise StaleSchema(f"{engine.url}: table {table.name} lacks columns {missing}; it was made by an "
-                              f"older version. Move the database file away (or run `make clean-db`) and start again.")
+            raise StaleSchema(
+                f"{engine.url}: table {table.name} lacks columns {missing}; it was made by an "
+                f"older version. Move the database file away (or run `make clean-db`) and start again."
+            )
 
 
 class CaseConflict(Exception):
@@ -71,23 +74,39 @@ class CaseStore:
     def __init__(self, url: str | None = None, engine=None):
         self.engine = engine or make_engine(url or database_url())
 
-    def create_case(self, *, point_id: str, conversation_id: str, language: str, channel: str,
-                    reason: str, now: dt.datetime | None = None, attempts: int = 20,
-                    **details: Any) -> dict:
+    def create_case(
+        self,
+        *,
+        point_id: str,
+        conversation_id: str,
+        language: str,
+        channel: str,
+        reason: str,
+        now: dt.datetime | None = None,
+        attempts: int = 20,
+        **details: Any,
+    ) -> dict:
         """Store a new case and give it the point's next ticket number for today."""
-        now = now or dt.datetime.now(dt.timezone.utc)
+        now = now or dt.datetime.now(dt.UTC)
         day = now.astimezone(HELSINKI).date()
         for _ in range(attempts):
             with Session(self.engine) as session:
                 last = session.execute(
-                    select(func.max(HandoffCase.number)).where(
-                        HandoffCase.point_id == point_id, HandoffCase.day == day)
+                    select(func.max(HandoffCase.number)).where(HandoffCase.point_id == point_id, HandoffCase.day == day)
                 ).scalar()
                 number = (last or 0) + 1
-                case = HandoffCase(point_id=point_id, day=day, number=number,
-                                   ticket=ticket_label(number), created_at=now,
-                                   conversation_id=conversation_id, language=language,
-                                   channel=channel, reason=reason, **details)
+                case = HandoffCase(
+                    point_id=point_id,
+                    day=day,
+                    number=number,
+                    ticket=ticket_label(number),
+                    created_at=now,
+                    conversation_id=conversation_id,
+                    language=language,
+                    channel=channel,
+                    reason=reason,
+                    **details,
+                )
                 session.add(case)
                 try:
                     session.flush()
@@ -110,9 +129,11 @@ class CaseStore:
     def open_cases(self, point_id: str) -> list[dict]:
         """Pending and claimed cases of the point, the longest waiting first."""
         with Session(self.engine) as session:
-            query = (select(HandoffCase).where(HandoffCase.point_id == point_id,
-                                               HandoffCase.status != "resolved")
-                     .order_by(HandoffCase.id))
+            query = (
+                select(HandoffCase)
+                .where(HandoffCase.point_id == point_id, HandoffCase.status != "resolved")
+                .order_by(HandoffCase.id)
+            )
             return [as_dict(c) for c in session.execute(query).scalars()]
 
     def get(self, case_id: int) -> dict | None:
@@ -125,9 +146,11 @@ class CaseStore:
         """The conversation's newest case that is not resolved, or None."""
         with Session(self.engine) as session:
             case = session.execute(
-                select(HandoffCase).where(HandoffCase.conversation_id == conversation_id,
-                                          HandoffCase.status != "resolved")
-                .order_by(HandoffCase.id.desc()).limit(1)).scalar()
+                select(HandoffCase)
+                .where(HandoffCase.conversation_id == conversation_id, HandoffCase.status != "resolved")
+                .order_by(HandoffCase.id.desc())
+                .limit(1)
+            ).scalar()
             return as_dict(case) if case else None
 
     def latest_case_for(self, conversation_id: str) -> dict | None:
@@ -136,72 +159,121 @@ class CaseStore:
         if open_case:
             return open_case
         with Session(self.engine) as session:
-            case = session.execute(select(HandoffCase).where(HandoffCase.conversation_id == conversation_id)
-                                   .order_by(HandoffCase.id.desc()).limit(1)).scalar()
+            case = session.execute(
+                select(HandoffCase)
+                .where(HandoffCase.conversation_id == conversation_id)
+                .order_by(HandoffCase.id.desc())
+                .limit(1)
+            ).scalar()
             return as_dict(case) if case else None
 
     def ahead_of(self, case: dict) -> int:
         """How many of the point's pending cases of the same day came before this one."""
         with Session(self.engine) as session:
             return session.execute(
-                select(func.count()).select_from(HandoffCase).where(
-                    HandoffCase.point_id == case["point_id"], HandoffCase.day == case["day"],
-                    HandoffCase.status == "pending", HandoffCase.id < case["id"])).scalar()
+                select(func.count())
+                .select_from(HandoffCase)
+                .where(
+                    HandoffCase.point_id == case["point_id"],
+                    HandoffCase.day == case["day"],
+                    HandoffCase.status == "pending",
+                    HandoffCase.id < case["id"],
+                )
+            ).scalar()
 
     # Changes by staff. Each is one conditional UPDATE, so two advisors cannot both claim a case.
 
-    def _change(self, case_id: int, kind: str, actor: str | None, allowed: tuple[str, ...],
-                values: dict, now: dt.datetime | None = None, text: str | None = None) -> dict:
-        now = now or dt.datetime.now(dt.timezone.utc)
+    def _change(
+        self,
+        case_id: int,
+        kind: str,
+        actor: str | None,
+        allowed: tuple[str, ...],
+        values: dict,
+        now: dt.datetime | None = None,
+        text: str | None = None,
+    ) -> dict:
+        now = now or dt.datetime.now(dt.UTC)
         with Session(self.engine) as session:
             case = session.get(HandoffCase, case_id)
             if case is None:
                 raise CaseConflict("unknown_case")
             if values:
                 done = session.execute(
-                    update(HandoffCase).where(HandoffCase.id == case_id, HandoffCase.status.in_(allowed))
-                    .values(**values)).rowcount
+                    update(HandoffCase)
+                    .where(HandoffCase.id == case_id, HandoffCase.status.in_(allowed))
+                    .values(**values)
+                ).rowcount
             else:
                 done = int(case.status in allowed)
             if not done:
                 session.rollback()
                 raise CaseConflict(f"case_{case.status}")
-            session.add(CaseChange(case_id=case_id, point_id=case.point_id, at=now, kind=kind, actor=actor,
-                                   text=text))
+            session.add(CaseChange(case_id=case_id, point_id=case.point_id, at=now, kind=kind, actor=actor, text=text))
             session.commit()
             session.refresh(case)
             return as_dict(case)
 
     def claim(self, case_id: int, username: str) -> dict:
         """Take a pending case."""
-        return self._change(case_id, "claimed", username, ("pending",),
-                            {"status": "claimed", "assignee": username})
+        return self._change(case_id, "claimed", username, ("pending",), {"status": "claimed", "assignee": username})
 
     def forward(self, case_id: int, username: str, to_username: str) -> dict:
         """Give an open case to a colleague; it stays claimed, by them."""
-        return self._change(case_id, "forwarded", username, ("pending", "claimed"),
-                            {"status": "claimed", "assignee": to_username}, text=to_username)
+        return self._change(
+            case_id,
+            "forwarded",
+            username,
+            ("pending", "claimed"),
+            {"status": "claimed", "assignee": to_username},
+            text=to_username,
+        )
 
     def take_over(self, case_id: int, username: str) -> dict:
         """The advisor chats with the customer; the caller pauses the assistant."""
-        return self._change(case_id, "taken_over", username, ("pending", "claimed"),
-                            {"status": "claimed", "assignee": username, "taken_over": True})
+        return self._change(
+            case_id,
+            "taken_over",
+            username,
+            ("pending", "claimed"),
+            {"status": "claimed", "assignee": username, "taken_over": True},
+        )
 
     def hand_back(self, case_id: int, username: str) -> dict:
         """The assistant answers again; the caller resumes it."""
         return self._change(case_id, "handed_back", username, ("claimed",), {"taken_over": False})
 
-    def resolve(self, case_id: int, username: str, outcome: str, authority: str | None = None,
-                category: str | None = None, now: dt.datetime | None = None) -> dict:
+    def resolve(
+        self,
+        case_id: int,
+        username: str,
+        outcome: str,
+        authority: str | None = None,
+        category: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> dict:
         """Close the case with an outcome (and the authority and category it concerned); wipe its chat."""
-        now = now or dt.datetime.now(dt.timezone.utc)
-        case = self._change(case_id, "resolved", username, ("pending", "claimed"),
-                            {"status": "resolved", "assignee": username, "taken_over": False,
-                             "outcome": outcome, "authority": authority, "category": category,
-                             "resolved_at": now}, now=now)
+        now = now or dt.datetime.now(dt.UTC)
+        case = self._change(
+            case_id,
+            "resolved",
+            username,
+            ("pending", "claimed"),
+            {
+                "status": "resolved",
+                "assignee": username,
+                "taken_over": False,
+                "outcome": outcome,
+                "authority": authority,
+                "category": category,
+                "resolved_at": now,
+            },
+            now=now,
+        )
         with Session(self.engine) as session:
-            session.execute(update(CaseChange).where(CaseChange.case_id == case_id, CaseChange.kind == "message")
-                            .values(text=None))
+            session.execute(
+                update(CaseChange).where(CaseChange.case_id == case_id, CaseChange.kind == "message").values(text=None)
+            )
             session.commit()
         return case
 
@@ -214,11 +286,11 @@ class CaseStore:
     def last_change_id(self, point_id: str) -> int:
         """The newest change's id of the point (0 when none): where a new feed starts."""
         with Session(self.engine) as session:
-            return session.execute(select(func.max(CaseChange.id))
-                                   .where(CaseChange.point_id == point_id)).scalar() or 0
+            return session.execute(select(func.max(CaseChange.id)).where(CaseChange.point_id == point_id)).scalar() or 0
 
-    def changes_after(self, change_id: int, point_id: str | None = None, case_id: int | None = None,
-                      limit: int = 200) -> list[dict]:
+    def changes_after(
+        self, change_id: int, point_id: str | None = None, case_id: int | None = None, limit: int = 200
+    ) -> list[dict]:
         """Changes after a cursor, oldest first, of one point or one case."""
         with Session(self.engine) as session:
             query = select(CaseChange).where(CaseChange.id > change_id).order_by(CaseChange.id).limit(limit)
@@ -246,8 +318,13 @@ class CaseStore:
         now = to_db(now or dt.datetime.now(UTC))
         since = now - dt.timedelta(seconds=within_seconds)
         with Session(self.engine) as session:
-            return list(session.execute(select(StaffPresence.username).where(
-                StaffPresence.point_id == point_id, StaffPresence.last_seen >= since)).scalars())
+            return list(
+                session.execute(
+                    select(StaffPresence.username).where(
+                        StaffPresence.point_id == point_id, StaffPresence.last_seen >= since
+                    )
+                ).scalars()
+            )
 
 
 def as_dict(case: HandoffCase) -> dict:

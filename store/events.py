@@ -1,4 +1,5 @@
 """Service events for the point's statistics (apudiaari): what was done, never who it was for."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,28 +31,60 @@ class EventLog:
         self.engine = engine
 
     @staticmethod
-    def add(session: Session, *, event_type: str, authority: str, channel: str, language: str, point_id: str,
-            category: str | None = None, service: str | None = None,
-            occurred_at: dt.datetime | None = None) -> ServiceEvent:
+    def add(
+        session: Session,
+        *,
+        event_type: str,
+        authority: str,
+        channel: str,
+        language: str,
+        point_id: str,
+        category: str | None = None,
+        service: str | None = None,
+        occurred_at: dt.datetime | None = None,
+    ) -> ServiceEvent:
         """Add one event to the caller's transaction (so a row and its event are kept or lost together).
 
         `category` defaults to the event type's (CATEGORIES); `occurred_at` must be aware (default: now).
         """
         event = ServiceEvent(
-            occurred_at=to_db(occurred_at or dt.datetime.now(UTC)), point_id=point_id, channel=channel,
-            language=language, authority=authority, category=category or CATEGORIES[event_type],
-            event_type=event_type, service=service)
+            occurred_at=to_db(occurred_at or dt.datetime.now(UTC)),
+            point_id=point_id,
+            channel=channel,
+            language=language,
+            authority=authority,
+            category=category or CATEGORIES[event_type],
+            event_type=event_type,
+            service=service,
+        )
         session.add(event)
         return event
 
-    def record(self, *, event_type: str, authority: str, category: str, channel: str, language: str,
-               point_id: str, service: str | None = None,
-               occurred_at: dt.datetime | None = None) -> int:
+    def record(
+        self,
+        *,
+        event_type: str,
+        authority: str,
+        category: str,
+        channel: str,
+        language: str,
+        point_id: str,
+        service: str | None = None,
+        occurred_at: dt.datetime | None = None,
+    ) -> int:
         """Store one event and return its id; `occurred_at` must be aware (default: now)."""
         with Session(self.engine) as session:
-            event = self.add(session, event_type=event_type, authority=authority, category=category,
-                             channel=channel, language=language, point_id=point_id, service=service,
-                             occurred_at=occurred_at)
+            event = self.add(
+                session,
+                event_type=event_type,
+                authority=authority,
+                category=category,
+                channel=channel,
+                language=language,
+                point_id=point_id,
+                service=service,
+                occurred_at=occurred_at,
+            )
             session.commit()
             return event.id
 

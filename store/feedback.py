@@ -1,4 +1,5 @@
 """Customer feedback for an authority: a 1-5 rating and optional redacted text, counted as a service event."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,21 +21,44 @@ class FeedbackStore:
     def __init__(self, engine):
         self.engine = engine
 
-    def record(self, *, point_id: str, channel: str, language: str, authority: str, rating: int,
-               text: str | None = None, received_at: dt.datetime | None = None) -> int:
+    def record(
+        self,
+        *,
+        point_id: str,
+        channel: str,
+        language: str,
+        authority: str,
+        rating: int,
+        text: str | None = None,
+        received_at: dt.datetime | None = None,
+    ) -> int:
         """Store one feedback (text redacted, empty text as none) and its event; the feedback's id."""
         if not 1 <= int(rating) <= 5:
             raise ValueError("rating must be 1-5")
         received_at = received_at or dt.datetime.now(UTC)
         # Redacted before cutting, so a cut can never leave half a phone number behind.
         cleaned = redact(text.strip()).text[:MAX_TEXT_CHARS] if text and text.strip() else None
-        feedback = Feedback(received_at=to_db(received_at), point_id=point_id, channel=channel,
-                            language=language, authority=authority, rating=int(rating), text=cleaned)
+        feedback = Feedback(
+            received_at=to_db(received_at),
+            point_id=point_id,
+            channel=channel,
+            language=language,
+            authority=authority,
+            rating=int(rating),
+            text=cleaned,
+        )
         with Session(self.engine) as session:
             session.add(feedback)
             # One transaction: a feedback is never counted without its row, nor its row kept uncounted.
-            EventLog.add(session, event_type="feedback_recorded", point_id=point_id, channel=channel,
-                         language=language, authority=authority, occurred_at=received_at)
+            EventLog.add(
+                session,
+                event_type="feedback_recorded",
+                point_id=point_id,
+                channel=channel,
+                language=language,
+                authority=authority,
+                occurred_at=received_at,
+            )
             session.commit()
             return feedback.id
 

@@ -1,4 +1,5 @@
 """Receipts for documents handed in at the point: a readable number, the time of receipt, no customer data."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,8 +28,18 @@ class ReceiptStore:
     def __init__(self, engine):
         self.engine = engine
 
-    def create(self, *, point_id: str, authority: str, document_type: str, received_at: dt.datetime,
-               received_by: str, language: str, case_id: int | None = None, attempts: int = 20) -> dict:
+    def create(
+        self,
+        *,
+        point_id: str,
+        authority: str,
+        document_type: str,
+        received_at: dt.datetime,
+        received_by: str,
+        language: str,
+        case_id: int | None = None,
+        attempts: int = 20,
+    ) -> dict:
         """Store a receipt with the next number of its day and its service event, in one transaction."""
         received = to_db(received_at)
         day = received_at.astimezone(HELSINKI).date()
@@ -36,15 +47,30 @@ class ReceiptStore:
         for _ in range(attempts):
             with Session(self.engine) as session:
                 taken = session.execute(
-                    select(DocumentReceipt.number).where(DocumentReceipt.number.like(f"{prefix}%"))).scalars()
-                sequence = max((int(n[len(prefix):]) for n in taken), default=0) + 1
+                    select(DocumentReceipt.number).where(DocumentReceipt.number.like(f"{prefix}%"))
+                ).scalars()
+                sequence = max((int(n[len(prefix) :]) for n in taken), default=0) + 1
                 receipt = DocumentReceipt(
-                    number=receipt_number(day, sequence), point_id=point_id, authority=authority,
-                    document_type=document_type, received_at=received, received_by=received_by,
-                    case_id=case_id, language=language)
+                    number=receipt_number(day, sequence),
+                    point_id=point_id,
+                    authority=authority,
+                    document_type=document_type,
+                    received_at=received,
+                    received_by=received_by,
+                    case_id=case_id,
+                    language=language,
+                )
                 # Written with the receipt so the statistics can never miss or double a document.
-                EventLog.add(session, event_type=EVENT_TYPE, point_id=point_id, channel=CHANNEL, language=language,
-                             authority=authority, service=document_type[:64], occurred_at=received_at)
+                EventLog.add(
+                    session,
+                    event_type=EVENT_TYPE,
+                    point_id=point_id,
+                    channel=CHANNEL,
+                    language=language,
+                    authority=authority,
+                    service=document_type[:64],
+                    occurred_at=received_at,
+                )
                 session.add(receipt)
                 try:
                     session.commit()
@@ -66,11 +92,14 @@ class ReceiptStore:
         end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), HELSINKI)
         with Session(self.engine) as session:
             rows = session.execute(
-                select(DocumentReceipt).where(
+                select(DocumentReceipt)
+                .where(
                     DocumentReceipt.point_id == point_id,
                     DocumentReceipt.received_at >= to_db(start),
-                    DocumentReceipt.received_at < to_db(end))
-                .order_by(DocumentReceipt.received_at.desc(), DocumentReceipt.id.desc())).scalars()
+                    DocumentReceipt.received_at < to_db(end),
+                )
+                .order_by(DocumentReceipt.received_at.desc(), DocumentReceipt.id.desc())
+            ).scalars()
             return [_as_dict(r) for r in rows]
 
 

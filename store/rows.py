@@ -1,10 +1,11 @@
 """Times and rows: every stored time is naive UTC (SQLite keeps no offset), every time in code is aware."""
+
 from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
 

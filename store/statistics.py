@@ -1,4 +1,5 @@
 """Counts of service events (the apudiaari) per Helsinki month, authority, category and event type."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,9 +27,9 @@ class Statistics:
 
         Months are Helsinki months: an event at 21:30 UTC on 31 January counts in February.
         """
-        query = select(ServiceEvent.occurred_at, ServiceEvent.authority, ServiceEvent.category,
-                       ServiceEvent.event_type).where(ServiceEvent.occurred_at >= _utc_bound(year),
-                                                      ServiceEvent.occurred_at < _utc_bound(year + 1))
+        query = select(
+            ServiceEvent.occurred_at, ServiceEvent.authority, ServiceEvent.category, ServiceEvent.event_type
+        ).where(ServiceEvent.occurred_at >= _utc_bound(year), ServiceEvent.occurred_at < _utc_bound(year + 1))
         if point_id:
             query = query.where(ServiceEvent.point_id == point_id)
         counts: Counter = Counter()
@@ -37,9 +38,10 @@ class Statistics:
             for occurred_at, authority, category, event_type in session.execute(query):
                 month = occurred_at.replace(tzinfo=UTC).astimezone(HELSINKI).month
                 counts[(month, authority, category, event_type)] += 1
-        return [{"month": month, "authority": authority, "category": category, "event_type": event_type,
-                 "count": count}
-                for (month, authority, category, event_type), count in sorted(counts.items())]
+        return [
+            {"month": month, "authority": authority, "category": category, "event_type": event_type, "count": count}
+            for (month, authority, category, event_type), count in sorted(counts.items())
+        ]
 
     def years(self, point_id: str | None = None) -> list[int]:
         """The Helsinki years that have events, earliest first."""
@@ -59,6 +61,9 @@ class Statistics:
         with Session(self.engine) as session:
             rows = session.execute(
                 select(ServiceEvent.service).where(
-                    ServiceEvent.event_type == event_type, ServiceEvent.point_id == point_id,
-                    ServiceEvent.occurred_at >= to_db(since))).scalars()
+                    ServiceEvent.event_type == event_type,
+                    ServiceEvent.point_id == point_id,
+                    ServiceEvent.occurred_at >= to_db(since),
+                )
+            ).scalars()
             return {service for service in rows if service}

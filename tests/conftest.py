@@ -1,4 +1,5 @@
 """Shared by every test environment: the repository root is importable."""
+
 import sys
 from pathlib import Path
 

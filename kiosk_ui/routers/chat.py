@@ -1,4 +1,5 @@
 """The chat gateway: the kiosk and the widget talk to Rasa only through here."""
+
 from __future__ import annotations
 
 import httpx
@@ -6,10 +7,18 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from kiosk_ui.deps import (check_origin, client_address, get_case_store, get_catalogue, get_rasa_client,
-                           get_rate_limiter, get_settings, get_texts, known_point)
-from kiosk_ui.gateway import (ChatReply, ChatRequest, HandoffReply, HandoffRequest, RasaUnavailable, ask_rasa,
-                              echo_of)
+from kiosk_ui.deps import (
+    check_origin,
+    client_address,
+    get_case_store,
+    get_catalogue,
+    get_rasa_client,
+    get_rate_limiter,
+    get_settings,
+    get_texts,
+    known_point,
+)
+from kiosk_ui.gateway import ChatReply, ChatRequest, HandoffReply, HandoffRequest, RasaUnavailable, ask_rasa, echo_of
 from kiosk_ui.ratelimit import RateLimited, RateLimiter
 from kiosk_ui.settings import Settings
 from kiosk_ui.texts import Texts
@@ -23,16 +32,25 @@ RATE_LIMITED = {429: {"description": "Too many messages; the Retry-After header 
 
 def too_many(exc: RateLimited) -> JSONResponse:
     """429 with Retry-After."""
-    return JSONResponse({"detail": "rate limited"}, status_code=429,
-                        headers={"Retry-After": str(exc.retry_after)})
+    return JSONResponse({"detail": "rate limited"}, status_code=429, headers={"Retry-After": str(exc.retry_after)})
 
 
-@router.post("/chat", response_model=ChatReply, responses={**RATE_LIMITED, 403: {"description": "origin not allowed"}},
-             summary="Send one customer message to the assistant")
-async def chat(body: ChatRequest, request: Request,
-               settings: Settings = Depends(get_settings), cat: Catalogue = Depends(get_catalogue),
-               texts: Texts = Depends(get_texts), limiter: RateLimiter = Depends(get_rate_limiter),
-               client: httpx.AsyncClient = Depends(get_rasa_client), cases: CaseStore = Depends(get_case_store)):
+@router.post(
+    "/chat",
+    response_model=ChatReply,
+    responses={**RATE_LIMITED, 403: {"description": "origin not allowed"}},
+    summary="Send one customer message to the assistant",
+)
+async def chat(
+    body: ChatRequest,
+    request: Request,
+    settings: Settings = Depends(get_settings),
+    cat: Catalogue = Depends(get_catalogue),
+    texts: Texts = Depends(get_texts),
+    limiter: RateLimiter = Depends(get_rate_limiter),
+    client: httpx.AsyncClient = Depends(get_rasa_client),
+    cases: CaseStore = Depends(get_case_store),
+):
     """Forward the message to Rasa's REST channel with channel, point and (when chosen) language metadata.
 
     Rasa's reply objects come back unchanged. When Rasa or the action server does not answer, the
@@ -79,11 +97,20 @@ async def _to_advisor(body: ChatRequest, echo: str, cases: CaseStore) -> bool:
     return await run_in_threadpool(store)
 
 
-@router.post("/handoff", response_model=HandoffReply, responses=RATE_LIMITED,
-             summary="Call the advisor directly (the assistant is down, or a paper form is wanted)")
-def handoff(body: HandoffRequest, request: Request,
-            settings: Settings = Depends(get_settings), cat: Catalogue = Depends(get_catalogue),
-            limiter: RateLimiter = Depends(get_rate_limiter), cases: CaseStore = Depends(get_case_store)):
+@router.post(
+    "/handoff",
+    response_model=HandoffReply,
+    responses=RATE_LIMITED,
+    summary="Call the advisor directly (the assistant is down, or a paper form is wanted)",
+)
+def handoff(
+    body: HandoffRequest,
+    request: Request,
+    settings: Settings = Depends(get_settings),
+    cat: Catalogue = Depends(get_catalogue),
+    limiter: RateLimiter = Depends(get_rate_limiter),
+    cases: CaseStore = Depends(get_case_store),
+):
     """Store a handoff case in the app's database and return its ticket number."""
     point = known_point(body.point, cat)
     try:
@@ -92,7 +119,15 @@ def handoff(body: HandoffRequest, request: Request,
         return too_many(exc)
     form = cat.form(body.form) if body.form else None
     forms = [form["code"]] if form else []
-    case = cases.create_case(point_id=point["id"], conversation_id=body.conversation_id, language=body.language,
-                             channel=body.channel, reason=body.reason, forms=forms, services=[], intents=[],
-                             summary=f"forms: {', '.join(forms)}" if forms else "")
+    case = cases.create_case(
+        point_id=point["id"],
+        conversation_id=body.conversation_id,
+        language=body.language,
+        channel=body.channel,
+        reason=body.reason,
+        forms=forms,
+        services=[],
+        intents=[],
+        summary=f"forms: {', '.join(forms)}" if forms else "",
+    )
     return HandoffReply(ticket=case["ticket"])

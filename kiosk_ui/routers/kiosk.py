@@ -1,4 +1,5 @@
 """The touchscreen kiosk in the service point's lobby."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -28,14 +29,18 @@ def booking_names(config: BookingConfig) -> dict:
 
 
 @router.get("/kiosk", response_class=HTMLResponse, summary="The kiosk's full-screen page")
-def kiosk(request: Request,
-          point: str | None = Query(None, description="the point's id; the catalogue's point by default"),
-          lang: str = Query("fi", pattern="^(fi|sv|en)$", description="the language the screen starts in"),
-          idle: int | None = Query(None, ge=1, le=3600, description="test only: seconds before 'are you still there?'"),
-          wipe: int | None = Query(None, ge=1, le=600, description="test only: seconds from the question to the wipe"),
-          settings: Settings = Depends(get_settings), cat: Catalogue = Depends(get_catalogue),
-          texts: Texts = Depends(get_texts), booking: BookingConfig = Depends(get_booking_config),
-          templates=Depends(get_templates)) -> HTMLResponse:
+def kiosk(
+    request: Request,
+    point: str | None = Query(None, description="the point's id; the catalogue's point by default"),
+    lang: str = Query("fi", pattern="^(fi|sv|en)$", description="the language the screen starts in"),
+    idle: int | None = Query(None, ge=1, le=3600, description="test only: seconds before 'are you still there?'"),
+    wipe: int | None = Query(None, ge=1, le=600, description="test only: seconds from the question to the wipe"),
+    settings: Settings = Depends(get_settings),
+    cat: Catalogue = Depends(get_catalogue),
+    texts: Texts = Depends(get_texts),
+    booking: BookingConfig = Depends(get_booking_config),
+    templates=Depends(get_templates),
+) -> HTMLResponse:
     """Start screen with life-situation tiles; the conversation itself lives only in the page's memory."""
     if point is not None and point != cat.point["id"]:
         raise HTTPException(status_code=404, detail="unknown point")
@@ -48,12 +53,24 @@ def kiosk(request: Request,
         "wipeSeconds": wipe if allow and wipe else settings.kiosk_wipe_seconds,
         "maxChars": MAX_MESSAGE_CHARS,
         "pointName": cat.point["name"],
-        "texts": {code: {"kiosk": texts(code)["kiosk"], "chat": texts(code)["chat"],
-                         "title": texts(code)["app"]["title"]} for code in LANGUAGES},
+        "texts": {
+            code: {"kiosk": texts(code)["kiosk"], "chat": texts(code)["chat"], "title": texts(code)["app"]["title"]}
+            for code in LANGUAGES
+        },
         "tiles": {tile["code"]: tile["name"] for tile in tiles(cat)},
         "booking": booking_names(booking),
         "feedback": feedback_config(cat),
     }
-    return templates.TemplateResponse(request, "kiosk.html", {
-        "lang": lang, "languages": LANGUAGES, "t": texts(lang), "texts": texts,
-        "point": cat.point, "tiles": tiles(cat), "config": config})
+    return templates.TemplateResponse(
+        request,
+        "kiosk.html",
+        {
+            "lang": lang,
+            "languages": LANGUAGES,
+            "t": texts(lang),
+            "texts": texts,
+            "point": cat.point,
+            "tiles": tiles(cat),
+            "config": config,
+        },
+    )

@@ -1,4 +1,5 @@
 """The customer's side of a handoff: a live feed of the case (queue, advisor's messages, end) and feedback."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,14 +43,23 @@ FEEDBACK_PER_CONVERSATION = "3/hour"
 # Feedback after a case whose authority the advisor did not name goes to the point's operator (as the
 # assistant's own feedback request does).
 DEFAULT_FEEDBACK_AUTHORITY = "municipality"
-STATUS_KINDS = {"created": "pending", "claimed": "claimed", "forwarded": "claimed", "taken_over": "claimed",
-                "handed_back": "claimed", "resolved": "resolved"}
+STATUS_KINDS = {
+    "created": "pending",
+    "claimed": "claimed",
+    "forwarded": "claimed",
+    "taken_over": "claimed",
+    "handed_back": "claimed",
+    "resolved": "resolved",
+}
 
 
 def feedback_config(cat: Catalogue) -> dict:
     """What the kiosk and the widget need for feedback: the authorities' names and the default one."""
-    return {"authorities": {key: entry["name"] for key, entry in cat.authorities.items()},
-            "defaultAuthority": DEFAULT_FEEDBACK_AUTHORITY, "maxChars": MAX_TEXT_CHARS}
+    return {
+        "authorities": {key: entry["name"] for key, entry in cat.authorities.items()},
+        "defaultAuthority": DEFAULT_FEEDBACK_AUTHORITY,
+        "maxChars": MAX_TEXT_CHARS,
+    }
 
 
 def get_feedback_store(request: Request) -> FeedbackStore:
@@ -87,11 +97,12 @@ class LiveCase:
         return {"ticket": self.case["ticket"], "status": self.status, "ahead": ahead, "taken_over": self.taken_over}
 
 
-async def case_of_conversation(conversation_id: Annotated[str, Path(pattern=CONVERSATION_ID)],
-                               cases: CaseStore = Depends(get_case_store),
-                               last_event_id: Annotated[str | None, Header()] = None,
-                               after: Annotated[int | None, Query(ge=0, description="resume after this event id")] = None
-                               ) -> dict:
+async def case_of_conversation(
+    conversation_id: Annotated[str, Path(pattern=CONVERSATION_ID)],
+    cases: CaseStore = Depends(get_case_store),
+    last_event_id: Annotated[str | None, Header()] = None,
+    after: Annotated[int | None, Query(ge=0, description="resume after this event id")] = None,
+) -> dict:
     """The case the feed follows, or 404; a resolved case only for a page resuming its feed."""
     case = await run_in_threadpool(cases.latest_case_for, conversation_id)
     if case is None or (case["status"] == "resolved" and not resume_cursor(last_event_id, after)):
@@ -99,13 +110,19 @@ async def case_of_conversation(conversation_id: Annotated[str, Path(pattern=CONV
     return case
 
 
-@router.get("/live/{conversation_id}", response_class=EventSourceResponse,
-            responses={403: {"description": "origin not allowed"}, 404: {"description": "no case for this conversation"}},
-            summary="The customer's live feed of their handoff case (Server-Sent Events)")
-async def live(request: Request, case: dict = Depends(case_of_conversation),
-               cases: CaseStore = Depends(get_case_store),
-               last_event_id: Annotated[str | None, Header()] = None,
-               after: Annotated[int | None, Query(ge=0)] = None) -> AsyncIterator[ServerSentEvent]:
+@router.get(
+    "/live/{conversation_id}",
+    response_class=EventSourceResponse,
+    responses={403: {"description": "origin not allowed"}, 404: {"description": "no case for this conversation"}},
+    summary="The customer's live feed of their handoff case (Server-Sent Events)",
+)
+async def live(
+    request: Request,
+    case: dict = Depends(case_of_conversation),
+    cases: CaseStore = Depends(get_case_store),
+    last_event_id: Annotated[str | None, Header()] = None,
+    after: Annotated[int | None, Query(ge=0)] = None,
+) -> AsyncIterator[ServerSentEvent]:
     """Events: `status` {ticket, status, ahead, taken_over} when it changes, `message` {id, from, text} for
     each advisor's line, `ended` {authority} when the case is resolved (then the feed closes).
 
@@ -124,22 +141,25 @@ async def live(request: Request, case: dict = Depends(case_of_conversation),
             if change["id"] <= resume:
                 continue
             if change["kind"] == "message" and change["actor"] != "customer" and change["text"]:
-                yield ServerSentEvent(event="message", id=str(change["id"]),
-                                      data={"id": change["id"], "from": "advisor", "text": change["text"]})
+                yield ServerSentEvent(
+                    event="message",
+                    id=str(change["id"]),
+                    data={"id": change["id"], "from": "advisor", "text": change["text"]},
+                )
             elif changed:
                 sent = live_case.view(await _ahead(cases, live_case))
                 yield ServerSentEvent(event="status", id=str(change["id"]), data=sent, retry=RETRY_MS)
             if live_case.status == "resolved":
                 resolved = await run_in_threadpool(cases.get, case["id"])
-                yield ServerSentEvent(event="ended", id=str(change["id"]),
-                                      data={"authority": (resolved or {}).get("authority")})
+                yield ServerSentEvent(
+                    event="ended", id=str(change["id"]), data={"authority": (resolved or {}).get("authority")}
+                )
                 return
         if len(changes) == 200:
             continue  # more to catch up on before the status is current
         if live_case.status == "resolved":
             # Resumed after the end: the page only needs to hear that it ended.
-            yield ServerSentEvent(event="ended", id=str(max(cursor, resume)),
-                                  data={"authority": case.get("authority")})
+            yield ServerSentEvent(event="ended", id=str(max(cursor, resume)), data={"authority": case.get("authority")})
             return
         view = live_case.view(await _ahead(cases, live_case))
         if view != sent:
@@ -162,9 +182,21 @@ def _clean_text(value):
 class FeedbackRequest(BaseModel):
     """A customer's rating (1-5) and optional words for the authority concerned."""
 
-    model_config = {"json_schema_extra": {"examples": [
-        {"conversation_id": "k3XbQ9vT2mLp8wRz4nYc", "point": "example-point", "channel": "kiosk",
-         "language": "fi", "authority": "kela", "rating": 4, "text": "Sain apua nopeasti."}]}}
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "conversation_id": "k3XbQ9vT2mLp8wRz4nYc",
+                    "point": "example-point",
+                    "channel": "kiosk",
+                    "language": "fi",
+                    "authority": "kela",
+                    "rating": 4,
+                    "text": "Sain apua nopeasti.",
+                }
+            ]
+        }
+    }
 
     conversation_id: str = Field(pattern=CONVERSATION_ID)
     point: str = Field(pattern=POINT_ID)
@@ -172,8 +204,11 @@ class FeedbackRequest(BaseModel):
     language: Language
     authority: str = Field(pattern=r"^[a-z0-9_-]{1,64}$", description="an authority id of the catalogue")
     rating: int = Field(ge=1, le=5)
-    text: Annotated[Annotated[str, Field(max_length=MAX_TEXT_CHARS)] | None, BeforeValidator(_clean_text),
-                    Field(description="optional words; identity codes and phone numbers are removed")] = None
+    text: Annotated[
+        Annotated[str, Field(max_length=MAX_TEXT_CHARS)] | None,
+        BeforeValidator(_clean_text),
+        Field(description="optional words; identity codes and phone numbers are removed"),
+    ] = None
 
 
 class FeedbackReply(BaseModel):
@@ -182,12 +217,20 @@ class FeedbackReply(BaseModel):
     recorded: bool = True
 
 
-@router.post("/feedback", response_model=FeedbackReply, responses=RATE_LIMITED,
-             summary="Record the customer's feedback (1-5 and optional text) for an authority")
-def feedback(body: FeedbackRequest, request: Request,
-             settings: Settings = Depends(get_settings), cat: Catalogue = Depends(get_catalogue),
-             limiter: RateLimiter = Depends(get_rate_limiter),
-             store: FeedbackStore = Depends(get_feedback_store)):
+@router.post(
+    "/feedback",
+    response_model=FeedbackReply,
+    responses=RATE_LIMITED,
+    summary="Record the customer's feedback (1-5 and optional text) for an authority",
+)
+def feedback(
+    body: FeedbackRequest,
+    request: Request,
+    settings: Settings = Depends(get_settings),
+    cat: Catalogue = Depends(get_catalogue),
+    limiter: RateLimiter = Depends(get_rate_limiter),
+    store: FeedbackStore = Depends(get_feedback_store),
+):
     """Store the feedback with its text redacted, and count it in the statistics."""
     point = known_point(body.point, cat)
     if body.authority not in cat.active_authorities(dt.datetime.now(HELSINKI).date()):
@@ -197,6 +240,12 @@ def feedback(body: FeedbackRequest, request: Request,
         limiter.hit(FEEDBACK_PER_CONVERSATION, "feedback-conversation", body.conversation_id)
     except RateLimited as exc:
         return too_many(exc)
-    store.record(point_id=point["id"], channel=body.channel, language=body.language,
-                 authority=body.authority, rating=body.rating, text=body.text)
+    store.record(
+        point_id=point["id"],
+        channel=body.channel,
+        language=body.language,
+        authority=body.authority,
+        rating=body.rating,
+        text=body.text,
+    )
     return FeedbackReply()

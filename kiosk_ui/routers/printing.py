@@ -1,4 +1,5 @@
 """Print sheets: a form (name, code, where to return it, a QR code to it) and a booked appointment."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,37 +37,70 @@ def printed_at(config: BookingConfig, lang: str) -> str:
 
 
 @router.get("/form/{code}", response_class=HTMLResponse, summary="Print sheet of a form")
-def form_sheet(request: Request, code: str, lang: str = LANGUAGE,
-               cat: Catalogue = Depends(get_catalogue), texts: Texts = Depends(get_texts),
-               config: BookingConfig = Depends(get_booking_config), templates=Depends(get_templates)):
+def form_sheet(
+    request: Request,
+    code: str,
+    lang: str = LANGUAGE,
+    cat: Catalogue = Depends(get_catalogue),
+    texts: Texts = Depends(get_texts),
+    config: BookingConfig = Depends(get_booking_config),
+    templates=Depends(get_templates),
+):
     """The form's official name and code in the language, where to return it, and a QR code to its page."""
     form = cat.form(code)
     if form is None:
         raise HTTPException(status_code=404, detail="no such form")
     variant = form["variants"].get(lang) or form["code"]
     receives = "receive_documents" in cat.point.get("capabilities", [])
-    return templates.TemplateResponse(request, "print_form.html", {
-        "lang": lang, "t": texts(lang), "point": cat.point, "form": form, "variant": variant,
-        "name": form["name"][lang], "url": form["url"][lang], "returned_to": form["returned_to"][lang],
-        "receives": receives, "authority": cat.authorities[form["authority"]]["name"][lang],
-        "qr": qr_svg(form["url"][lang]), "printed": printed_at(config, lang)})
+    return templates.TemplateResponse(
+        request,
+        "print_form.html",
+        {
+            "lang": lang,
+            "t": texts(lang),
+            "point": cat.point,
+            "form": form,
+            "variant": variant,
+            "name": form["name"][lang],
+            "url": form["url"][lang],
+            "returned_to": form["returned_to"][lang],
+            "receives": receives,
+            "authority": cat.authorities[form["authority"]]["name"][lang],
+            "qr": qr_svg(form["url"][lang]),
+            "printed": printed_at(config, lang),
+        },
+    )
 
 
 @router.get("/booking/{reference}", response_class=HTMLResponse, summary="Print sheet of a booked appointment")
-def booking_sheet(request: Request, reference: str, lang: str = LANGUAGE,
-                  client: BookingClient = Depends(get_booking_client),
-                  config: BookingConfig = Depends(get_booking_config),
-                  cat: Catalogue = Depends(get_catalogue), texts: Texts = Depends(get_texts),
-                  templates=Depends(get_templates)):
+def booking_sheet(
+    request: Request,
+    reference: str,
+    lang: str = LANGUAGE,
+    client: BookingClient = Depends(get_booking_client),
+    config: BookingConfig = Depends(get_booking_config),
+    cat: Catalogue = Depends(get_catalogue),
+    texts: Texts = Depends(get_texts),
+    templates=Depends(get_templates),
+):
     """Time, kind, topic and reference (and the room of a remote appointment); never the phone number."""
     booking = client.find(reference)
     if booking is None or booking.status != "booked":
         raise HTTPException(status_code=404, detail="no such booking")
-    return templates.TemplateResponse(request, "print_booking.html", {
-        "lang": lang, "t": texts(lang), "point": cat.point, "booking": booking,
-        "kind": config.kind_name(booking.kind, lang), "topic": config.topic_name(booking.topic, lang),
-        "room": config.room_name(booking.room, lang) if booking.room and config.room(booking.room) else None,
-        "date": date_label(booking.start, lang, config),
-        "time": time_label(booking.start, lang, config),
-        "minutes": int((booking.end - booking.start).total_seconds() // 60),
-        "printed": printed_at(config, lang)})
+    return templates.TemplateResponse(
+        request,
+        "print_booking.html",
+        {
+            "lang": lang,
+            "t": texts(lang),
+            "point": cat.point,
+            "booking": booking,
+            "kind": config.kind_name(booking.kind, lang),
+            "topic": config.topic_name(booking.topic, lang),
+            "room": config.room_name(booking.room, lang) if booking.room and config.room(booking.room) else None,
+            "date": date_label(booking.start, lang, config),
+            "time": time_label(booking.start, lang, config),
+            "minutes": int((booking.end - booking.start).total_seconds() // 60),
+            "printed": printed_at(config, lang),
+        },
+    )

@@ -3,6 +3,7 @@
 Cases are written by the action server (another process), so the database is the source of truth:
 the live feed polls CaseStore's change feed and every action is one conditional update there.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -17,19 +18,30 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi.templating import Jinja2Templates
 
-from service_catalogue.loader import Catalogue
-from store.accounts import AccountStore, SessionInfo
-from store.cases import CaseConflict, CaseStore
-from store.events import EventLog
-from store.rows import HELSINKI
-from kiosk_ui.deps import (STAFF_COOKIE, wants_json, get_account_store, get_case_store, get_catalogue,
-                           get_conversation_control, get_event_log, get_settings, get_templates, get_texts,
-                           require_role, staff_lang)
+from kiosk_ui.deps import (
+    STAFF_COOKIE,
+    get_account_store,
+    get_case_store,
+    get_catalogue,
+    get_conversation_control,
+    get_event_log,
+    get_settings,
+    get_templates,
+    get_texts,
+    require_role,
+    staff_lang,
+    wants_json,
+)
 from kiosk_ui.gateway import clean_message
 from kiosk_ui.rasa_api import ConversationControl, ConversationControlError
 from kiosk_ui.routers.staff import _form
 from kiosk_ui.settings import Settings
 from kiosk_ui.texts import Texts
+from service_catalogue.loader import Catalogue
+from store.accounts import AccountStore, SessionInfo
+from store.cases import CaseConflict, CaseStore
+from store.events import EventLog
+from store.rows import HELSINKI
 
 router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False)
 OUTCOMES = ("helped", "referred", "customer_left")
@@ -38,6 +50,7 @@ advisor = require_role("advisor")
 
 
 # What the page and the feed show of a case
+
 
 def _names(entries: dict, ids, lang: str) -> list[str]:
     return [entries[i]["name"][lang] if i in entries else str(i) for i in ids or ()]
@@ -48,14 +61,23 @@ def case_json(case: dict, cat: Catalogue, d: dict, lang: str) -> dict:
     created = case["created_at"]
     situation = case.get("life_situation")
     return {
-        "id": case["id"], "ticket": case["ticket"], "created_at": created.isoformat(),
+        "id": case["id"],
+        "ticket": case["ticket"],
+        "created_at": created.isoformat(),
         "time": created.astimezone(HELSINKI).strftime("%H:%M"),
-        "waited_minutes": max(0, int((dt.datetime.now(dt.timezone.utc) - created).total_seconds() // 60)),
-        "language": case["language"], "channel": case["channel"], "reason": case["reason"],
-        "life_situation": situation, "services": list(case.get("services") or []),
-        "forms": list(case.get("forms") or []), "bookings": list(case.get("bookings") or []),
-        "summary": case.get("summary") or "", "status": case["status"], "assignee": case.get("assignee"),
-        "taken_over": bool(case.get("taken_over")), "outcome": case.get("outcome"),
+        "waited_minutes": max(0, int((dt.datetime.now(dt.UTC) - created).total_seconds() // 60)),
+        "language": case["language"],
+        "channel": case["channel"],
+        "reason": case["reason"],
+        "life_situation": situation,
+        "services": list(case.get("services") or []),
+        "forms": list(case.get("forms") or []),
+        "bookings": list(case.get("bookings") or []),
+        "summary": case.get("summary") or "",
+        "status": case["status"],
+        "assignee": case.get("assignee"),
+        "taken_over": bool(case.get("taken_over")),
+        "outcome": case.get("outcome"),
         "labels": {
             "language": d["languages"].get(case["language"], case["language"]),
             "channel": d["channels"].get(case["channel"], case["channel"]),
@@ -71,9 +93,16 @@ def change_json(change: dict) -> dict:
     """One entry of the change feed; `text` is a chat line (wiped when the case is resolved) or a forward's target."""
     at = change["at"]
     if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.timezone.utc)
-    return {"id": change["id"], "case_id": change["case_id"], "kind": change["kind"], "actor": change["actor"],
-            "text": change["text"], "at": at.isoformat(), "time": at.astimezone(HELSINKI).strftime("%H:%M")}
+        at = at.replace(tzinfo=dt.UTC)
+    return {
+        "id": change["id"],
+        "case_id": change["case_id"],
+        "kind": change["kind"],
+        "actor": change["actor"],
+        "text": change["text"],
+        "at": at.isoformat(),
+        "time": at.astimezone(HELSINKI).strftime("%H:%M"),
+    }
 
 
 def _authorities(cat: Catalogue, lang: str) -> list[tuple[str, str]]:
@@ -93,31 +122,64 @@ def _context(request: Request, info: SessionInfo, texts: Texts, cat: Catalogue, 
     lang = staff_lang(request)
     d = texts(lang)["dashboard"]
     notice = request.query_params.get("notice", "")
-    return {"lang": lang, "t": texts(lang)["staff"], "d": d, "path": request.url.path, "info": info,
-            "outcomes": [(o, d["outcomes"][o]) for o in OUTCOMES], "authorities": _authorities(cat, lang),
-            "categories": _categories(cat, lang), "colleagues": _colleagues(accounts),
-            "notice": notice if notice in d["notices"] else None}
+    return {
+        "lang": lang,
+        "t": texts(lang)["staff"],
+        "d": d,
+        "path": request.url.path,
+        "info": info,
+        "outcomes": [(o, d["outcomes"][o]) for o in OUTCOMES],
+        "authorities": _authorities(cat, lang),
+        "categories": _categories(cat, lang),
+        "colleagues": _colleagues(accounts),
+        "notice": notice if notice in d["notices"] else None,
+    }
 
 
 def _texts_for_js(d: dict) -> dict:
-    keys = ("live", "connecting", "reconnecting", "signed_out", "waited", "waited_now", "new_case_title",
-            "new_case_body", "notifications_on", "notifications_blocked", "customer", "case_gone", "nobody")
+    keys = (
+        "live",
+        "connecting",
+        "reconnecting",
+        "signed_out",
+        "waited",
+        "waited_now",
+        "new_case_title",
+        "new_case_body",
+        "notifications_on",
+        "notifications_blocked",
+        "customer",
+        "case_gone",
+        "nobody",
+    )
     return {**{k: d[k] for k in keys}, "notices": d["notices"]}
 
 
 # Pages
 
+
 @router.get("", response_class=HTMLResponse)
-def dashboard(request: Request, info: SessionInfo = Depends(advisor),
-              templates: Jinja2Templates = Depends(get_templates), texts: Texts = Depends(get_texts),
-              cases: CaseStore = Depends(get_case_store), cat: Catalogue = Depends(get_catalogue),
-              accounts: AccountStore = Depends(get_account_store)) -> HTMLResponse:
+def dashboard(
+    request: Request,
+    info: SessionInfo = Depends(advisor),
+    templates: Jinja2Templates = Depends(get_templates),
+    texts: Texts = Depends(get_texts),
+    cases: CaseStore = Depends(get_case_store),
+    cat: Catalogue = Depends(get_catalogue),
+    accounts: AccountStore = Depends(get_account_store),
+) -> HTMLResponse:
     context = _context(request, info, texts, cat, accounts)
     lang, d = context["lang"], context["d"]
     queue = [case_json(c, cat, d, lang) for c in cases.open_cases(cat.point["id"])]
-    return templates.TemplateResponse(request, "staff_dashboard.html", {
-        **context, "cases": queue, "js": {**_texts_for_js(d), "view": "dashboard", "lang": lang,
-                                          "me": info.account.username}})
+    return templates.TemplateResponse(
+        request,
+        "staff_dashboard.html",
+        {
+            **context,
+            "cases": queue,
+            "js": {**_texts_for_js(d), "view": "dashboard", "lang": lang, "me": info.account.username},
+        },
+    )
 
 
 def _open_case(cases: CaseStore, case_id: int, cat: Catalogue) -> dict:
@@ -128,24 +190,46 @@ def _open_case(cases: CaseStore, case_id: int, cat: Catalogue) -> dict:
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(case_id: int, request: Request, info: SessionInfo = Depends(advisor),
-              templates: Jinja2Templates = Depends(get_templates), texts: Texts = Depends(get_texts),
-              cases: CaseStore = Depends(get_case_store), cat: Catalogue = Depends(get_catalogue),
-              accounts: AccountStore = Depends(get_account_store)) -> HTMLResponse:
+def case_page(
+    case_id: int,
+    request: Request,
+    info: SessionInfo = Depends(advisor),
+    templates: Jinja2Templates = Depends(get_templates),
+    texts: Texts = Depends(get_texts),
+    cases: CaseStore = Depends(get_case_store),
+    cat: Catalogue = Depends(get_catalogue),
+    accounts: AccountStore = Depends(get_account_store),
+) -> HTMLResponse:
     context = _context(request, info, texts, cat, accounts)
     lang, d = context["lang"], context["d"]
     case = case_json(_open_case(cases, case_id, cat), cat, d, lang)
     lines = [change_json(c) for c in cases.changes_after(0, case_id=case_id, limit=1000) if c["kind"] == "message"]
-    return templates.TemplateResponse(request, "staff_case.html", {
-        **context, "case": case, "lines": lines, "max_chars": STAFF_MESSAGE_CHARS,
-        "js": {**_texts_for_js(d), "view": "case", "case_id": case_id, "lang": lang,
-               "me": info.account.username}})
+    return templates.TemplateResponse(
+        request,
+        "staff_case.html",
+        {
+            **context,
+            "case": case,
+            "lines": lines,
+            "max_chars": STAFF_MESSAGE_CHARS,
+            "js": {**_texts_for_js(d), "view": "case", "case_id": case_id, "lang": lang, "me": info.account.username},
+        },
+    )
 
 
 # Actions: every one is a POST form with the session's CSRF token; JSON clients get the case or 409.
 
-def _done(request: Request, case_id: int, back: str, case: dict | None, notice: str | None = None,
-          status_code: int = 200, cat: Catalogue | None = None, texts: Texts | None = None) -> Response:
+
+def _done(
+    request: Request,
+    case_id: int,
+    back: str,
+    case: dict | None,
+    notice: str | None = None,
+    status_code: int = 200,
+    cat: Catalogue | None = None,
+    texts: Texts | None = None,
+) -> Response:
     if wants_json(request):
         if status_code >= 400:
             return JSONResponse({"detail": notice}, status_code=status_code)
@@ -164,8 +248,9 @@ class _Refused(Exception):
         self.code, self.status_code = code, status_code
 
 
-async def _act(request: Request, info: SessionInfo, case_id: int, cases: CaseStore, cat: Catalogue,
-               texts: Texts, action) -> Response:
+async def _act(
+    request: Request, info: SessionInfo, case_id: int, cases: CaseStore, cat: Catalogue, texts: Texts, action
+) -> Response:
     """Check the CSRF token, run the action, and answer the way the client asked (JSON or a redirect)."""
     form = await _form(request, info.csrf_token)
     back = form.get("back", "")
@@ -182,18 +267,30 @@ async def _act(request: Request, info: SessionInfo, case_id: int, cases: CaseSto
 
 
 @router.post("/cases/{case_id}/claim")
-async def claim(case_id: int, request: Request, info: SessionInfo = Depends(advisor),
-                cases: CaseStore = Depends(get_case_store), cat: Catalogue = Depends(get_catalogue),
-                texts: Texts = Depends(get_texts)) -> Response:
+async def claim(
+    case_id: int,
+    request: Request,
+    info: SessionInfo = Depends(advisor),
+    cases: CaseStore = Depends(get_case_store),
+    cat: Catalogue = Depends(get_catalogue),
+    texts: Texts = Depends(get_texts),
+) -> Response:
     async def action(form, case):
         return cases.claim(case_id, info.account.username), None
+
     return await _act(request, info, case_id, cases, cat, texts, action)
 
 
 @router.post("/cases/{case_id}/forward")
-async def forward(case_id: int, request: Request, info: SessionInfo = Depends(advisor),
-                  cases: CaseStore = Depends(get_case_store), cat: Catalogue = Depends(get_catalogue),
-                  texts: Texts = Depends(get_texts), accounts: AccountStore = Depends(get_account_store)) -> Response:
+async def forward(
+    case_id: int,
+    request: Request,
+    info: SessionInfo = Depends(advisor),
+    cases: CaseStore = Depends(get_case_store),
+    cat: Catalogue = Depends(get_catalogue),
+    texts: Texts = Depends(get_texts),
+    accounts: AccountStore = Depends(get_account_store),
+) -> Response:
     async def action(form, case):
         to = form.get("to", "")
         if to == info.account.username or to not in _colleagues(accounts):
@@ -201,14 +298,20 @@ async def forward(case_id: int, request: Request, info: SessionInfo = Depends(ad
         if case["taken_over"]:
             raise _Refused("hand_back_first", 409)  # the assistant is paused for the one who took over
         return cases.forward(case_id, info.account.username, to), "forwarded"
+
     return await _act(request, info, case_id, cases, cat, texts, action)
 
 
 @router.post("/cases/{case_id}/takeover")
-async def take_over(case_id: int, request: Request, info: SessionInfo = Depends(advisor),
-                    cases: CaseStore = Depends(get_case_store), cat: Catalogue = Depends(get_catalogue),
-                    texts: Texts = Depends(get_texts),
-                    control: ConversationControl = Depends(get_conversation_control)) -> Response:
+async def take_over(
+    case_id: int,
+    request: Request,
+    info: SessionInfo = Depends(advisor),
+    cases: CaseStore = Depends(get_case_store),
+    cat: Catalogue = Depends(get_catalogue),
+    texts: Texts = Depends(get_texts),
+    control: ConversationControl = Depends(get_conversation_control),
+) -> Response:
     me = info.account.username
 
     async def action(form, case):
@@ -223,14 +326,20 @@ async def take_over(case_id: int, request: Request, info: SessionInfo = Depends(
         except CaseConflict:
             await control.resume(case["conversation_id"])
             raise
+
     return await _act(request, info, case_id, cases, cat, texts, action)
 
 
 @router.post("/cases/{case_id}/handback")
-async def hand_back(case_id: int, request: Request, info: SessionInfo = Depends(advisor),
-                    cases: CaseStore = Depends(get_case_store), cat: Catalogue = Depends(get_catalogue),
-                    texts: Texts = Depends(get_texts),
-                    control: ConversationControl = Depends(get_conversation_control)) -> Response:
+async def hand_back(
+    case_id: int,
+    request: Request,
+    info: SessionInfo = Depends(advisor),
+    cases: CaseStore = Depends(get_case_store),
+    cat: Catalogue = Depends(get_catalogue),
+    texts: Texts = Depends(get_texts),
+    control: ConversationControl = Depends(get_conversation_control),
+) -> Response:
     async def action(form, case):
         if case["status"] == "resolved":
             raise CaseConflict("case_resolved")
@@ -238,14 +347,21 @@ async def hand_back(case_id: int, request: Request, info: SessionInfo = Depends(
             raise _Refused("not_taken_over", 409)
         await control.resume(case["conversation_id"])
         return cases.hand_back(case_id, info.account.username), "handed_back"
+
     return await _act(request, info, case_id, cases, cat, texts, action)
 
 
 @router.post("/cases/{case_id}/resolve")
-async def resolve(case_id: int, request: Request, info: SessionInfo = Depends(advisor),
-                  cases: CaseStore = Depends(get_case_store), cat: Catalogue = Depends(get_catalogue),
-                  texts: Texts = Depends(get_texts), events: EventLog = Depends(get_event_log),
-                  control: ConversationControl = Depends(get_conversation_control)) -> Response:
+async def resolve(
+    case_id: int,
+    request: Request,
+    info: SessionInfo = Depends(advisor),
+    cases: CaseStore = Depends(get_case_store),
+    cat: Catalogue = Depends(get_catalogue),
+    texts: Texts = Depends(get_texts),
+    events: EventLog = Depends(get_event_log),
+    control: ConversationControl = Depends(get_conversation_control),
+) -> Response:
     lang = staff_lang(request)
 
     async def action(form, case):
@@ -261,19 +377,31 @@ async def resolve(case_id: int, request: Request, info: SessionInfo = Depends(ad
         if case["taken_over"]:
             await control.resume(case["conversation_id"])  # the assistant answers again after the advisor
         done = cases.resolve(case_id, info.account.username, outcome, authority=authority, category=category)
-        events.record(event_type="handoff_resolved", authority=authority, category=category,
-                      channel=done["channel"], language=done["language"], point_id=done["point_id"])
+        events.record(
+            event_type="handoff_resolved",
+            authority=authority,
+            category=category,
+            channel=done["channel"],
+            language=done["language"],
+            point_id=done["point_id"],
+        )
         return done, "resolved"
+
     return await _act(request, info, case_id, cases, cat, texts, action)
 
 
 @router.post("/cases/{case_id}/messages")
-async def send_message(case_id: int, request: Request, info: SessionInfo = Depends(advisor),
-                       cases: CaseStore = Depends(get_case_store), cat: Catalogue = Depends(get_catalogue),
-                       texts: Texts = Depends(get_texts)) -> Response:
+async def send_message(
+    case_id: int,
+    request: Request,
+    info: SessionInfo = Depends(advisor),
+    cases: CaseStore = Depends(get_case_store),
+    cat: Catalogue = Depends(get_catalogue),
+    texts: Texts = Depends(get_texts),
+) -> Response:
     async def action(form, case):
         try:
-            text = clean_message(form.get("text", "")[:STAFF_MESSAGE_CHARS * 4])
+            text = clean_message(form.get("text", "")[: STAFF_MESSAGE_CHARS * 4])
         except ValueError:
             raise _Refused("bad_message", 400) from None
         if not 1 <= len(text) <= STAFF_MESSAGE_CHARS:
@@ -283,10 +411,12 @@ async def send_message(case_id: int, request: Request, info: SessionInfo = Depen
         if not case["taken_over"] or case["assignee"] != info.account.username:
             raise _Refused("not_taken_over", 409)
         return cases.add_message(case_id, info.account.username, text), None
+
     return await _act(request, info, case_id, cases, cat, texts, action)
 
 
 # The live feed
+
 
 def _last_event_id(value: str | None, cursor: int) -> int | None:
     if value and value.isdigit() and int(value) < cursor:
@@ -295,11 +425,16 @@ def _last_event_id(value: str | None, cursor: int) -> int | None:
 
 
 @router.get("/events", response_class=EventSourceResponse)
-async def live_events(request: Request, info: SessionInfo = Depends(advisor),
-                      cases: CaseStore = Depends(get_case_store), cat: Catalogue = Depends(get_catalogue),
-                      texts: Texts = Depends(get_texts), settings: Settings = Depends(get_settings),
-                      accounts: AccountStore = Depends(get_account_store),
-                      last_event_id: str | None = Header(None)) -> AsyncIterator[ServerSentEvent]:
+async def live_events(
+    request: Request,
+    info: SessionInfo = Depends(advisor),
+    cases: CaseStore = Depends(get_case_store),
+    cat: Catalogue = Depends(get_catalogue),
+    texts: Texts = Depends(get_texts),
+    settings: Settings = Depends(get_settings),
+    accounts: AccountStore = Depends(get_account_store),
+    last_event_id: str | None = Header(None),
+) -> AsyncIterator[ServerSentEvent]:
     """A snapshot of every open case on each (re)connect, then each change as it is committed."""
     point, username, lang = cat.point["id"], info.account.username, staff_lang(request)
     d = texts(lang)["dashboard"]
@@ -308,8 +443,12 @@ async def live_events(request: Request, info: SessionInfo = Depends(advisor),
     # The cursor is read before the cases, so a change in between comes again as an event, never lost.
     cursor = await run_in_threadpool(cases.last_change_id, point)
     snapshot = await run_in_threadpool(cases.open_cases, point)
-    yield ServerSentEvent(event="snapshot", id=str(cursor), retry=2000,
-                          data={"cursor": cursor, "cases": [case_json(c, cat, d, lang) for c in snapshot]})
+    yield ServerSentEvent(
+        event="snapshot",
+        id=str(cursor),
+        retry=2000,
+        data={"cursor": cursor, "cases": [case_json(c, cat, d, lang) for c in snapshot]},
+    )
     missed_from = _last_event_id(last_event_id, cursor)
     if missed_from is not None:
         # Chat lines a reconnecting takeover view missed; no id, so the browser's cursor stays at the snapshot's.
@@ -324,9 +463,11 @@ async def live_events(request: Request, info: SessionInfo = Depends(advisor),
             changes = await run_in_threadpool(cases.changes_after, cursor, point_id=point)
             for change in changes:
                 case = await run_in_threadpool(cases.get, change["case_id"])
-                yield ServerSentEvent(event="case", id=str(change["id"]),
-                                      data={"change": change_json(change),
-                                            "case": case_json(case, cat, d, lang) if case else None})
+                yield ServerSentEvent(
+                    event="case",
+                    id=str(change["id"]),
+                    data={"change": change_json(change), "case": case_json(case, cat, d, lang) if case else None},
+                )
                 cursor = change["id"]
             if time.monotonic() - beat >= settings.staff_events_heartbeat_seconds:
                 beat = time.monotonic()
@@ -337,7 +478,7 @@ async def live_events(request: Request, info: SessionInfo = Depends(advisor),
             if not changes:
                 try:
                     await asyncio.wait_for(gone.wait(), settings.staff_events_poll_seconds)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
     finally:
         watcher.cancel()

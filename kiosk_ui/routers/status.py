@@ -1,4 +1,5 @@
 """Which parts of the stack are up: Rasa, the action server, the database, the catalogue."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,9 +11,9 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from service_catalogue.loader import Catalogue
 from kiosk_ui.deps import get_catalogue, get_db_engine, get_settings, get_templates
 from kiosk_ui.settings import Settings
+from service_catalogue.loader import Catalogue
 
 router = APIRouter(tags=["status"])
 
@@ -53,25 +54,32 @@ async def collect(settings: Settings, catalogue: Catalogue, engine: Engine) -> l
             _http_part(client, "action_server", f"{str(settings.action_server_url).rstrip('/')}/health", None),
         )
     database = await asyncio.to_thread(_database_part, engine)
-    counts = (f"{len(catalogue.life_situations)} life situations, {len(catalogue.services)} services, "
-              f"{len(catalogue.forms)} forms")
+    counts = (
+        f"{len(catalogue.life_situations)} life situations, {len(catalogue.services)} services, "
+        f"{len(catalogue.forms)} forms"
+    )
     return [rasa, actions, database, Part("catalogue", True, counts)]
 
 
 @router.get("/status.json")
-async def status_json(settings: Settings = Depends(get_settings),
-                      catalogue: Catalogue = Depends(get_catalogue),
-                      engine: Engine = Depends(get_db_engine)) -> dict:
+async def status_json(
+    settings: Settings = Depends(get_settings),
+    catalogue: Catalogue = Depends(get_catalogue),
+    engine: Engine = Depends(get_db_engine),
+) -> dict:
     """Machine-readable status: every part with up/down and a short detail."""
     parts = await collect(settings, catalogue, engine)
     return {"ok": all(p.up for p in parts), "parts": [asdict(p) for p in parts]}
 
 
 @router.get("/", response_class=HTMLResponse)
-async def status_page(request: Request, settings: Settings = Depends(get_settings),
-                      catalogue: Catalogue = Depends(get_catalogue),
-                      engine: Engine = Depends(get_db_engine),
-                      templates=Depends(get_templates)) -> HTMLResponse:
+async def status_page(
+    request: Request,
+    settings: Settings = Depends(get_settings),
+    catalogue: Catalogue = Depends(get_catalogue),
+    engine: Engine = Depends(get_db_engine),
+    templates=Depends(get_templates),
+) -> HTMLResponse:
     """The status page for whoever runs the point."""
     parts = await collect(settings, catalogue, engine)
     return templates.TemplateResponse(request, "status.html", {"parts": parts, "point": catalogue.point})

@@ -1,4 +1,5 @@
 """The municipality website's chat widget: one script tag, and a demo page that embeds it."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,24 +32,39 @@ def build_widget_script(cat: Catalogue, texts: Texts, booking: BookingConfig, te
     return templates.get_template("widget_bundle.js").render(
         config=config,
         # The case feed is shared with the kiosk; inside the bundle's closure it adds no global name.
-        source="\n".join((STATIC_DIR / name).read_text(encoding="utf-8") for name in ("case-feed.js", "widget-core.js")),
-        css=(STATIC_DIR / "widget.css").read_text(encoding="utf-8"))
+        source="\n".join(
+            (STATIC_DIR / name).read_text(encoding="utf-8") for name in ("case-feed.js", "widget-core.js")
+        ),
+        css=(STATIC_DIR / "widget.css").read_text(encoding="utf-8"),
+    )
 
 
-@router.get("/widget.js", response_class=Response, summary="The chat widget for the municipality's website",
-            responses={200: {"content": {"application/javascript": {}}}})
+@router.get(
+    "/widget.js",
+    response_class=Response,
+    summary="The chat widget for the municipality's website",
+    responses={200: {"content": {"application/javascript": {}}}},
+)
 def widget_script(script: str = Depends(get_widget_script)) -> Response:
     """The widget script, built once when the app started (its inputs never change while it runs)."""
     # Any site may load the script; the API calls it makes are what CORS restricts.
-    return Response(script, media_type="application/javascript; charset=utf-8",
-                    headers={"Cache-Control": "public, max-age=300", "Cross-Origin-Resource-Policy": "cross-origin"})
+    return Response(
+        script,
+        media_type="application/javascript; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=300", "Cross-Origin-Resource-Policy": "cross-origin"},
+    )
 
 
 @router.get("/widget/demo", response_class=HTMLResponse, summary="A sample municipality page with the widget")
-def widget_demo(request: Request, lang: str = Query("fi", pattern="^(fi|sv|en)$"),
-                color: str = Query("#1a5fb4", pattern="^#[0-9a-fA-F]{6}$"),
-                cat: Catalogue = Depends(get_catalogue), texts: Texts = Depends(get_texts),
-                templates=Depends(get_templates)) -> HTMLResponse:
+def widget_demo(
+    request: Request,
+    lang: str = Query("fi", pattern="^(fi|sv|en)$"),
+    color: str = Query("#1a5fb4", pattern="^#[0-9a-fA-F]{6}$"),
+    cat: Catalogue = Depends(get_catalogue),
+    texts: Texts = Depends(get_texts),
+    templates=Depends(get_templates),
+) -> HTMLResponse:
     """How the widget looks on a municipality's page; also what the browser tests open."""
-    return templates.TemplateResponse(request, "widget_demo.html", {
-        "lang": lang, "t": texts(lang), "point": cat.point, "color": color})
+    return templates.TemplateResponse(
+        request, "widget_demo.html", {"lang": lang, "t": texts(lang), "point": cat.point, "color": color}
+    )

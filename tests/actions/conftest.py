@@ -1,4 +1,5 @@
 """Tracker fixtures for the actions: real rasa_sdk Trackers built from a few facts."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,18 +9,31 @@ from rasa_sdk.executor import CollectingDispatcher
 
 def user_event(text: str, intent: str | None, entities=(), metadata=None) -> dict:
     """A `user` event as the Rasa server sends it to the action server."""
-    parse = {"text": text, "intent": {"name": intent, "confidence": 0.9},
-             "entities": [dict(e) for e in entities], "metadata": metadata or {}}
+    parse = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": [dict(e) for e in entities],
+        "metadata": metadata or {},
+    }
     return {"event": "user", "text": text, "parse_data": parse, "metadata": metadata or {}}
 
 
-def make_tracker(text: str = "", intent: str | None = None, entities=(), language: str = "fi",
-                 metadata=None, history=(), slots=None, sender: str = "test-conversation") -> Tracker:
+def make_tracker(
+    text: str = "",
+    intent: str | None = None,
+    entities=(),
+    language: str = "fi",
+    metadata=None,
+    history=(),
+    slots=None,
+    sender: str = "test-conversation",
+) -> Tracker:
     """A tracker whose latest message is `text`, after the given earlier events."""
     latest = user_event(text, intent, entities, metadata)
     events = [*history, latest]
-    return Tracker(sender, {"language": language, **(slots or {})},
-                   latest["parse_data"], events, False, None, {}, "action_listen")
+    return Tracker(
+        sender, {"language": language, **(slots or {})}, latest["parse_data"], events, False, None, {}, "action_listen"
+    )
 
 
 @pytest.fixture
@@ -32,8 +46,7 @@ def _clear_stores() -> None:
     from actions import booking, handoff, service_events
     from privacy import vault
 
-    for opened in (handoff.case_store, booking.booking_client, service_events.event_log,
-                   vault.contact_vault):
+    for opened in (handoff.case_store, booking.booking_client, service_events.event_log, vault.contact_vault):
         opened.cache_clear()
 
 

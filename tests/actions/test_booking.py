@@ -1,9 +1,15 @@
 """The booking form's validation, questions and result, on real trackers and a real database."""
+
 import pytest
 from rasa_sdk.events import FollowupAction, SlotSet
 
-from actions.booking import (ActionAskBookingConfirmed, ActionAskBookingStart, ActionBookingDone,
-                             ValidateBookingForm, booking_client)
+from actions.booking import (
+    ActionAskBookingConfirmed,
+    ActionAskBookingStart,
+    ActionBookingDone,
+    ValidateBookingForm,
+    booking_client,
+)
 from actions.booking_manage import ActionManageBooking, ValidateManageBookingForm, reference_in_message
 from privacy.vault import contact_vault
 from tests.actions.conftest import make_tracker
@@ -25,8 +31,12 @@ def entity(name, value):
 
 
 def test_the_first_message_fills_kind_and_topic_and_asks_for_a_time(dispatcher, case_db):
-    got = validate(dispatcher, "haluan puhelinajan asumistuesta", "book_appointment",
-                   [entity("appointment_kind", "phone"), entity("benefit", "housing_allowance")])
+    got = validate(
+        dispatcher,
+        "haluan puhelinajan asumistuesta",
+        "book_appointment",
+        [entity("appointment_kind", "phone"), entity("benefit", "housing_allowance")],
+    )
     assert got["booking_kind"] == "phone" and got["booking_topic"] == "housing"
     assert got["booking_language"] == "fi" and got["requested_slot"] == "booking_start"
 
@@ -37,25 +47,30 @@ def test_the_life_situation_discussed_gives_the_topic(dispatcher, case_db):
 
 
 def test_a_question_in_the_middle_is_answered_and_asked_again(dispatcher, case_db):
-    got = validate(dispatcher, "milloin olette auki?", "ask_hours_location", slots=PHONE_BOOKING,
-                   requested="booking_start")
+    got = validate(
+        dispatcher, "milloin olette auki?", "ask_hours_location", slots=PHONE_BOOKING, requested="booking_start"
+    )
     assert got["requested_slot"] == "booking_start" and got["booking_start"] is None
     said = [m["response"] for m in dispatcher.messages]
     assert said == ["utter_hours_location", "utter_booking_back_to_booking"]
 
 
 def test_a_benefit_asked_about_in_the_middle_does_not_change_the_topic(dispatcher, case_db):
-    got = validate(dispatcher, "mikä on lapsilisä?", "service_child_benefit", slots=PHONE_BOOKING,
-                   requested="booking_start")
+    got = validate(
+        dispatcher, "mikä on lapsilisä?", "service_child_benefit", slots=PHONE_BOOKING, requested="booking_start"
+    )
     assert "booking_topic" not in got
     assert [m["response"] for m in dispatcher.messages][0] == "utter_service"
 
 
-@pytest.mark.parametrize("intent, entities, reason", [
-    ("choose", [entity("booking_choice", "cancel")], "customer"),
-    ("deny", [], "customer"),
-    ("request_human", [], "handoff"),
-])
+@pytest.mark.parametrize(
+    "intent, entities, reason",
+    [
+        ("choose", [entity("booking_choice", "cancel")], "customer"),
+        ("deny", [], "customer"),
+        ("request_human", [], "handoff"),
+    ],
+)
 def test_leaving_the_booking_ends_the_form(dispatcher, case_db, intent, entities, reason):
     got = validate(dispatcher, "x", intent, entities, slots=PHONE_BOOKING, requested="booking_start")
     assert got["booking_cancelled"] == reason and got["requested_slot"] is None
@@ -70,13 +85,32 @@ def test_no_to_the_summary_offers_the_times_again(dispatcher, case_db):
 
 def test_a_free_time_pressed_is_taken_and_a_taken_one_refused(dispatcher, case_db):
     slot = booking_client().free_slots("phone", "housing", "fi")[0]
-    got = validate(dispatcher, "/choose", "choose", [entity("booking_start", slot.key)],
-                   slots=PHONE_BOOKING, requested="booking_start")
+    got = validate(
+        dispatcher,
+        "/choose",
+        "choose",
+        [entity("booking_start", slot.key)],
+        slots=PHONE_BOOKING,
+        requested="booking_start",
+    )
     assert got["booking_start"] == slot.key and got["requested_slot"] == "booking_phone"
-    booking_client().book(kind="phone", topic="housing", language="fi", start=slot.start,
-                          phone="+358401234567", point_id="example-point", channel="web")
-    got = validate(dispatcher, "/choose", "choose", [entity("booking_start", slot.key)],
-                   slots=PHONE_BOOKING, requested="booking_start")
+    booking_client().book(
+        kind="phone",
+        topic="housing",
+        language="fi",
+        start=slot.start,
+        phone="+358401234567",
+        point_id="example-point",
+        channel="web",
+    )
+    got = validate(
+        dispatcher,
+        "/choose",
+        "choose",
+        [entity("booking_start", slot.key)],
+        slots=PHONE_BOOKING,
+        requested="booking_start",
+    )
     assert got["booking_start"] is None and dispatcher.messages[-1]["response"] == "utter_booking_slot_taken"
 
 
@@ -85,8 +119,14 @@ def test_later_times_start_after_the_last_shown(dispatcher, case_db):
     shown = slots_of(ActionAskBookingStart().run(dispatcher, tracker, {}))["booking_last_shown"]
     buttons = dispatcher.messages[-1]["buttons"]
     assert len(buttons) >= 5 and buttons[0]["payload"].startswith('/choose{"booking_start"')
-    got = validate(dispatcher, "/choose", "choose", [entity("booking_choice", "later")],
-                   slots={**PHONE_BOOKING, "booking_last_shown": shown}, requested="booking_start")
+    got = validate(
+        dispatcher,
+        "/choose",
+        "choose",
+        [entity("booking_choice", "later")],
+        slots={**PHONE_BOOKING, "booking_last_shown": shown},
+        requested="booking_start",
+    )
     assert got["booking_after"] == shown
     tracker = make_tracker("", "choose", slots={**PHONE_BOOKING, "booking_after": shown})
     ActionAskBookingStart().run(dispatcher, tracker, {})
@@ -106,9 +146,17 @@ def test_phone_number_comes_from_the_vault_not_the_conversation(dispatcher, case
 
 def test_confirmation_offers_confirm_first(dispatcher, case_db):
     slot = booking_client().free_slots("remote", "families", "sv")[0]
-    tracker = make_tracker("", "choose", language="sv", slots={
-        "booking_kind": "remote", "booking_topic": "families", "booking_language": "sv",
-        "booking_start": slot.key})
+    tracker = make_tracker(
+        "",
+        "choose",
+        language="sv",
+        slots={
+            "booking_kind": "remote",
+            "booking_topic": "families",
+            "booking_language": "sv",
+            "booking_start": slot.key,
+        },
+    )
     ActionAskBookingConfirmed().run(dispatcher, tracker, {})
     message = dispatcher.messages[-1]
     assert message["response"] == "utter_ask_booking_confirmed_remote"
@@ -123,8 +171,10 @@ def done(dispatcher, slots):
 def test_a_confirmed_booking_is_made_with_the_phone_from_the_vault(dispatcher, case_db):
     slot = booking_client().free_slots("phone", "housing", "fi")[0]
     contact_vault().put("test-conversation", "+358 40 123 4567")
-    events = done(dispatcher, {**PHONE_BOOKING, "booking_start": slot.key, "booking_phone": "<PHONE_NUMBER>",
-                               "booking_confirmed": True})
+    events = done(
+        dispatcher,
+        {**PHONE_BOOKING, "booking_start": slot.key, "booking_phone": "<PHONE_NUMBER>", "booking_confirmed": True},
+    )
     payload = dispatcher.messages[-1]["custom"]
     assert payload["type"] == "booking" and payload["start"] == slot.key and "phone" not in payload
     assert booking_client().find(payload["reference"]).phone == "+358401234567"
@@ -134,18 +184,40 @@ def test_a_confirmed_booking_is_made_with_the_phone_from_the_vault(dispatcher, c
 
 def test_a_time_taken_meanwhile_goes_back_to_choosing(dispatcher, case_db):
     slot = booking_client().free_slots("remote", "housing", "fi")[0]
-    booking_client().book(kind="remote", topic="housing", language="fi", start=slot.start, phone=None,
-                          point_id="example-point", channel="web")
-    events = done(dispatcher, {"booking_kind": "remote", "booking_topic": "housing", "booking_language": "fi",
-                               "booking_start": slot.key, "booking_confirmed": True})
+    booking_client().book(
+        kind="remote",
+        topic="housing",
+        language="fi",
+        start=slot.start,
+        phone=None,
+        point_id="example-point",
+        channel="web",
+    )
+    events = done(
+        dispatcher,
+        {
+            "booking_kind": "remote",
+            "booking_topic": "housing",
+            "booking_language": "fi",
+            "booking_start": slot.key,
+            "booking_confirmed": True,
+        },
+    )
     assert FollowupAction("booking_form") in events and SlotSet("booking_start", None) in events
     assert dispatcher.messages[-1]["response"] == "utter_booking_slot_taken"
 
 
 def test_cancel_by_reference(dispatcher, case_db):
     slot = booking_client().free_slots("remote", "studies", "en")[0]
-    booking = booking_client().book(kind="remote", topic="studies", language="en", start=slot.start,
-                                    phone=None, point_id="example-point", channel="web")
+    booking = booking_client().book(
+        kind="remote",
+        topic="studies",
+        language="en",
+        start=slot.start,
+        phone=None,
+        point_id="example-point",
+        channel="web",
+    )
     tracker = make_tracker(f"cancel {booking.reference.lower()}", "cancel_booking")
     got = slots_of(ValidateManageBookingForm().run(dispatcher, tracker, {}))
     assert got == {"booking_manage": "cancel", "booking_reference": booking.reference, "requested_slot": None}
@@ -154,9 +226,14 @@ def test_cancel_by_reference(dispatcher, case_db):
     assert dispatcher.messages[-1]["response"] == "utter_booking_cancelled_by_reference"
 
 
-@pytest.mark.parametrize("text, found", [
-    ("peru ABCD-2345", "ABCD-2345"), ("avboka abcd 2345", "ABCD-2345"), ("peru varaus", None),
-    ("peruutus on tehty", None),
-])
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("peru ABCD-2345", "ABCD-2345"),
+        ("avboka abcd 2345", "ABCD-2345"),
+        ("peru varaus", None),
+        ("peruutus on tehty", None),
+    ],
+)
 def test_reference_in_message(text, found):
     assert reference_in_message(make_tracker(text, "cancel_booking")) == found

@@ -1,5 +1,6 @@
 """action_handoff stores a case built from intents and payloads, never from the customer's words;
 on the web only while the point is open and an advisor's dashboard is connected."""
+
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -26,8 +27,9 @@ def customs(dispatcher, kind):
 def test_handoff_stores_a_case_and_shows_the_ticket(dispatcher, case_db):
     history = [
         user_event("Jäin työttömäksi, nimeni on Matti Meikäläinen", "life_losing_job", metadata=KIOSK),
-        bot({"type": "life_situation", "code": "KE8",
-             "services": [{"id": "unemployment_benefit", "authority": "kela"}]}),
+        bot(
+            {"type": "life_situation", "code": "KE8", "services": [{"id": "unemployment_benefit", "authority": "kela"}]}
+        ),
         bot({"type": "form", "code": "TT 1", "authority": "kela"}),
     ]
     tracker = make_tracker("haluan puhua ihmisen kanssa", "request_human", history=history)
@@ -72,27 +74,30 @@ def test_untrusted_metadata_does_not_reach_the_case(dispatcher, case_db):
     assert case is None and customs(dispatcher, "handoff_unavailable")[0]["reason"] == "no_advisor"
 
 
-@pytest.mark.parametrize("when, is_open", [
-    (MONDAY_10, True),
-    (dt.datetime(2026, 11, 23, 16, 0, tzinfo=HELSINKI), False),  # closes at 16:00
-    (dt.datetime(2026, 11, 23, 8, 59, tzinfo=HELSINKI), False),
-    (dt.datetime(2026, 11, 28, 10, 0, tzinfo=HELSINKI), False),  # Saturday
-    (dt.datetime(2026, 12, 25, 10, 0, tzinfo=HELSINKI), False),  # Christmas Day, a Friday
-    (dt.datetime(2026, 12, 6, 10, 0, tzinfo=HELSINKI), False),  # Independence Day (a Sunday anyway)
-    (dt.datetime(2026, 1, 6, 10, 0, tzinfo=HELSINKI), False),  # Epiphany, a Tuesday
-])
+@pytest.mark.parametrize(
+    "when, is_open",
+    [
+        (MONDAY_10, True),
+        (dt.datetime(2026, 11, 23, 16, 0, tzinfo=HELSINKI), False),  # closes at 16:00
+        (dt.datetime(2026, 11, 23, 8, 59, tzinfo=HELSINKI), False),
+        (dt.datetime(2026, 11, 28, 10, 0, tzinfo=HELSINKI), False),  # Saturday
+        (dt.datetime(2026, 12, 25, 10, 0, tzinfo=HELSINKI), False),  # Christmas Day, a Friday
+        (dt.datetime(2026, 12, 6, 10, 0, tzinfo=HELSINKI), False),  # Independence Day (a Sunday anyway)
+        (dt.datetime(2026, 1, 6, 10, 0, tzinfo=HELSINKI), False),  # Epiphany, a Tuesday
+    ],
+)
 def test_the_point_is_open_by_its_hours_except_on_public_holidays(when, is_open):
-    assert point_is_open(catalogue(), when.astimezone(dt.timezone.utc)) is is_open
+    assert point_is_open(catalogue(), when.astimezone(dt.UTC)) is is_open
 
 
 def test_web_with_an_advisor_on_duty_while_open_gets_a_live_chat(dispatcher, case_db):
     store = CaseStore(case_db)
     store.mark_present("neuvoja", catalogue().point["id"], now=MONDAY_10)
-    hand_off(dispatcher, make_tracker("ihminen", "request_human", metadata=WEB, language="sv"),
-             now=MONDAY_10)
+    hand_off(dispatcher, make_tracker("ihminen", "request_human", metadata=WEB, language="sv"), now=MONDAY_10)
     assert dispatcher.messages[-1]["response"] == "utter_handoff_live"
     assert customs(dispatcher, "handoff") == [
-        {"type": "handoff", "ticket": "A001", "reason": "customer_request", "live": True}]
+        {"type": "handoff", "ticket": "A001", "reason": "customer_request", "live": True}
+    ]
     assert store.list_cases()[0]["channel"] == "web"
 
 
@@ -100,8 +105,7 @@ def test_web_with_nobody_on_duty_gets_hours_booking_and_a_contact_route_and_no_c
     store = CaseStore(case_db)
     store.mark_present("neuvoja", catalogue().point["id"], now=MONDAY_10 - dt.timedelta(minutes=5))
     history = [user_event("asumistuki", "service_housing_allowance", metadata=WEB)]
-    hand_off(dispatcher, make_tracker("ihminen", "request_human", history=history, language="en"),
-             now=MONDAY_10)
+    hand_off(dispatcher, make_tracker("ihminen", "request_human", history=history, language="en"), now=MONDAY_10)
     message = dispatcher.messages[-1]
     assert message["response"] == "utter_handoff_unavailable_no_advisor"
     assert message["custom"] == {"type": "handoff_unavailable", "reason": "no_advisor"}
@@ -111,7 +115,8 @@ def test_web_with_nobody_on_duty_gets_hours_booking_and_a_contact_route_and_no_c
 
 
 def test_web_while_closed_says_so_and_names_the_authorities_when_nothing_was_discussed(
-        dispatcher, case_db, monkeypatch):
+    dispatcher, case_db, monkeypatch
+):
     store = CaseStore(case_db)
     evening = MONDAY_10.replace(hour=20)
     store.mark_present("neuvoja", catalogue().point["id"], now=evening)
@@ -131,6 +136,5 @@ def test_the_points_own_phone_is_the_contact_route_when_set(dispatcher, case_db,
 
 
 def test_the_kiosk_calls_the_advisor_even_when_nobody_is_logged_in(dispatcher, case_db):
-    hand_off(dispatcher, make_tracker("ihminen", "request_human", metadata=KIOSK),
-             now=MONDAY_10.replace(hour=20))
+    hand_off(dispatcher, make_tracker("ihminen", "request_human", metadata=KIOSK), now=MONDAY_10.replace(hour=20))
     assert customs(dispatcher, "handoff")[0]["ticket"] == "A001"

@@ -1,4 +1,5 @@
 """Language selection: explicit choices, detection, and short words that must not flip it."""
+
 import pytest
 
 from actions.language import ActionDetectLanguage, detector
@@ -13,16 +14,19 @@ def chosen(text, intent=None, language="fi", history=(), entities=(), metadata=N
 EARLIER = [user_event("earlier message", "greet")]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Hei, tarvitsen apua", "fi"),
-    ("Jag har blivit sjuk och behöver sjukdagpenning", "sv"),
-    ("We just had a baby, what benefits can we get?", "en"),
-    ("Mistä saan asumistukihakemuksen?", "fi"),
-    ("Var hittar jag blanketten för barnbidrag?", "sv"),
-    ("hej", "sv"),
-    ("moi", "fi"),
-    ("hi", "en"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Hei, tarvitsen apua", "fi"),
+        ("Jag har blivit sjuk och behöver sjukdagpenning", "sv"),
+        ("We just had a baby, what benefits can we get?", "en"),
+        ("Mistä saan asumistukihakemuksen?", "fi"),
+        ("Var hittar jag blanketten för barnbidrag?", "sv"),
+        ("hej", "sv"),
+        ("moi", "fi"),
+        ("hi", "en"),
+    ],
+)
 def test_a_new_conversation_gets_the_language_of_its_first_message(text, expected):
     assert chosen(text) == expected
 
@@ -34,8 +38,7 @@ def test_short_words_never_flip_an_ongoing_conversation(current, word):
 
 
 def test_a_long_message_in_another_language_switches():
-    assert chosen("Jag skulle vilja veta hur man ansöker om bostadsbidrag", language="fi",
-                  history=EARLIER) == "sv"
+    assert chosen("Jag skulle vilja veta hur man ansöker om bostadsbidrag", language="fi", history=EARLIER) == "sv"
 
 
 def test_asking_for_a_language_in_another_language_switches_to_it():
@@ -53,8 +56,12 @@ def test_button_payloads_keep_the_language():
 
 
 def test_detector_only_ever_answers_fi_sv_or_en():
-    for text in ["Guten Tag, ich brauche Hilfe mit dem Formular", "Bonjour je cherche un formulaire",
-                 "1234", "<ID_CODE>"]:
+    for text in [
+        "Guten Tag, ich brauche Hilfe mit dem Formular",
+        "Bonjour je cherche un formulaire",
+        "1234",
+        "<ID_CODE>",
+    ]:
         assert detector().detect(text) in {"fi", "sv", "en", None}
 
 

@@ -1,4 +1,5 @@
 """Services only the advisor can do: shown, then the advisor is called, all from catalogue data."""
+
 from actions.common import catalogue
 from actions.fallback import ActionFallback
 from actions.feedback import ActionFeedbackRequest
@@ -20,8 +21,7 @@ def customs(dispatcher, kind):
 
 
 def test_handing_in_a_paper_application_shows_the_service_then_calls_the_advisor(dispatcher, case_db):
-    tracker = make_tracker("haluan jättää Kelan hakemuksen paperilla", "service_document_submission",
-                           metadata=KIOSK)
+    tracker = make_tracker("haluan jättää Kelan hakemuksen paperilla", "service_document_submission", metadata=KIOSK)
     ActionShowTopic().run(dispatcher, tracker, {})
     assert responses(dispatcher) == ["utter_service", "utter_handoff"]
     assert customs(dispatcher, "handoff")[0]["reason"] == "needs_advisor"
@@ -30,8 +30,9 @@ def test_handing_in_a_paper_application_shows_the_service_then_calls_the_advisor
 
 
 def test_a_task_the_point_does_not_offer_says_so_instead_of_calling_the_advisor(dispatcher, case_db):
-    ActionShowTopic().run(dispatcher, make_tracker("can i pay here", "service_payment", language="en",
-                                                   metadata=KIOSK), {})
+    ActionShowTopic().run(
+        dispatcher, make_tracker("can i pay here", "service_payment", language="en", metadata=KIOSK), {}
+    )
     assert responses(dispatcher) == ["utter_service", "utter_not_at_this_point"]
     assert dispatcher.messages[1]["tasks"] == catalogue().advisor_tasks["payments"]["name"]["en"]
     assert "Online bank" in dispatcher.messages[0]["channels"]
@@ -42,10 +43,8 @@ def test_which_services_need_the_advisor_is_catalogue_data(dispatcher, case_db, 
     cat = catalogue()
     monkeypatch.setitem(cat.services["tax_card"], "needs_advisor", True)
     monkeypatch.setitem(cat.point, "capabilities", [*cat.point["capabilities"], "payments"])
-    ActionShowTopic().run(dispatcher, make_tracker("verokortti", "service_tax_card", metadata=KIOSK,
-                                                   sender="a"), {})
-    ActionShowTopic().run(dispatcher, make_tracker("voinko maksaa", "service_payment", metadata=KIOSK,
-                                                   sender="b"), {})
+    ActionShowTopic().run(dispatcher, make_tracker("verokortti", "service_tax_card", metadata=KIOSK, sender="a"), {})
+    ActionShowTopic().run(dispatcher, make_tracker("voinko maksaa", "service_payment", metadata=KIOSK, sender="b"), {})
     cases = CaseStore(case_db).list_cases()
     assert sorted(c["services"][-1] for c in cases) == ["payment", "tax_card"]
     assert {c["reason"] for c in cases} == {"needs_advisor"}
@@ -54,19 +53,26 @@ def test_which_services_need_the_advisor_is_catalogue_data(dispatcher, case_db, 
 def test_every_needs_advisor_service_has_an_intent_and_known_tasks():
     cat = catalogue()
     needing = [s for s in cat.services.values() if s["needs_advisor"]]
-    assert {s["id"] for s in needing} >= {"lost_property", "document_submission", "identity_confirmation",
-                                          "payment", "remote_connection"}
+    assert {s["id"] for s in needing} >= {
+        "lost_property",
+        "document_submission",
+        "identity_confirmation",
+        "payment",
+        "remote_connection",
+    }
     for service in needing:
         assert service.get("intent") and service["advisor_tasks"], service["id"]
 
 
 def test_a_form_card_is_recorded_as_a_form_handed_out(dispatcher, case_db):
-    tracker = make_tracker("Var hittar jag blanketten för barnbidrag?", "service_child_benefit",
-                           language="sv", metadata=KIOSK)
+    tracker = make_tracker(
+        "Var hittar jag blanketten för barnbidrag?", "service_child_benefit", language="sv", metadata=KIOSK
+    )
     ActionShowTopic().run(dispatcher, tracker, {})
     events = event_log().list_events()
-    assert [(e["event_type"], e["authority"], e["category"], e["service"], e["channel"], e["language"])
-            for e in events] == [("form_handed_out", "kela", "hand_out_material", "LL 1", "kiosk", "sv")]
+    assert [
+        (e["event_type"], e["authority"], e["category"], e["service"], e["channel"], e["language"]) for e in events
+    ] == [("form_handed_out", "kela", "hand_out_material", "LL 1", "kiosk", "sv")]
 
 
 def test_the_second_fallback_in_a_row_hands_over(dispatcher, case_db):
@@ -78,8 +84,11 @@ def test_the_second_fallback_in_a_row_hands_over(dispatcher, case_db):
 
 
 def test_a_fallback_after_an_answered_turn_asks_again(dispatcher, case_db):
-    history = [user_event("qwerty", "nlu_fallback", metadata=KIOSK), MISSED,
-               user_event("lapsilisä", "service_child_benefit")]
+    history = [
+        user_event("qwerty", "nlu_fallback", metadata=KIOSK),
+        MISSED,
+        user_event("lapsilisä", "service_child_benefit"),
+    ]
     events = ActionFallback().run(dispatcher, make_tracker("asdf", "nlu_fallback", history=history), {})
     assert responses(dispatcher) == ["utter_default"]
     assert events == [{"event": "slot", "name": "fallback_missed", "value": True, "timestamp": None}]
@@ -88,16 +97,20 @@ def test_a_fallback_after_an_answered_turn_asks_again(dispatcher, case_db):
 
 def test_feedback_goes_to_the_municipality_when_nothing_was_discussed(dispatcher):
     ActionFeedbackRequest().run(dispatcher, make_tracker("haluan antaa palautetta", "give_feedback"), {})
-    assert dispatcher.messages == [{**dispatcher.messages[0], "response": "utter_feedback_request",
-                                    "custom": {"type": "feedback_request", "authority": "municipality"}}]
+    assert dispatcher.messages == [
+        {
+            **dispatcher.messages[0],
+            "response": "utter_feedback_request",
+            "custom": {"type": "feedback_request", "authority": "municipality"},
+        }
+    ]
     assert dispatcher.messages[0]["authority"] == "Kunta"
 
 
 def test_feedback_goes_to_the_authority_of_the_latest_matter(dispatcher):
     history = [
         user_event("kela-kortti", "service_kela_card"),
-        {"event": "bot", "text": "...", "data": {"custom": {"type": "form", "code": "5010",
-                                                          "authority": "tax"}}},
+        {"event": "bot", "text": "...", "data": {"custom": {"type": "form", "code": "5010", "authority": "tax"}}},
     ]
     ActionFeedbackRequest().run(dispatcher, make_tracker("palaute", "give_feedback", history=history), {})
     assert customs(dispatcher, "feedback_request") == [{"type": "feedback_request", "authority": "tax"}]
@@ -108,8 +121,13 @@ def test_feedback_goes_to_the_authority_of_the_latest_matter(dispatcher):
 
 def test_feedback_for_an_authority_the_customer_names(dispatcher):
     history = [user_event("passi", "service_passport")]
-    tracker = make_tracker("jag vill ge respons om FPA", "give_feedback", language="sv", history=history,
-                           entities=[{"entity": "authority", "value": "kela"}])
+    tracker = make_tracker(
+        "jag vill ge respons om FPA",
+        "give_feedback",
+        language="sv",
+        history=history,
+        entities=[{"entity": "authority", "value": "kela"}],
+    )
     ActionFeedbackRequest().run(dispatcher, tracker, {})
     assert customs(dispatcher, "feedback_request") == [{"type": "feedback_request", "authority": "kela"}]
     assert dispatcher.messages[0]["authority"] == "FPA"

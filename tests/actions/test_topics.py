@@ -1,4 +1,5 @@
 """action_show_topic and action_fallback over the real catalogue."""
+
 from actions.fallback import ActionFallback
 from actions.topics import ActionShowTopic
 from tests.actions.conftest import make_tracker
@@ -63,8 +64,9 @@ def test_fallback_without_anything_known_asks_again(dispatcher):
 
 
 def test_redacted_message_gets_the_personal_data_notice_first(dispatcher):
-    tracker = make_tracker("asumistuki, hetu <ID_CODE>", "service_housing_allowance",
-                           metadata={"redacted": ["id_code"]})
+    tracker = make_tracker(
+        "asumistuki, hetu <ID_CODE>", "service_housing_allowance", metadata={"redacted": ["id_code"]}
+    )
     ActionShowTopic().run(dispatcher, tracker, {})
     assert responses(dispatcher)[0] == "utter_personal_data"
     assert "<ID_CODE>" not in str(dispatcher.messages)
@@ -73,8 +75,12 @@ def test_redacted_message_gets_the_personal_data_notice_first(dispatcher):
 def test_personal_data_gets_the_notice_and_the_named_benefit_still_answered(dispatcher):
     from actions.personal_data import ActionPersonalData
 
-    tracker = make_tracker("mun hetu on <ID_CODE>, tarviin kela-kortin", "personal_data",
-                           [{"entity": "benefit", "value": "kela_card"}], metadata={"redacted": ["id_code"]})
+    tracker = make_tracker(
+        "mun hetu on <ID_CODE>, tarviin kela-kortin",
+        "personal_data",
+        [{"entity": "benefit", "value": "kela_card"}],
+        metadata={"redacted": ["id_code"]},
+    )
     ActionPersonalData().run(dispatcher, tracker, {})
     assert responses(dispatcher)[0] == "utter_personal_data"
     assert "SV 157" in [p["code"] for p in payloads(dispatcher, "form")]

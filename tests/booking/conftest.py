@@ -1,4 +1,5 @@
 """Booking fixtures: the real catalogue's configuration and a client over a SQLite file per test."""
+
 import dataclasses
 
 import pytest
@@ -27,8 +28,10 @@ def engine(tmp_path):
 @pytest.fixture
 def make(engine, config):
     """make(**changes) -> a client whose configuration differs by `changes` (dataclasses.replace)."""
+
     def build(**changes):
         return LocalBookingClient(engine, dataclasses.replace(config, **changes) if changes else config)
+
     return build
 
 

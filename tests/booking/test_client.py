@@ -1,4 +1,5 @@
 """Booking, cancelling and moving: the database rules out double booking, even under a race."""
+
 import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -7,10 +8,17 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from booking.client import (REFERENCE_ALPHABET, Booking, BookingClient, BookingError, BookingNotFound,
-                            LocalBookingClient, SlotUnavailable, make_client)
+from booking.client import (
+    REFERENCE_ALPHABET,
+    Booking,
+    BookingClient,
+    BookingError,
+    BookingNotFound,
+    LocalBookingClient,
+    SlotUnavailable,
+    make_client,
+)
 from store.models import BookingClaim, BookingRow
-
 from tests.booking.helpers import POINT, at, book
 
 NOW = at(2026, 11, 23, 6)
@@ -24,8 +32,7 @@ def count(engine, model):
 
 def claims(engine):
     with Session(engine) as session:
-        return sorted((c.resource, c.start_at, c.booking_id)
-                      for c in session.execute(select(BookingClaim)).scalars())
+        return sorted((c.resource, c.start_at, c.booking_id) for c in session.execute(select(BookingClaim)).scalars())
 
 
 def free_keys(client, kind="phone", topic="families", language="fi", limit=40):
@@ -57,8 +64,7 @@ def test_a_hundred_parallel_bookings_of_one_slot_make_exactly_one(engine, client
 
 
 def test_two_calendars_of_a_topic_take_two_bookings_of_a_time(make, config):
-    second = type(config.calendars[0])(id="families_fi_2", topic="families", language="fi",
-                                       kinds=("phone", "remote"))
+    second = type(config.calendars[0])(id="families_fi_2", topic="families", language="fi", kinds=("phone", "remote"))
     client = make(calendars=config.calendars + (second,))
     first, other = book(client, NINE), book(client, NINE)
     assert {first.calendar, other.calendar} == {"families_fi", "families_fi_2"}
@@ -71,15 +77,18 @@ def test_two_calendars_of_a_topic_take_two_bookings_of_a_time(make, config):
         book(client, ten, kind="remote")
 
 
-@pytest.mark.parametrize("start, why", [
-    (at(2026, 11, 23, 7), "before min notice"),
-    (at(2026, 11, 22, 9), "in the past"),
-    (at(2026, 11, 28, 9), "Saturday"),
-    (at(2026, 12, 24, 9), "Christmas Eve"),
-    (at(2026, 11, 24, 16), "after phone hours"),
-    (at(2026, 11, 24, 9, 15), "off the slot grid"),
-    (at(2027, 1, 20, 9), "beyond days_ahead"),
-])
+@pytest.mark.parametrize(
+    "start, why",
+    [
+        (at(2026, 11, 23, 7), "before min notice"),
+        (at(2026, 11, 22, 9), "in the past"),
+        (at(2026, 11, 28, 9), "Saturday"),
+        (at(2026, 12, 24, 9), "Christmas Eve"),
+        (at(2026, 11, 24, 16), "after phone hours"),
+        (at(2026, 11, 24, 9, 15), "off the slot grid"),
+        (at(2027, 1, 20, 9), "beyond days_ahead"),
+    ],
+)
 def test_book_refuses_a_time_that_is_not_offered(client, start, why):
     with pytest.raises(SlotUnavailable):
         book(client, start)
@@ -110,9 +119,16 @@ def test_a_booking_and_its_payload(client):
     assert booking.start == NINE and str(booking.start.tzinfo) == "Europe/Helsinki"
     assert booking.end - booking.start == dt.timedelta(minutes=30)
     assert booking.payload() == {
-        "type": "booking", "id": booking.id, "reference": booking.reference, "kind": "remote",
-        "topic": "housing", "language": "sv", "start": "2026-11-24T09:00:00+02:00",
-        "end": "2026-11-24T09:30:00+02:00", "room": "etapalveluhuone-1"}
+        "type": "booking",
+        "id": booking.id,
+        "reference": booking.reference,
+        "kind": "remote",
+        "topic": "housing",
+        "language": "sv",
+        "start": "2026-11-24T09:00:00+02:00",
+        "end": "2026-11-24T09:30:00+02:00",
+        "room": "etapalveluhuone-1",
+    }
     assert "401234567" not in repr(booking) and "401234567" not in str(booking.payload())
     phone = book(client, NINE)
     assert "room" not in phone.payload()
@@ -158,8 +174,14 @@ def test_move_keeps_the_booking_and_frees_the_old_time(engine, client):
     booking = book(client, NINE, kind="remote", phone="0401234567")
     ten = at(2026, 11, 24, 10)
     moved = client.move(booking.reference, ten, now=NOW)
-    assert (moved.id, moved.reference, moved.kind, moved.topic, moved.language, moved.phone) == \
-        (booking.id, booking.reference, "remote", "families", "fi", "+358401234567")
+    assert (moved.id, moved.reference, moved.kind, moved.topic, moved.language, moved.phone) == (
+        booking.id,
+        booking.reference,
+        "remote",
+        "families",
+        "fi",
+        "+358401234567",
+    )
     assert moved.start == ten and moved.room == "etapalveluhuone-1"
     assert [c[1].hour for c in claims(engine)] == [8, 8]  # 10:00 Helsinki is 08:00 UTC
     assert NINE.isoformat() in free_keys(client, "remote")

@@ -1,8 +1,8 @@
 """The booking configuration of the real catalogue: topics, calendars, texts."""
+
 from service_catalogue.loader import LANGUAGES
 
-TOPICS = ["families", "housing", "studies", "unemployment", "pensions", "sickness_rehabilitation",
-          "international"]
+TOPICS = ["families", "housing", "studies", "unemployment", "pensions", "sickness_rehabilitation", "international"]
 
 
 def test_topics_in_order(config):

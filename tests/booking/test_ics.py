@@ -1,10 +1,10 @@
 """The .ics file of a booking (web environment: skipped where icalendar is not installed)."""
+
 import pytest
 
 icalendar = pytest.importorskip("icalendar")
 
 from booking.ics import booking_ics  # noqa: E402
-
 from tests.booking.helpers import at, book  # noqa: E402
 
 

@@ -1,8 +1,8 @@
 """Slot generation: hours per kind, weekends, holidays, DST days, notice, horizon and paging."""
+
 import datetime as dt
 
 from booking.slots import slot_starts
-
 from tests.booking.helpers import at, book, weekdays
 
 MONDAY_EARLY = at(2026, 11, 23, 6)  # Monday 23 Nov 2026, 06:00 Helsinki
@@ -32,19 +32,22 @@ def test_weekends_have_no_times(client):
     slots = client.free_slots("phone", "housing", "sv", now=MONDAY_EARLY, limit=1000)
     assert slots and all(s.start.weekday() < 5 for s in slots)
     friday_last = at(2026, 11, 27, 15, 30)
-    assert keys(client.free_slots("phone", "housing", "sv", after=friday_last, now=MONDAY_EARLY,
-                                  limit=1)) == ["2026-11-30T09:00:00+02:00"]
+    assert keys(client.free_slots("phone", "housing", "sv", after=friday_last, now=MONDAY_EARLY, limit=1)) == [
+        "2026-11-30T09:00:00+02:00"
+    ]
 
 
 def test_christmas_and_independence_day_are_closed(client):
     # 24-26 Dec 2026 is Thursday to Saturday: after Wednesday comes Monday the 28th.
     now = at(2026, 12, 21, 8)
-    assert keys(client.free_slots("phone", "pensions", "fi", after=at(2026, 12, 23, 15, 30), now=now,
-                                  limit=1)) == ["2026-12-28T09:00:00+02:00"]
+    assert keys(client.free_slots("phone", "pensions", "fi", after=at(2026, 12, 23, 15, 30), now=now, limit=1)) == [
+        "2026-12-28T09:00:00+02:00"
+    ]
     # 6 Dec 2027 is a Monday.
     now = at(2027, 12, 1, 8)
-    assert keys(client.free_slots("remote", "pensions", "en", after=at(2027, 12, 3, 14, 30), now=now,
-                                  limit=1)) == ["2027-12-07T09:00:00+02:00"]
+    assert keys(client.free_slots("remote", "pensions", "en", after=at(2027, 12, 3, 14, 30), now=now, limit=1)) == [
+        "2027-12-07T09:00:00+02:00"
+    ]
     # Midsummer Eve (Friday 19 Jun 2026), which the holidays library counts as a holiday in Finland.
     slots = client.free_slots("phone", "studies", "fi", now=at(2026, 6, 15, 8), limit=1000)
     assert not [s for s in slots if s.start.date() == dt.date(2026, 6, 19)]
@@ -53,8 +56,7 @@ def test_christmas_and_independence_day_are_closed(client):
 def test_closed_days_from_the_configuration(make):
     client = make(closed_days=frozenset({dt.date(2026, 11, 24)}))
     slots = client.free_slots("phone", "families", "fi", now=MONDAY_EARLY, limit=100)
-    assert {s.start.date() for s in slots[:30]} == {dt.date(2026, 11, 23), dt.date(2026, 11, 25),
-                                                    dt.date(2026, 11, 26)}
+    assert {s.start.date() for s in slots[:30]} == {dt.date(2026, 11, 23), dt.date(2026, 11, 25), dt.date(2026, 11, 26)}
 
 
 def test_offsets_around_the_autumn_change(client):
@@ -78,15 +80,20 @@ def test_spring_forward_skips_the_missing_hour_and_slots_last_real_minutes(make,
     # Hours on Sundays 02:00-05:00 only; 'US' holidays so that Easter Sunday 2027 does not close the day.
     client = make(kind_hours={"phone": {6: ((120, 300),)}, "remote": {}}, holiday_country="US")
     slots = client.free_slots("phone", "families", "fi", now=at(2027, 3, 27, 12), limit=4)
-    assert keys(slots) == ["2027-03-28T02:00:00+02:00", "2027-03-28T02:30:00+02:00",
-                           "2027-03-28T04:00:00+03:00", "2027-03-28T04:30:00+03:00"]
+    assert keys(slots) == [
+        "2027-03-28T02:00:00+02:00",
+        "2027-03-28T02:30:00+02:00",
+        "2027-03-28T04:00:00+03:00",
+        "2027-03-28T04:30:00+03:00",
+    ]
     for slot in slots:
-        assert slot.end.astimezone(dt.timezone.utc) - slot.start.astimezone(dt.timezone.utc) == HALF_HOUR
+        assert slot.end.astimezone(dt.UTC) - slot.start.astimezone(dt.UTC) == HALF_HOUR
         assert slot.start.hour != 3
 
 
 def test_finnish_easter_sunday_closes_the_spring_forward_day(config):
     import dataclasses
+
     sunday = dataclasses.replace(config, kind_hours={"phone": {6: ((120, 300),)}})
     assert slot_starts(sunday, dt.date(2027, 3, 28), [sunday.kind_hours["phone"]]) == []
 
@@ -95,15 +102,19 @@ def test_fall_back_offers_the_repeated_hour_as_two_instants(make):
     client = make(kind_hours={"phone": {6: ((120, 300),)}, "remote": {}})
     slots = client.free_slots("phone", "families", "fi", now=at(2026, 10, 24, 12), limit=8)
     assert keys(slots) == [
-        "2026-10-25T02:00:00+03:00", "2026-10-25T02:30:00+03:00",
-        "2026-10-25T03:00:00+03:00", "2026-10-25T03:30:00+03:00",
-        "2026-10-25T03:00:00+02:00", "2026-10-25T03:30:00+02:00",
-        "2026-10-25T04:00:00+02:00", "2026-10-25T04:30:00+02:00"]
-    utc = [s.start.astimezone(dt.timezone.utc) for s in slots]
+        "2026-10-25T02:00:00+03:00",
+        "2026-10-25T02:30:00+03:00",
+        "2026-10-25T03:00:00+03:00",
+        "2026-10-25T03:30:00+03:00",
+        "2026-10-25T03:00:00+02:00",
+        "2026-10-25T03:30:00+02:00",
+        "2026-10-25T04:00:00+02:00",
+        "2026-10-25T04:30:00+02:00",
+    ]
+    utc = [s.start.astimezone(dt.UTC) for s in slots]
     assert all(b - a == HALF_HOUR for a, b in zip(utc, utc[1:]))
     # (Python subtracts two datetimes of one zone by wall clock, so compare real time in UTC.)
-    assert all(s.end.astimezone(dt.timezone.utc) - s.start.astimezone(dt.timezone.utc) == HALF_HOUR
-               for s in slots)
+    assert all(s.end.astimezone(dt.UTC) - s.start.astimezone(dt.UTC) == HALF_HOUR for s in slots)
     # Both 03:00s can be booked: they are different instants.
     first = book(client, slots[2].start, now=at(2026, 10, 24, 12))
     second = book(client, slots[4].start, now=at(2026, 10, 24, 12))
@@ -135,15 +146,16 @@ def test_after_pages_forward_without_gaps_or_repeats(client):
         after = page[-1].start
     assert pages == everything
     # `after` is exclusive and any instant works, not only a slot start.
-    assert client.free_slots("phone", "studies", "en", after=at(2026, 11, 23, 9, 10),
-                             now=MONDAY_EARLY, limit=1)[0].key == "2026-11-23T09:30:00+02:00"
+    assert (
+        client.free_slots("phone", "studies", "en", after=at(2026, 11, 23, 9, 10), now=MONDAY_EARLY, limit=1)[0].key
+        == "2026-11-23T09:30:00+02:00"
+    )
 
 
 def test_booked_times_are_not_offered(client):
     slots = client.free_slots("phone", "families", "fi", now=MONDAY_EARLY, limit=3)
     book(client, slots[1].start)
-    assert keys(client.free_slots("phone", "families", "fi", now=MONDAY_EARLY, limit=2)) == \
-        [slots[0].key, slots[2].key]
+    assert keys(client.free_slots("phone", "families", "fi", now=MONDAY_EARLY, limit=2)) == [slots[0].key, slots[2].key]
     # The same time in another topic or language is another expert's calendar.
     assert client.free_slots("phone", "families", "sv", now=MONDAY_EARLY, limit=2)[1].key == slots[1].key
 
@@ -168,10 +180,22 @@ def test_remote_times_are_within_the_rooms_hours(make, config):
 
 
 def test_a_calendar_with_its_own_hours(make, config):
-    calendars = tuple(type(c)(id=c.id, topic=c.topic, language=c.language, kinds=c.kinds,
-                              hours=weekdays((10 * 60, 12 * 60)) if c.id == "families_fi" else c.hours)
-                      for c in config.calendars)
+    calendars = tuple(
+        type(c)(
+            id=c.id,
+            topic=c.topic,
+            language=c.language,
+            kinds=c.kinds,
+            hours=weekdays((10 * 60, 12 * 60)) if c.id == "families_fi" else c.hours,
+        )
+        for c in config.calendars
+    )
     client = make(calendars=calendars)
     slots = client.free_slots("phone", "families", "fi", now=MONDAY_EARLY, limit=5)
     assert [s.start.strftime("%a %H:%M") for s in slots] == [
-        "Mon 10:00", "Mon 10:30", "Mon 11:00", "Mon 11:30", "Tue 10:00"]
+        "Mon 10:00",
+        "Mon 10:30",
+        "Mon 11:00",
+        "Mon 11:30",
+        "Tue 10:00",
+    ]

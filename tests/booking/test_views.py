@@ -1,10 +1,10 @@
 """Times as customers read them, in each language's format from booking.yml."""
+
 import datetime as dt
 
 import pytest
 
 from booking.views import date_label, slot_label, time_label
-
 from tests.booking.helpers import at
 
 
@@ -15,11 +15,14 @@ def test_slot_labels(config):
     assert slot_label(start, "en", config) == "Tue 24 Nov, 9:00"
     afternoon = at(2027, 3, 30, 14, 30)
     assert [slot_label(afternoon, lang, config) for lang in ("fi", "sv", "en")] == [
-        "ti 30.3. klo 14.30", "tis 30.3 kl. 14.30", "Tue 30 Mar, 14:30"]
+        "ti 30.3. klo 14.30",
+        "tis 30.3 kl. 14.30",
+        "Tue 30 Mar, 14:30",
+    ]
 
 
 def test_labels_are_helsinki_time_whatever_the_zone_given(config):
-    utc = dt.datetime(2026, 11, 24, 7, 0, tzinfo=dt.timezone.utc)
+    utc = dt.datetime(2026, 11, 24, 7, 0, tzinfo=dt.UTC)
     assert slot_label(utc, "fi", config) == "ti 24.11. klo 9.00"
     with pytest.raises(ValueError):
         slot_label(utc.replace(tzinfo=None), "fi", config)
@@ -30,4 +33,7 @@ def test_date_and_time_labels(config):
     assert date_label(dt.date(2026, 12, 7), "sv", config) == "mån 7.12.2026"
     assert date_label(dt.date(2026, 12, 7), "en", config) == "Mon 7 Dec 2026"
     assert [time_label(at(2026, 12, 7, 9), lang, config) for lang in ("fi", "sv", "en")] == [
-        "klo 9.00", "kl. 9.00", "9:00"]
+        "klo 9.00",
+        "kl. 9.00",
+        "9:00",
+    ]

@@ -1,4 +1,5 @@
 """The REST channel removes personal data before Rasa sees the message."""
+
 from types import SimpleNamespace
 
 from bot.channels import RedactingRestInput
@@ -13,8 +14,11 @@ def test_channel_keeps_the_rest_webhook_address():
 
 
 def test_message_and_metadata_are_redacted_and_the_kinds_reported():
-    body = {"sender": "s", "message": "hetu 131052-308T, puh 040 123 4567",
-            "metadata": {"channel": "kiosk", "note": "call 0401234567", "redacted": ["forged"]}}
+    body = {
+        "sender": "s",
+        "message": "hetu 131052-308T, puh 040 123 4567",
+        "metadata": {"channel": "kiosk", "note": "call 0401234567", "redacted": ["forged"]},
+    }
     channel = RedactingRestInput()
     assert channel._extract_message(request(body)) == "hetu <ID_CODE>, puh <PHONE_NUMBER>"
     metadata = channel.get_metadata(request(body))

@@ -1,4 +1,5 @@
 """The domain has every reply in three languages, and every response an action names."""
+
 import re
 from pathlib import Path
 
@@ -17,8 +18,7 @@ def responses() -> dict:
 
 def test_every_response_has_exactly_one_variation_per_language():
     for name, variations in responses().items():
-        languages = [c["value"] for v in variations for c in v.get("condition", [])
-                     if c.get("name") == "language"]
+        languages = [c["value"] for v in variations for c in v.get("condition", []) if c.get("name") == "language"]
         assert sorted(languages) == sorted(LANGUAGES), name
         assert all(v.get("text") for v in variations), name
 

@@ -1,6 +1,7 @@
 """The real stack (tests/e2e's Rasa + action server) plus the web app under uvicorn, driven by
 Playwright on Debian's Chromium. Nothing is downloaded: the browser is /usr/bin/chromium and axe-core
 comes from node_modules (npm ci)."""
+
 from __future__ import annotations
 
 import json
@@ -15,14 +16,22 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from tests.browser.helpers import ARTIFACTS, AXE_JS, AXE_RESULTS, SCREENSHOTS, write_axe_summary
+
 # The e2e stack is reused as it is: the `stack` fixture starts Rasa and the action server once.
 from tests.e2e.conftest import ROOT, Stack, free_port, stack, wait_until_up  # noqa: F401
-from tests.browser.helpers import ARTIFACTS, AXE_JS, AXE_RESULTS, SCREENSHOTS, write_axe_summary
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # The machine's network is closed: without these Chromium waits on sign-in, updates and QUIC probes.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 UVICORN = ROOT / ".venv-web" / "bin" / "uvicorn"
 POINT = "example-point"
 PORTRAIT = {"width": 1080, "height": 1920}
@@ -35,16 +44,29 @@ IDLE_SECONDS, WIPE_SECONDS = 6, 4
 class App:
     """One uvicorn process of kiosk_ui.app:create_app and its SQLite database."""
 
-    def __init__(self, name: str, tmp: Path, stack: Stack, *, rasa_url: str | None = None,
-                 db: Path | None = None, env: dict | None = None):
+    def __init__(
+        self,
+        name: str,
+        tmp: Path,
+        stack: Stack,
+        *,
+        rasa_url: str | None = None,
+        db: Path | None = None,
+        env: dict | None = None,
+    ):
         self.name = name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.db = db or tmp / f"{name}.db"
         self.log = tmp / f"app-{name}.log"
-        self.env = {**stack.env(), "RASA_URL": rasa_url or stack.rasa_url,
-                    "ACTION_SERVER_URL": stack.action_url, "APP_DATABASE_URL": f"sqlite:///{self.db}",
-                    "RASA_TOKEN": stack.token, **(env or {})}
+        self.env = {
+            **stack.env(),
+            "RASA_URL": rasa_url or stack.rasa_url,
+            "ACTION_SERVER_URL": stack.action_url,
+            "APP_DATABASE_URL": f"sqlite:///{self.db}",
+            "RASA_TOKEN": stack.token,
+            **(env or {}),
+        }
         self.process: subprocess.Popen | None = None
 
     def kiosk(self, lang: str) -> str:
@@ -52,9 +74,12 @@ class App:
 
     def __enter__(self) -> App:
         self.process = subprocess.Popen(
-            [str(UVICORN), "kiosk_ui.app:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(self.port)],
-            cwd=ROOT, env=self.env, stdout=self.log.open("w"), stderr=subprocess.STDOUT)
+            [str(UVICORN), "kiosk_ui.app:create_app", "--factory", "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
         wait_until_up(f"{self.url}/status.json", self.process, self.log)
         return self
 
@@ -75,7 +100,7 @@ class EmbeddingSite:
         site = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (http.server's name)
+            def do_GET(self):
                 query = parse_qs(urlparse(self.path).query)
                 lang = (query.get("lang") or ["en"])[0]
                 if urlparse(self.path).path != "/" or lang not in ("fi", "sv", "en"):
@@ -128,8 +153,11 @@ def site() -> Iterator[EmbeddingSite]:
 
 
 # Every test talks from 127.0.0.1: the gateway's per-client limits would count the whole suite.
-ROOMY_LIMITS = {"CHAT_RATE_LIMIT_CLIENT": "1000/minute", "CHAT_RATE_LIMIT_CONVERSATION": "1000/minute",
-                "HANDOFF_RATE_LIMIT_CLIENT": "1000/minute"}
+ROOMY_LIMITS = {
+    "CHAT_RATE_LIMIT_CLIENT": "1000/minute",
+    "CHAT_RATE_LIMIT_CONVERSATION": "1000/minute",
+    "HANDOFF_RATE_LIMIT_CLIENT": "1000/minute",
+}
 
 
 @pytest.fixture(scope="session")
@@ -137,9 +165,13 @@ def app(stack, site, tmp_path_factory) -> Iterator[App]:
     """The web app on the shared stack, allowing the embedding site's origin; same database as the
     action server, so cases from the chat and from the kiosk's fallback share ticket numbers."""
     # Plain http on 127.0.0.1, so the staff cookie cannot be Secure (as in `make run`).
-    with App("main", tmp_path_factory.mktemp("app"), stack, db=stack.app_db,
-             env={**ROOMY_LIMITS, "ALLOWED_ORIGINS": json.dumps([site.origin]),
-                  "STAFF_COOKIE_SECURE": "false"}) as app:
+    with App(
+        "main",
+        tmp_path_factory.mktemp("app"),
+        stack,
+        db=stack.app_db,
+        env={**ROOMY_LIMITS, "ALLOWED_ORIGINS": json.dumps([site.origin]), "STAFF_COOKIE_SECURE": "false"},
+    ) as app:
         site.app_url = app.url
         yield app
 
@@ -147,17 +179,25 @@ def app(stack, site, tmp_path_factory) -> Iterator[App]:
 @pytest.fixture(scope="session")
 def idle_app(stack, tmp_path_factory) -> Iterator[App]:
     """A second app instance with short idle and wipe timers."""
-    with App("idle", tmp_path_factory.mktemp("idle"), stack,
-             env={**ROOMY_LIMITS, "KIOSK_IDLE_SECONDS": str(IDLE_SECONDS),
-                  "KIOSK_WIPE_SECONDS": str(WIPE_SECONDS)}) as app:
+    with App(
+        "idle",
+        tmp_path_factory.mktemp("idle"),
+        stack,
+        env={**ROOMY_LIMITS, "KIOSK_IDLE_SECONDS": str(IDLE_SECONDS), "KIOSK_WIPE_SECONDS": str(WIPE_SECONDS)},
+    ) as app:
         yield app
 
 
 @pytest.fixture(scope="session")
 def dead_rasa_app(stack, tmp_path_factory) -> Iterator[App]:
     """An app instance whose Rasa URL is a port where nothing listens; its own database."""
-    with App("dead-rasa", tmp_path_factory.mktemp("dead"), stack,
-             rasa_url=f"http://127.0.0.1:{free_port()}", env=ROOMY_LIMITS) as app:
+    with App(
+        "dead-rasa",
+        tmp_path_factory.mktemp("dead"),
+        stack,
+        rasa_url=f"http://127.0.0.1:{free_port()}",
+        env=ROOMY_LIMITS,
+    ) as app:
         yield app
 
 

@@ -1,9 +1,9 @@
 """Screenshots and axe-core checks shared by the browser tests."""
+
 from __future__ import annotations
 
 import json
 from collections import Counter
-
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,14 +36,15 @@ def run_axe(page) -> dict:
     inject_axe(page)
     return page.evaluate(
         """tags => axe.run(document, {runOnly: {type: 'tag', values: tags},
-                                      resultTypes: ['violations']})""", AXE_TAGS)
+                                      resultTypes: ['violations']})""",
+        AXE_TAGS,
+    )
 
 
 def format_violations(violations: list[dict]) -> str:
     lines = []
     for violation in violations:
-        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']} "
-                     f"[{violation['helpUrl']}]")
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']} [{violation['helpUrl']}]")
         for node in violation["nodes"][:10]:
             summary = (node.get("failureSummary") or "").replace("\n", " ")
             lines.append(f"    {node['target']}: {node['html'][:200]}")
@@ -64,8 +65,7 @@ def check_axe(page, name: str) -> list[dict]:
     if violations:
         print(f"axe {name}:\n{format_violations(violations)}")
     blocking = [v for v in violations if v["impact"] in BLOCKING]
-    assert not blocking, f"axe: {len(blocking)} serious/critical violations on {name}:\n" \
-                         f"{format_violations(blocking)}"
+    assert not blocking, f"axe: {len(blocking)} serious/critical violations on {name}:\n{format_violations(blocking)}"
     return violations
 
 

@@ -1,12 +1,13 @@
 """axe-core (WCAG 2.0 and 2.1, A and AA) on the kiosk's screens and the open widget in fi, sv and
 en: no serious or critical violation. Screenshots of each, and of the start screen in both
 orientations."""
+
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import LANDSCAPE, PHONE, PORTRAIT
 from tests.browser.helpers import check_axe, shot
-from tests.browser.ui import FORM_REQUESTS, open_kiosk, send, tid, ticket_of
+from tests.browser.ui import FORM_REQUESTS, open_kiosk, send, ticket_of, tid
 
 LANGS = ["fi", "sv", "en"]
 

@@ -1,4 +1,5 @@
 """The kiosk and the website widget in Chromium against the real stack (issue 4's scenarios)."""
+
 import sqlite3
 from urllib.parse import parse_qs, urlparse
 
@@ -6,7 +7,17 @@ from playwright.sync_api import Frame, expect
 
 from tests.browser.conftest import IDLE_SECONDS, PHONE, POINT, WIPE_SECONDS
 from tests.browser.helpers import shot
-from tests.browser.ui import COUNT_PRINTS, FORM_REQUESTS, chat_conversations, conversation_leftovers, open_kiosk, open_print, send, tid, ticket_of
+from tests.browser.ui import (
+    COUNT_PRINTS,
+    FORM_REQUESTS,
+    chat_conversations,
+    conversation_leftovers,
+    open_kiosk,
+    open_print,
+    send,
+    ticket_of,
+    tid,
+)
 
 SLACK_MS = 15_000  # on top of a timer: a busy 2-core CI machine
 
@@ -14,8 +25,8 @@ SLACK_MS = 15_000  # on top of a timer: a busy 2-core CI machine
 def case_row(db, ticket: str) -> tuple:
     with sqlite3.connect(db) as connection:
         return connection.execute(
-            "SELECT point_id, language, channel FROM handoff_cases WHERE ticket = ? ORDER BY id DESC",
-            (ticket,)).fetchone()
+            "SELECT point_id, language, channel FROM handoff_cases WHERE ticket = ? ORDER BY id DESC", (ticket,)
+        ).fetchone()
 
 
 def test_1_swedish_moving_tile_gives_a_form_card_and_its_print_sheet(app, new_page):
@@ -118,8 +129,9 @@ def test_4_widget_on_another_origin_chats_in_english(app, site, new_page):
     assert link.get_attribute("href").startswith("https://")
     expect(panel).to_contain_text("SV 8e")
     shot(page, "scenario-4-widget-en-360")
-    assert chat_calls and all(url.startswith(app.url + "/api/chat") and status == 200
-                              for url, status in chat_calls), chat_calls
+    assert chat_calls and all(url.startswith(app.url + "/api/chat") and status == 200 for url, status in chat_calls), (
+        chat_calls
+    )
 
     page.locator(tid("widget-clear")).click()
     expect(page.locator(tid("msg-user"))).to_have_count(0)

@@ -1,5 +1,6 @@
 """The advisor's side in Chromium on the real stack: the live queue, a takeover seen from the kiosk
 (two browser contexts), hand back, resolve and feedback; axe and screenshots of the staff pages."""
+
 from __future__ import annotations
 
 import re
@@ -8,12 +9,12 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LANDSCAPE, PHONE, ROOMY_LIMITS, App, EmbeddingSite
-from tests.e2e.test_handoff import open_stack  # noqa: F401 (a fixture: Rasa on an always-open point)
-from tests.browser.helpers import check_axe, shot
-from tests.browser.ui import FORM_REQUESTS, open_kiosk, tid, ticket_of
 from store.accounts import AccountError, AccountStore
 from store.cases import make_engine
+from tests.browser.conftest import LANDSCAPE, PHONE, ROOMY_LIMITS, App, EmbeddingSite
+from tests.browser.helpers import check_axe, shot
+from tests.browser.ui import FORM_REQUESTS, open_kiosk, ticket_of, tid
+from tests.e2e.test_handoff import open_stack  # noqa: F401 (a fixture: Rasa on an always-open point)
 
 PASSWORD = "correct horse battery staple"
 
@@ -40,8 +41,13 @@ def open_point(open_stack, tmp_path_factory):  # noqa: F811 (the imported fixtur
     can get a live chat whatever the hour CI runs at."""
     site = EmbeddingSite()
     site.thread.start()
-    with App("open", tmp_path_factory.mktemp("open-app"), open_stack, db=open_stack.app_db,
-             env={**ROOMY_LIMITS, "ALLOWED_ORIGINS": f'["{site.origin}"]', "STAFF_COOKIE_SECURE": "false"}) as app:
+    with App(
+        "open",
+        tmp_path_factory.mktemp("open-app"),
+        open_stack,
+        db=open_stack.app_db,
+        env={**ROOMY_LIMITS, "ALLOWED_ORIGINS": f'["{site.origin}"]', "STAFF_COOKIE_SECURE": "false"},
+    ) as app:
         site.app_url = app.url
         make_staff(open_stack.app_db)
         yield app, site, open_stack
@@ -122,8 +128,15 @@ def test_takeover_from_the_dashboard_reaches_the_kiosk_and_the_bot_answers_after
     shot(customer, "staff-after-resolve-kiosk-fi", full_page=True)
 
 
-@pytest.mark.parametrize("path,name", [("/staff/receipts", "receipts"), ("/staff/remote", "remote"),
-                                        ("/staff/statistics", "statistics"), ("/staff/accounts", "accounts")])
+@pytest.mark.parametrize(
+    "path,name",
+    [
+        ("/staff/receipts", "receipts"),
+        ("/staff/remote", "remote"),
+        ("/staff/statistics", "statistics"),
+        ("/staff/accounts", "accounts"),
+    ],
+)
 def test_staff_pages_are_accessible(app, staff, new_page, path, name):
     page = new_page(LANDSCAPE)
     sign_in(page, app.url, "anna", "sv")
@@ -144,18 +157,27 @@ def test_the_statistics_csv_equals_the_events_recorded_in_this_session(app, staf
 
     page = new_page(LANDSCAPE)
     sign_in(page, app.url, "anna")
-    feedback = page.request.post(f"{app.url}/api/feedback", data={
-        "conversation_id": "stats-check-0001", "point": "example-point", "channel": "kiosk", "language": "fi",
-        "authority": "tax", "rating": 4})
+    feedback = page.request.post(
+        f"{app.url}/api/feedback",
+        data={
+            "conversation_id": "stats-check-0001",
+            "point": "example-point",
+            "channel": "kiosk",
+            "language": "fi",
+            "authority": "tax",
+            "rating": 4,
+        },
+    )
     assert feedback.ok, feedback.text()
     with sqlite3.connect(stack.app_db) as connection:
-        rows = connection.execute("SELECT occurred_at, authority, category, event_type FROM service_events "
-                                  "WHERE point_id = 'example-point'").fetchall()
+        rows = connection.execute(
+            "SELECT occurred_at, authority, category, event_type FROM service_events WHERE point_id = 'example-point'"
+        ).fetchall()
     helsinki = ZoneInfo("Europe/Helsinki")
     year = dt.datetime.now(helsinki).year
     expected = Counter()
     for occurred_at, authority, category, event_type in rows:
-        local = dt.datetime.fromisoformat(occurred_at).replace(tzinfo=dt.timezone.utc).astimezone(helsinki)
+        local = dt.datetime.fromisoformat(occurred_at).replace(tzinfo=dt.UTC).astimezone(helsinki)
         if local.year == year:
             expected[(f"{local:%Y-%m}", authority, category, event_type)] += 1
     assert ("tax", "feedback", "feedback_recorded") in {key[1:] for key in expected}
@@ -163,8 +185,12 @@ def test_the_statistics_csv_equals_the_events_recorded_in_this_session(app, staf
     response = page.request.get(f"{app.url}/staff/statistics.csv?year={year}&lang=fi")
     assert response.ok and "attachment" in response.headers["content-disposition"]
     lines = response.body().decode("utf-8-sig").splitlines()
-    found = Counter({(r["month"], r["authority"], r["category"], r["event_type"]): int(r["count"])
-                     for r in csv.DictReader(lines, delimiter=";")})
+    found = Counter(
+        {
+            (r["month"], r["authority"], r["category"], r["event_type"]): int(r["count"])
+            for r in csv.DictReader(lines, delimiter=";")
+        }
+    )
     assert found == expected
     page.goto(f"{app.url}/staff/statistics?year={year}&lang=fi")
     expect(page.locator(tid("counts"))).to_be_visible()

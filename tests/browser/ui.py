@@ -1,4 +1,5 @@
 """Steps on the kiosk and the widget, by the UI's stable data-testid selectors."""
+
 from __future__ import annotations
 
 import json

@@ -1,10 +1,11 @@
 """The loader accepts the real catalogue and names the file and entry of every kind of bad one."""
+
 import shutil
 
 import pytest
 import yaml
 
-from service_catalogue.loader import LANGUAGES, CatalogueError, DEFAULT_DATA_DIR, load_catalogue
+from service_catalogue.loader import DEFAULT_DATA_DIR, LANGUAGES, CatalogueError, load_catalogue
 
 
 @pytest.fixture
@@ -31,8 +32,23 @@ def broken(data, name, change):
 
 def test_the_real_catalogue_loads_and_covers_the_required_life_situations():
     cat = load_catalogue()
-    required = {"KE1", "KE3", "KE4.1", "KE4.2", "KE4.3", "KE4.4", "KE5", "KE7", "KE8", "KE9",
-                "KE10", "KE11", "KE12", "KE13", "KE14"}
+    required = {
+        "KE1",
+        "KE3",
+        "KE4.1",
+        "KE4.2",
+        "KE4.3",
+        "KE4.4",
+        "KE5",
+        "KE7",
+        "KE8",
+        "KE9",
+        "KE10",
+        "KE11",
+        "KE12",
+        "KE13",
+        "KE14",
+    }
     assert required <= set(cat.life_situations)
     assert {"AT 1", "LL 1", "SV 8", "TT 1", "OT 15", "Y 77", "Y 38", "5010"} <= set(cat.forms)
     assert cat.forms["AT 1"]["variants"] == {"fi": "AT 1", "sv": "AT 1r", "en": "AT 1e"}
@@ -82,6 +98,7 @@ def test_unknown_form_in_a_service(data):
 def test_unknown_service_in_a_life_situation(data):
     def change(d):
         d["life_situations"][0]["steps"].append({"service": "nonexistent", "note": dict.fromkeys(LANGUAGES, "x")})
+
     message = broken(data, "life_situations", change)
     assert "life_situations.yml" in message and "unknown service 'nonexistent'" in message
 
@@ -105,6 +122,7 @@ def test_intent_used_twice(data):
     def change(d):
         d["services"][1]["intent"] = d["services"][0].get("intent") or "service_x"
         d["services"][0]["intent"] = d["services"][1]["intent"]
+
     message = broken(data, "services", change)
     assert "is used twice" in message
 
@@ -131,8 +149,14 @@ def test_bad_yaml_and_missing_file(data):
 def test_the_real_booking_configuration_loads():
     cat = load_catalogue()
     assert [t["id"] for t in cat.booking["topics"]] == [
-        "families", "housing", "studies", "unemployment", "pensions", "sickness_rehabilitation",
-        "international"]
+        "families",
+        "housing",
+        "studies",
+        "unemployment",
+        "pensions",
+        "sickness_rehabilitation",
+        "international",
+    ]
     assert [r["id"] for r in cat.point["remote_rooms"]] == ["etapalveluhuone-1"]
 
 
@@ -186,12 +210,15 @@ def test_booking_hours_off_the_slot_grid_or_backwards(data):
     assert "booking.yml" in message and "kinds/remote/hours/mon/0" in message
 
 
-@pytest.mark.parametrize("change, expected", [
-    ({"slot_minutes": 25}, "booking.yml: slot_minutes: 25 is not one of"),
-    ({"timezone": "Europe/Espoo"}, "booking.yml: timezone: unknown time zone 'Europe/Espoo'"),
-    ({"holiday_country": "XX"}, "booking.yml: holiday_country: 'XX' is not known"),
-    ({"closed_days": ["2026-02-30"]}, "booking.yml: closed_days: '2026-02-30' is not a date"),
-])
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ({"slot_minutes": 25}, "booking.yml: slot_minutes: 25 is not one of"),
+        ({"timezone": "Europe/Espoo"}, "booking.yml: timezone: unknown time zone 'Europe/Espoo'"),
+        ({"holiday_country": "XX"}, "booking.yml: holiday_country: 'XX' is not known"),
+        ({"closed_days": ["2026-02-30"]}, "booking.yml: closed_days: '2026-02-30' is not a date"),
+    ],
+)
 def test_booking_bad_settings(data, change, expected):
     assert expected in broken(data, "booking", lambda d: d.update(change))
 
@@ -204,15 +231,21 @@ def test_booking_display_format_with_an_unknown_field(data):
 def test_point_remote_room_hours(data):
     def change(d):
         d["point"]["remote_rooms"][0]["hours"]["wed"] = ["09:00-16:10"]
+
     message = broken(data, "point", change)
     assert "point.yml: entry 'etapalveluhuone-1': hours on wed are not on the 30-minute slot grid" in message
 
 
-@pytest.mark.parametrize("change, expected", [
-    (lambda p: p.pop("hours"), "point.yml: point: 'hours' is a required property"),
-    (lambda p: p["hours"].update(tue=["9-16"]), "point.yml"),
-    (lambda p: p["hours"].update(tue=["16:00-09:00"]),
-     "point.yml: entry 'example-point': hours on tue end before they start"),
-])
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (lambda p: p.pop("hours"), "point.yml: point: 'hours' is a required property"),
+        (lambda p: p["hours"].update(tue=["9-16"]), "point.yml"),
+        (
+            lambda p: p["hours"].update(tue=["16:00-09:00"]),
+            "point.yml: entry 'example-point': hours on tue end before they start",
+        ),
+    ],
+)
 def test_point_opening_hours_are_machine_readable_and_run_forwards(data, change, expected):
     assert expected in broken(data, "point", lambda d: change(d["point"]))

@@ -1,4 +1,5 @@
 """A real stack for end-to-end tests: the trained model in a Rasa server, and the action server."""
+
 from __future__ import annotations
 
 import os
@@ -52,15 +53,23 @@ class Stack:
         self.action_url = f"http://127.0.0.1:{self.action_port}"
 
     def env(self) -> dict:
-        return {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false",
-                "ACTION_ENDPOINT_URL": f"{self.action_url}/webhook", "TRACKER_DIALECT": "sqlite",
-                "TRACKER_DB": str(self.tracker_db), "APP_DATABASE_URL": f"sqlite:///{self.app_db}"}
+        return {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "RASA_TELEMETRY_ENABLED": "false",
+            "ACTION_ENDPOINT_URL": f"{self.action_url}/webhook",
+            "TRACKER_DIALECT": "sqlite",
+            "TRACKER_DB": str(self.tracker_db),
+            "APP_DATABASE_URL": f"sqlite:///{self.app_db}",
+        }
 
     def say(self, sender: str, message: str, **metadata) -> list[dict]:
         """Send one message over the REST channel; the assistant's replies."""
-        response = httpx.post(f"{self.rasa_url}/webhooks/rest/webhook", timeout=30,
-                              json={"sender": sender, "message": message,
-                                    "metadata": {"channel": "kiosk", **metadata}})
+        response = httpx.post(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            timeout=30,
+            json={"sender": sender, "message": message, "metadata": {"channel": "kiosk", **metadata}},
+        )
         response.raise_for_status()
         return response.json()
 
@@ -73,15 +82,28 @@ def running(stack: Stack) -> Iterator[Stack]:
     logs = {name: stack.tmp / f"{name}.log" for name in ("actions", "rasa")}
     commands = {
         "actions": [str(RASA), "run", "actions", "--actions", "actions", "--port", str(stack.action_port)],
-        "rasa": [str(RASA), "run", "--model", str(MODEL), "--port", str(stack.rasa_port),
-                 "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
-                 "--enable-api", "--auth-token", stack.token],
+        "rasa": [
+            str(RASA),
+            "run",
+            "--model",
+            str(MODEL),
+            "--port",
+            str(stack.rasa_port),
+            "--endpoints",
+            "bot/endpoints.yml",
+            "--credentials",
+            "bot/credentials.yml",
+            "--enable-api",
+            "--auth-token",
+            stack.token,
+        ],
     }
     processes = {}
     try:
         for name, command in commands.items():
-            processes[name] = subprocess.Popen(command, cwd=ROOT, env=stack.env(),
-                                               stdout=logs[name].open("w"), stderr=subprocess.STDOUT)
+            processes[name] = subprocess.Popen(
+                command, cwd=ROOT, env=stack.env(), stdout=logs[name].open("w"), stderr=subprocess.STDOUT
+            )
         wait_until_up(f"{stack.action_url}/health", processes["actions"], logs["actions"])
         wait_until_up(f"{stack.rasa_url}/version", processes["rasa"], logs["rasa"])
         stack.logs = logs

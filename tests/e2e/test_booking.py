@@ -1,4 +1,5 @@
 """Booking Kela appointments over the REST channel, against the trained model and real actions."""
+
 import datetime as dt
 import re
 import sqlite3
@@ -32,21 +33,24 @@ def app_db(stack: Stack, query, *args):
         return db.execute(query, args).fetchall()
 
 
-@pytest.mark.parametrize("message, lang, kind", [
-    ("Haluan varata puhelinajan Kelaan", "fi", "phone"),
-    ("Voisinko saada Kelasta etäajan videon kautta?", "fi", "remote"),
-    ("Jag vill boka en telefontid hos FPA", "sv", "phone"),
-    ("Kan jag boka en distanstid med FPA?", "sv", "remote"),
-    ("I would like a phone appointment with Kela", "en", "phone"),
-    ("video meeting with a Kela expert please", "en", "remote"),
-])
+@pytest.mark.parametrize(
+    "message, lang, kind",
+    [
+        ("Haluan varata puhelinajan Kelaan", "fi", "phone"),
+        ("Voisinko saada Kelasta etäajan videon kautta?", "fi", "remote"),
+        ("Jag vill boka en telefontid hos FPA", "sv", "phone"),
+        ("Kan jag boka en distanstid med FPA?", "sv", "remote"),
+        ("I would like a phone appointment with Kela", "en", "phone"),
+        ("video meeting with a Kela expert please", "en", "remote"),
+    ],
+)
 def test_pressing_the_first_button_books_the_earliest_time(stack: Stack, sender, message, lang, kind):
     first = stack.say(sender, message)
     booking, replies = press_first_until_booked(stack, sender, first, ["040 123 4567", "kyllä"])
     assert booking["kind"] == kind and booking["language"] == lang
     assert REFERENCE.match(booking["reference"]) and booking["reference"] in text(replies)
     start, end = dt.datetime.fromisoformat(booking["start"]), dt.datetime.fromisoformat(booking["end"])
-    assert start.utcoffset() is not None and end > start > dt.datetime.now(dt.timezone.utc)
+    assert start.utcoffset() is not None and end > start > dt.datetime.now(dt.UTC)
     assert ("room" in booking) == (kind == "remote")
     phone = app_db(stack, "SELECT phone FROM bookings WHERE reference = ?", booking["reference"].replace("-", ""))
     assert phone == [("+358401234567" if kind == "phone" else None,)]
@@ -61,8 +65,11 @@ def test_phone_number_is_kept_only_with_the_booking(stack: Stack, sender):
     assert "765 4321" not in events and "7654321" not in events and "<PHONE_NUMBER>" in events
     for log in stack.logs.values():
         assert "765 4321" not in log.read_text()
-    event = app_db(stack, "SELECT authority, category, event_type, channel, language FROM service_events "
-                          "WHERE event_type = 'booking_made' ORDER BY id DESC LIMIT 1")
+    event = app_db(
+        stack,
+        "SELECT authority, category, event_type, channel, language FROM service_events "
+        "WHERE event_type = 'booking_made' ORDER BY id DESC LIMIT 1",
+    )
     assert event == [("kela", "appointment_booking", "booking_made", "kiosk", "fi")]
 
 
@@ -106,10 +113,13 @@ def test_an_invalid_phone_number_is_asked_again(stack: Stack, sender):
 def test_a_booking_is_cancelled_and_moved_by_its_reference(stack: Stack, sender):
     booking, _ = press_first_until_booked(stack, sender, stack.say(sender, "Haluan varata etäajan"), [])
     moved, _ = press_first_until_booked(
-        stack, f"{sender}-2", stack.say(f"{sender}-2", f"Voinko siirtää ajan {booking['reference']}?"), [])
+        stack, f"{sender}-2", stack.say(f"{sender}-2", f"Voinko siirtää ajan {booking['reference']}?"), []
+    )
     assert moved["reference"] == booking["reference"] and moved["start"] != booking["start"]
     replies = stack.say(f"{sender}-3", f"Haluan perua varauksen {booking['reference'].lower()}")
     assert "peruttu" in text(replies)
-    assert app_db(stack, "SELECT status FROM bookings WHERE reference = ?", booking["reference"].replace("-", "")) == [("cancelled",)]
+    assert app_db(stack, "SELECT status FROM bookings WHERE reference = ?", booking["reference"].replace("-", "")) == [
+        ("cancelled",)
+    ]
     again = stack.say(f"{sender}-4", f"peru varaus {booking['reference']}")
     assert "En löydä" in text(again)

@@ -1,4 +1,5 @@
 """Conversations over the REST channel against the trained model and the real action server."""
+
 import json
 import re
 import sqlite3
@@ -16,11 +17,14 @@ def text(replies):
     return "\n".join(r.get("text") or "" for r in replies)
 
 
-@pytest.mark.parametrize("message, lang, code, variant", [
-    ("Tarvitsen lomakkeen yleistä asumistukea varten", "fi", "AT 1", "AT 1"),
-    ("Var hittar jag blanketten för barnbidrag?", "sv", "LL 1", "LL 1r"),
-    ("Where can I get the application form for sickness allowance?", "en", "SV 8", "SV 8e"),
-])
+@pytest.mark.parametrize(
+    "message, lang, code, variant",
+    [
+        ("Tarvitsen lomakkeen yleistä asumistukea varten", "fi", "AT 1", "AT 1"),
+        ("Var hittar jag blanketten för barnbidrag?", "sv", "LL 1", "LL 1r"),
+        ("Where can I get the application form for sickness allowance?", "en", "SV 8", "SV 8e"),
+    ],
+)
 def test_form_request_gets_a_form_card_in_the_customers_language(stack: Stack, sender, message, lang, code, variant):
     replies = stack.say(sender, message)
     form = next(f for f in customs(replies, "form") if f["code"] == code)
@@ -28,11 +32,14 @@ def test_form_request_gets_a_form_card_in_the_customers_language(stack: Stack, s
     assert variant in text(replies)
 
 
-@pytest.mark.parametrize("message, code, expected_form", [
-    ("Jäin työttömäksi, mitä minun pitää tehdä?", "KE8", "TT 1"),
-    ("Vi har fått ett barn, vad ska vi ansöka om?", "KE1", "LL 1"),
-    ("I am moving to Finland, what do I need to do?", "KE5", "Y 77"),
-])
+@pytest.mark.parametrize(
+    "message, code, expected_form",
+    [
+        ("Jäin työttömäksi, mitä minun pitää tehdä?", "KE8", "TT 1"),
+        ("Vi har fått ett barn, vad ska vi ansöka om?", "KE1", "LL 1"),
+        ("I am moving to Finland, what do I need to do?", "KE5", "Y 77"),
+    ],
+)
 def test_life_situation_gets_an_ordered_checklist(stack: Stack, sender, message, code, expected_form):
     replies = stack.say(sender, message)
     situation = customs(replies, "life_situation")[0]
@@ -41,18 +48,22 @@ def test_life_situation_gets_an_ordered_checklist(stack: Stack, sender, message,
     assert re.search(r"^1\. ", text(replies), re.M) and re.search(r"^2\. ", text(replies), re.M)
 
 
-@pytest.mark.parametrize("message, lang, words", [
-    ("Haluan puhua ihmisen kanssa", "fi", "Vuoronumerosi"),
-    ("Kan jag få prata med en människa?", "sv", "könummer"),
-    ("Can I talk to a real person please?", "en", "ticket number"),
-])
+@pytest.mark.parametrize(
+    "message, lang, words",
+    [
+        ("Haluan puhua ihmisen kanssa", "fi", "Vuoronumerosi"),
+        ("Kan jag få prata med en människa?", "sv", "könummer"),
+        ("Can I talk to a real person please?", "en", "ticket number"),
+    ],
+)
 def test_handoff_gives_a_ticket_and_stores_the_case(stack: Stack, sender, message, lang, words):
     replies = stack.say(sender, message)
     handoff = customs(replies, "handoff")[0]
     assert re.fullmatch(r"A\d{3}", handoff["ticket"]) and words in text(replies)
     with sqlite3.connect(stack.app_db) as db:
-        row = db.execute("SELECT ticket, language, channel FROM handoff_cases WHERE conversation_id = ?",
-                         (sender,)).fetchone()
+        row = db.execute(
+            "SELECT ticket, language, channel FROM handoff_cases WHERE conversation_id = ?", (sender,)
+        ).fetchone()
     assert row == (handoff["ticket"], lang, "kiosk")
 
 

@@ -6,6 +6,7 @@ open round the clock: the catalogue is data and CATALOGUE_DIR already chooses it
 test is the shipped code. Public holidays stay closed, so on one of those the live test expects
 "closed" instead (the hour logic itself is unit-tested with fixed times in tests/actions).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -82,15 +83,19 @@ def test_two_fallbacks_in_a_row_hand_over(open_stack: OpenPointStack, sender):
     assert open_stack.cases(sender)[0]["reason"] == "repeated_fallback"
 
 
-@pytest.mark.parametrize("message, lang, service", [
-    ("haluan jättää Kelan hakemuksen paperilla", "fi", "document_submission"),
-    ("jag vill lämna in en bilaga", "sv", "document_submission"),
-    ("I found a wallet", "en", "lost_property"),
-    ("I have a video appointment now", "en", "remote_connection"),
-    ("Kela pyysi että tulen tarkistuttamaan henkilöllisyyteni", "fi", "identity_confirmation"),
-])
+@pytest.mark.parametrize(
+    "message, lang, service",
+    [
+        ("haluan jättää Kelan hakemuksen paperilla", "fi", "document_submission"),
+        ("jag vill lämna in en bilaga", "sv", "document_submission"),
+        ("I found a wallet", "en", "lost_property"),
+        ("I have a video appointment now", "en", "remote_connection"),
+        ("Kela pyysi että tulen tarkistuttamaan henkilöllisyyteni", "fi", "identity_confirmation"),
+    ],
+)
 def test_a_need_only_the_advisor_meets_shows_the_service_then_calls_the_advisor(
-        open_stack: OpenPointStack, sender, message, lang, service):
+    open_stack: OpenPointStack, sender, message, lang, service
+):
     replies = open_stack.say(sender, message)
     assert customs(replies, "handoff")[0]["reason"] == "needs_advisor", text(replies)
     [case] = open_stack.cases(sender)
@@ -112,16 +117,19 @@ def test_the_case_carries_the_forms_shown_and_the_booking_made_before(open_stack
     [case] = open_stack.cases(sender)
     assert case["forms"] == [form["code"]] and case["bookings"] == [booking["reference"]]
     with sqlite3.connect(open_stack.app_db) as db:
-        events = db.execute("SELECT authority, category, service, channel FROM service_events "
-                            "WHERE event_type = 'form_handed_out' AND service = 'AT 1'").fetchall()
+        events = db.execute(
+            "SELECT authority, category, service, channel FROM service_events "
+            "WHERE event_type = 'form_handed_out' AND service = 'AT 1'"
+        ).fetchall()
     assert ("kela", "hand_out_material", "AT 1", "kiosk") in events
 
 
 def test_on_the_web_with_nobody_on_duty_no_case_but_hours_booking_and_contact(open_stack: OpenPointStack, sender):
     replies = open_stack.say(sender, "I want to talk to a person", channel="web", point=POINT)
     unavailable = customs(replies, "handoff_unavailable")
-    assert unavailable == [{"type": "handoff_unavailable",
-                            "reason": "closed" if open_stack.holiday_today else "no_advisor"}]
+    assert unavailable == [
+        {"type": "handoff_unavailable", "reason": "closed" if open_stack.holiday_today else "no_advisor"}
+    ]
     assert "/book_appointment" in [b["payload"] for r in replies for b in r.get("buttons") or []]
     assert "https://www.kela.fi" in text(replies)
     assert open_stack.cases(sender) == []

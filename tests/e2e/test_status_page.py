@@ -1,4 +1,5 @@
 """The web app's status page sees the real Rasa server, action server and database as up."""
+
 from fastapi.testclient import TestClient
 
 from kiosk_ui.app import create_app
@@ -6,8 +7,9 @@ from kiosk_ui.settings import Settings
 
 
 def test_every_part_is_up(stack):
-    settings = Settings(rasa_url=stack.rasa_url, action_server_url=stack.action_url,
-                        app_database_url=f"sqlite:///{stack.app_db}")
+    settings = Settings(
+        rasa_url=stack.rasa_url, action_server_url=stack.action_url, app_database_url=f"sqlite:///{stack.app_db}"
+    )
     body = TestClient(create_app(settings)).get("/status.json").json()
     assert body["ok"], body
     rasa = next(p for p in body["parts"] if p["name"] == "rasa")

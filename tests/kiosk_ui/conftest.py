@@ -1,4 +1,5 @@
 """A web app on a temporary database, with Rasa replaced by an httpx MockTransport."""
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,9 @@ class FakeRasa:
 
 
 def make_client(tmp_path, rasa: FakeRasa, **settings) -> TestClient:
-    app = create_app(Settings(app_database_url=f"sqlite:///{tmp_path}/app.db", rasa_url="http://rasa.test:5005",
-                              **settings))
+    app = create_app(
+        Settings(app_database_url=f"sqlite:///{tmp_path}/app.db", rasa_url="http://rasa.test:5005", **settings)
+    )
 
     async def fake_client():
         async with httpx.AsyncClient(transport=httpx.MockTransport(rasa.handle)) as client:

@@ -1,4 +1,5 @@
 """The advisor's list of remote appointments and the customer's calendar file."""
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -17,9 +18,15 @@ def app(tmp_path):
 def book(app, kind):
     client, point = app.state.booking_client, app.state.catalogue.point
     slot = client.free_slots(kind, "families", "fi")[0]
-    return client.book(kind=kind, topic="families", language="fi", start=slot.start,
-                       phone="+358401234567" if kind == "phone" else None,
-                       point_id=point["id"], channel="kiosk")
+    return client.book(
+        kind=kind,
+        topic="families",
+        language="fi",
+        start=slot.start,
+        phone="+358401234567" if kind == "phone" else None,
+        point_id=point["id"],
+        channel="kiosk",
+    )
 
 
 def staff_headers(app, role: str) -> dict:
@@ -35,8 +42,12 @@ def test_remote_appointments_need_a_staff_login(app):
     assert client.get("/api/bookings/remote", headers={"Accept": "application/json"}).status_code == 401
     response = client.get("/api/bookings/remote")
     assert response.status_code == 303 and response.headers["location"].startswith("/staff/login")
-    assert client.get("/api/bookings/remote", headers={"Cookie": f"{STAFF_COOKIE}=forged",
-                                                       "Accept": "application/json"}).status_code == 401
+    assert (
+        client.get(
+            "/api/bookings/remote", headers={"Cookie": f"{STAFF_COOKIE}=forged", "Accept": "application/json"}
+        ).status_code
+        == 401
+    )
     AccountStore(app.state.db_engine).create("uusi", PASSWORD, "advisor", must_change_password=True)
     staff = TestClient(app, base_url="https://testserver", follow_redirects=False)
     login(staff, "uusi")

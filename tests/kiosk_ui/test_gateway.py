@@ -1,4 +1,5 @@
 """POST /api/chat and /api/handoff: metadata to Rasa, input limits, rate limits, failure, CORS."""
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -9,15 +10,20 @@ from tests.kiosk_ui.conftest import POINT, chat_body, make_client
 
 
 def test_message_goes_to_rasas_rest_channel_with_the_points_metadata(client, rasa):
-    rasa.reply = [{"recipient_id": "conv-12345678", "text": "Hej!", "buttons": [{"title": "A", "payload": "/a"}]},
-                  {"recipient_id": "conv-12345678", "custom": {"type": "handoff", "ticket": "A001"}}]
+    rasa.reply = [
+        {"recipient_id": "conv-12345678", "text": "Hej!", "buttons": [{"title": "A", "payload": "/a"}]},
+        {"recipient_id": "conv-12345678", "custom": {"type": "handoff", "ticket": "A001"}},
+    ]
     response = client.post("/api/chat", json=chat_body(message="hej", language="sv", ui_language="sv"))
     assert response.status_code == 200
     assert response.json() == {"messages": rasa.reply, "degraded": False, "echo": "hej", "taken_over": False}
     (sent,) = rasa.requests
     assert sent["url"] == "http://rasa.test:5005/webhooks/rest/webhook"
-    assert sent["body"] == {"sender": "conv-12345678", "message": "hej",
-                            "metadata": {"channel": "kiosk", "point": POINT, "language": "sv"}}
+    assert sent["body"] == {
+        "sender": "conv-12345678",
+        "message": "hej",
+        "metadata": {"channel": "kiosk", "point": POINT, "language": "sv"},
+    }
 
 
 def test_language_is_sent_only_when_chosen_and_ui_language_never(client, rasa):
@@ -40,11 +46,22 @@ def test_echo_hides_identity_codes_and_phone_numbers_but_rasa_gets_the_text(clie
     assert rasa.requests[0]["body"]["message"] == message
 
 
-@pytest.mark.parametrize("change", [
-    {"message": ""}, {"message": " \x00\n\t "}, {"message": "x" * 501}, {"message": 5},
-    {"conversation_id": "short"}, {"conversation_id": "has space 123"}, {"conversation_id": "x" * 65},
-    {"channel": "sms"}, {"point": "Not A Point"}, {"point": "other-point"}, {"language": "de"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"message": ""},
+        {"message": " \x00\n\t "},
+        {"message": "x" * 501},
+        {"message": 5},
+        {"conversation_id": "short"},
+        {"conversation_id": "has space 123"},
+        {"conversation_id": "x" * 65},
+        {"channel": "sms"},
+        {"point": "Not A Point"},
+        {"point": "other-point"},
+        {"language": "de"},
+    ],
+)
 def test_bad_input_is_422_and_never_reaches_rasa(client, rasa, change):
     assert client.post("/api/chat", json=chat_body(**change)).status_code == 422
     assert rasa.requests == []
@@ -68,13 +85,16 @@ def test_rate_limit_per_conversation_answers_429_with_retry_after(tmp_path, rasa
 
 def test_rate_limit_per_client(tmp_path, rasa):
     with make_client(tmp_path, rasa, chat_rate_limit_client="2/minute") as client:
-        codes = [client.post("/api/chat", json=chat_body(conversation_id=f"conv-{i:08d}")).status_code
-                 for i in range(3)]
+        codes = [
+            client.post("/api/chat", json=chat_body(conversation_id=f"conv-{i:08d}")).status_code for i in range(3)
+        ]
     assert codes == [200, 200, 429]
 
 
-@pytest.mark.parametrize("lang, words", [("fi", "Avustaja ei vastaa"), ("sv", "Assistenten svarar inte"),
-                                         ("en", "The assistant is not answering")])
+@pytest.mark.parametrize(
+    "lang, words",
+    [("fi", "Avustaja ei vastaa"), ("sv", "Assistenten svarar inte"), ("en", "The assistant is not answering")],
+)
 def test_rasa_down_gives_a_plain_message_in_the_screens_language(client, rasa, lang, words):
     rasa.down = True
     response = client.post("/api/chat", json=chat_body(ui_language=lang))
@@ -114,7 +134,9 @@ def test_handoff_creates_a_case_with_the_next_ticket(client):
     with Session(client.app.state.db_engine) as session:
         cases = session.execute(select(HandoffCase).order_by(HandoffCase.id)).scalars().all()
     assert [(c.point_id, c.language, c.channel, c.reason, c.forms) for c in cases] == [
-        (POINT, "sv", "kiosk", "assistant_unavailable", []), (POINT, "sv", "kiosk", "paper_form", ["AT 1"])]
+        (POINT, "sv", "kiosk", "assistant_unavailable", []),
+        (POINT, "sv", "kiosk", "paper_form", ["AT 1"]),
+    ]
 
 
 def test_handoff_checks_its_input_and_is_rate_limited(tmp_path, rasa):
@@ -136,8 +158,12 @@ def test_cors_lets_the_municipalitys_site_in_and_keeps_others_out(client, rasa):
     assert client.post("/api/chat", json=chat_body(), headers={"Origin": allowed}).status_code == 200
     # A request the browser did not preflight is refused too, before Rasa hears of it.
     assert client.post("/api/chat", json=chat_body(), headers={"Origin": other}).status_code == 403
-    assert client.post("/api/handoff", json={"conversation_id": "conv-12345678", "point": POINT},
-                       headers={"Origin": other}).status_code == 403
+    assert (
+        client.post(
+            "/api/handoff", json={"conversation_id": "conv-12345678", "point": POINT}, headers={"Origin": other}
+        ).status_code
+        == 403
+    )
     assert len(rasa.requests) == 1
 
 
@@ -155,8 +181,17 @@ def test_api_answers_are_not_cached_and_documented(client):
 
 def _taken_over_case(client, conversation_id="conv-12345678") -> tuple[CaseStore, dict]:
     cases = CaseStore(engine=client.app.state.db_engine)
-    case = cases.create_case(point_id=POINT, conversation_id=conversation_id, language="fi", channel="kiosk",
-                             reason="customer_request", services=[], forms=[], intents=[], summary="")
+    case = cases.create_case(
+        point_id=POINT,
+        conversation_id=conversation_id,
+        language="fi",
+        channel="kiosk",
+        reason="customer_request",
+        services=[],
+        forms=[],
+        intents=[],
+        summary="",
+    )
     cases.take_over(case["id"], "advisor1")
     return cases, case
 
@@ -184,7 +219,8 @@ def test_takeover_message_is_kept_even_when_rasa_is_down(client, rasa):
     body = client.post("/api/chat", json=chat_body(message="Oletko siellä?")).json()
     assert body == {"messages": [], "degraded": False, "echo": "Oletko siellä?", "taken_over": True}
     assert [c["text"] for c in cases.changes_after(0, case_id=case["id"]) if c["kind"] == "message"] == [
-        "Oletko siellä?"]
+        "Oletko siellä?"
+    ]
 
 
 def test_after_hand_back_the_assistant_answers_and_empty_counts_as_down_again(client, rasa):

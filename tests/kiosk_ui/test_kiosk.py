@@ -1,4 +1,5 @@
 """The kiosk page: tiles from the catalogue in each language, <html lang>, privacy settings."""
+
 import json
 import re
 
@@ -8,8 +9,9 @@ from tests.kiosk_ui.conftest import make_client
 
 
 def kiosk_config(html: str) -> dict:
-    return json.loads(re.search(r'<script type="application/json" id="kiosk-config">(.*?)</script>', html, re.S)
-                      .group(1))
+    return json.loads(
+        re.search(r'<script type="application/json" id="kiosk-config">(.*?)</script>', html, re.S).group(1)
+    )
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
@@ -27,9 +29,22 @@ def test_kiosk_renders_every_life_situation_as_a_tile_in_the_language(client, la
     texts = client.app.state.texts
     assert texts.text(lang, "kiosk.start_heading") in html
     assert texts.text(lang, "kiosk.call_advisor") in html
-    for testid in ("start-screen", "privacy-notice", "call-advisor", "chat", "chat-input", "chat-send",
-                   "handoff-screen", "ticket-number", "queue-ahead", "idle-prompt", "idle-continue",
-                   "lang-fi", "lang-sv", "lang-en"):
+    for testid in (
+        "start-screen",
+        "privacy-notice",
+        "call-advisor",
+        "chat",
+        "chat-input",
+        "chat-send",
+        "handoff-screen",
+        "ticket-number",
+        "queue-ahead",
+        "idle-prompt",
+        "idle-continue",
+        "lang-fi",
+        "lang-sv",
+        "lang-en",
+    ):
         assert html.count(f'data-testid="{testid}"') == 1, testid
     assert f'data-testid="lang-{lang}" data-lang="{lang}" lang="{lang}"\n            aria-pressed="true"' in html
 
@@ -64,8 +79,11 @@ def test_unknown_point_or_language_is_refused(client):
 
 
 def test_kiosk_assets_are_served(client):
-    for path, kind in (("/static/kiosk.js", "javascript"), ("/static/kiosk.css", "text/css"),
-                       ("/static/icons.svg", "image/svg+xml")):
+    for path, kind in (
+        ("/static/kiosk.js", "javascript"),
+        ("/static/kiosk.css", "text/css"),
+        ("/static/icons.svg", "image/svg+xml"),
+    ):
         response = client.get(path)
         assert response.status_code == 200 and kind in response.headers["content-type"], path
 

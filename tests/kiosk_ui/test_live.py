@@ -1,4 +1,5 @@
 """GET /api/live/{conversation_id}: the customer's feed of their case, over a real uvicorn server."""
+
 from __future__ import annotations
 
 import json
@@ -28,13 +29,15 @@ def server(tmp_path_factory):
     patch = pytest.MonkeyPatch()
     patch.setattr(fastapi.routing, "_PING_INTERVAL", 0.3)
     db = tmp_path_factory.mktemp("live") / "app.db"
-    app = create_app(Settings(app_database_url=f"sqlite:///{db}", rasa_url="http://rasa.test:5005",
-                              allowed_origins=[ALLOWED]))
+    app = create_app(
+        Settings(app_database_url=f"sqlite:///{db}", rasa_url="http://rasa.test:5005", allowed_origins=[ALLOWED])
+    )
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           timeout_graceful_shutdown=2))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=2)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -78,7 +81,7 @@ class Feed:
                     elif not line.startswith(":"):
                         name, _, value = line.partition(": ")
                         event[name] = value
-        except Exception:  # noqa: BLE001 - closed from the test's side
+        except Exception:
             pass
         finally:
             self.ready.set()
@@ -104,8 +107,17 @@ class Feed:
 
 
 def new_case(cases: CaseStore, conversation_id: str) -> dict:
-    return cases.create_case(point_id=POINT, conversation_id=conversation_id, language="fi", channel="kiosk",
-                             reason="customer_request", services=[], forms=[], intents=[], summary="")
+    return cases.create_case(
+        point_id=POINT,
+        conversation_id=conversation_id,
+        language="fi",
+        channel="kiosk",
+        reason="customer_request",
+        services=[],
+        forms=[],
+        intents=[],
+        summary="",
+    )
 
 
 def test_status_queue_messages_and_end(server):
@@ -117,8 +129,12 @@ def test_status_queue_messages_and_end(server):
         assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/event-stream")
         assert feed.headers["cache-control"] == "no-store"
         event, event_id, data = feed.next()
-        assert event == "status" and data == {"ticket": case["ticket"], "status": "pending", "ahead": 1,
-                                              "taken_over": False}
+        assert event == "status" and data == {
+            "ticket": case["ticket"],
+            "status": "pending",
+            "ahead": 1,
+            "taken_over": False,
+        }
         assert int(event_id) >= 1
         # The one before is claimed: this customer is next.
         cases.claim(first["id"], "maija")
@@ -129,8 +145,11 @@ def test_status_queue_messages_and_end(server):
         cases.add_message(case["id"], "ville.virkailija", "Hei, olen palveluneuvoja. Miten voin auttaa?")
         event, message_id, data = feed.next()
         assert time.monotonic() - started < 1.5
-        assert event == "message" and data == {"id": int(message_id), "from": "advisor",
-                                               "text": "Hei, olen palveluneuvoja. Miten voin auttaa?"}
+        assert event == "message" and data == {
+            "id": int(message_id),
+            "from": "advisor",
+            "text": "Hei, olen palveluneuvoja. Miten voin auttaa?",
+        }
         cases.add_message(case["id"], "customer", "Kiitos")  # the customer's own line is not echoed back
         cases.hand_back(case["id"], "ville.virkailija")
         event, _, data = feed.next()
@@ -157,7 +176,9 @@ def test_last_event_id_resumes_without_repeats_or_losses(server):
         _, seen = feed.until("message")
         # Replayed in order: the takeover, then the line.
         assert [(kind, data.get("taken_over"), data.get("text")) for kind, _, data in seen] == [
-            ("status", True, None), ("message", None, "first")]
+            ("status", True, None),
+            ("message", None, "first"),
+        ]
         last_id = seen[-1][1]
         with pytest.raises(queue.Empty):
             feed.next(timeout=1)
@@ -165,8 +186,10 @@ def test_last_event_id_resumes_without_repeats_or_losses(server):
         feed.close()
     cases.add_message(case["id"], "advisor1", "second")
     cases.add_message(case["id"], "advisor1", "third")
-    for resumed in (Feed(f"{base}/api/live/{conversation}", headers={"Last-Event-ID": last_id}),
-                    Feed(f"{base}/api/live/{conversation}?after={last_id}")):
+    for resumed in (
+        Feed(f"{base}/api/live/{conversation}", headers={"Last-Event-ID": last_id}),
+        Feed(f"{base}/api/live/{conversation}?after={last_id}"),
+    ):
         try:
             texts = [resumed.next()[2]["text"], resumed.next()[2]["text"]]
             assert texts == ["second", "third"]

@@ -1,11 +1,14 @@
 """Print sheets of a form (with a QR code to its page) and of a booking."""
+
 import pytest
 
 from tests.kiosk_ui.conftest import POINT
 
 
-@pytest.mark.parametrize("lang, variant, words", [("fi", "AT 1", "Palauta lomake"), ("sv", "AT 1r", "Lämna in blanketten"),
-                                                  ("en", "AT 1e", "Return the form")])
+@pytest.mark.parametrize(
+    "lang, variant, words",
+    [("fi", "AT 1", "Palauta lomake"), ("sv", "AT 1r", "Lämna in blanketten"), ("en", "AT 1e", "Return the form")],
+)
 def test_form_sheet_has_name_code_return_address_and_qr(client, lang, variant, words):
     page = client.get(f"/print/form/AT%201?lang={lang}")
     assert page.status_code == 200
@@ -32,15 +35,22 @@ def test_qr_code_encodes_the_forms_url():
     svg = str(qr_svg("https://www.kela.fi/lomakkeet"))
     assert svg.startswith("<svg") and "kela" not in svg  # the text is encoded, not written out
     assert svg == segno.make("https://www.kela.fi/lomakkeet", error="m").svg_inline(
-        scale=5, border=2, dark="#000", light="#fff", omitsize=True)
+        scale=5, border=2, dark="#000", light="#fff", omitsize=True
+    )
 
 
 def book(app, kind):
     booking_client = app.state.booking_client
     slot = booking_client.free_slots(kind, "housing", "sv")[0]
-    return booking_client.book(kind=kind, topic="housing", language="sv", start=slot.start,
-                               phone="+358401234567" if kind == "phone" else None, point_id=POINT,
-                               channel="kiosk")
+    return booking_client.book(
+        kind=kind,
+        topic="housing",
+        language="sv",
+        start=slot.start,
+        phone="+358401234567" if kind == "phone" else None,
+        point_id=POINT,
+        channel="kiosk",
+    )
 
 
 def test_booking_sheet_shows_time_kind_reference_and_no_phone_number(client):

@@ -1,4 +1,5 @@
 """Settings of the public surfaces are checked when the app starts."""
+
 import pytest
 
 

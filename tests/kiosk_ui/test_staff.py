@@ -1,4 +1,5 @@
 """Staff accounts and /staff: sessions, roles, CSRF, login rate limit, the first admin."""
+
 from __future__ import annotations
 
 import io
@@ -46,8 +47,9 @@ def csrf_of(html: str) -> str:
 
 def login(client: TestClient, username: str, password: str = PASSWORD):
     page = client.get("/staff/login")
-    return client.post("/staff/login", data={"csrf_token": csrf_of(page.text), "username": username,
-                                             "password": password})
+    return client.post(
+        "/staff/login", data={"csrf_token": csrf_of(page.text), "username": username, "password": password}
+    )
 
 
 def signed_in(client: TestClient, username: str) -> str:
@@ -80,8 +82,7 @@ def test_login_sets_http_only_strict_secure_cookie(client, accounts):
 def test_cookie_not_secure_when_the_setting_says_plain_http(tmp_path):
     with make_staff_client(tmp_path, staff_cookie_secure=False) as client:
         AccountStore(client.app.state.db_engine).create("aino", PASSWORD, "advisor")
-        cookie = [c for c in login(client, "aino").headers.get_list("set-cookie")
-                  if c.startswith("staff_session=")][0]
+        cookie = [c for c in login(client, "aino").headers.get_list("set-cookie") if c.startswith("staff_session=")][0]
         assert "Secure" not in cookie and "HttpOnly" in cookie
 
 
@@ -97,8 +98,10 @@ def test_wrong_password_and_unknown_user_fail(client, accounts):
 def test_login_without_csrf_token_is_refused(client, accounts):
     client.get("/staff/login")
     assert client.post("/staff/login", data={"username": "aino", "password": PASSWORD}).status_code == 403
-    assert client.post("/staff/login", data={"csrf_token": "forged", "username": "aino",
-                                             "password": PASSWORD}).status_code == 403
+    assert (
+        client.post("/staff/login", data={"csrf_token": "forged", "username": "aino", "password": PASSWORD}).status_code
+        == 403
+    )
 
 
 def test_forms_without_csrf_token_are_refused(client, accounts):
@@ -115,8 +118,12 @@ def test_roles(client, accounts):
     assert client.get("/staff").status_code == 200
     assert client.get("/staff/accounts").status_code == 403
     token = csrf_of(client.get("/staff").text)
-    assert client.post("/staff/accounts", data={"csrf_token": token, "username": "x", "role": "admin",
-                                                "password": PASSWORD}).status_code == 403
+    assert (
+        client.post(
+            "/staff/accounts", data={"csrf_token": token, "username": "x", "role": "admin", "password": PASSWORD}
+        ).status_code
+        == 403
+    )
     assert [a.username for a in accounts.list()] == ["aino", "anna", "eero"]
     client.cookies.clear()
     signed_in(client, "eero")
@@ -127,15 +134,25 @@ def test_roles(client, accounts):
 def test_admin_creates_an_account_that_must_change_its_password(client, accounts):
     token = signed_in(client, "anna")
     assert client.get("/staff/accounts").status_code == 200
-    response = client.post("/staff/accounts?lang=en", data={"csrf_token": token, "username": "<b>ville</b>",
-                                                            "role": "advisor", "password": PASSWORD})
+    response = client.post(
+        "/staff/accounts?lang=en",
+        data={"csrf_token": token, "username": "<b>ville</b>", "role": "advisor", "password": PASSWORD},
+    )
     assert response.status_code == 303
     page = client.get(response.headers["location"])
     assert "&lt;b&gt;ville&lt;/b&gt;" in page.text and "<b>ville" not in page.text
-    assert client.post("/staff/accounts", data={"csrf_token": token, "username": "x", "role": "root",
-                                                "password": PASSWORD}).status_code == 400
-    assert client.post("/staff/accounts", data={"csrf_token": token, "username": "x", "role": "advisor",
-                                                "password": "short"}).status_code == 400
+    assert (
+        client.post(
+            "/staff/accounts", data={"csrf_token": token, "username": "x", "role": "root", "password": PASSWORD}
+        ).status_code
+        == 400
+    )
+    assert (
+        client.post(
+            "/staff/accounts", data={"csrf_token": token, "username": "x", "role": "advisor", "password": "short"}
+        ).status_code
+        == 400
+    )
     client.cookies.clear()
     response = login(client, "<b>ville</b>")
     assert response.headers["location"].startswith("/staff/password")
@@ -190,17 +207,32 @@ def test_session_token_is_hashed_in_the_database(client, accounts):
 def test_change_password(client, accounts):
     token = signed_in(client, "aino")
     new = "a brand new passphrase"
-    assert client.post("/staff/password", data={"csrf_token": token, "current_password": "wrong",
-                                                "new_password": new, "new_password_again": new}).status_code == 400
-    assert client.post("/staff/password", data={"csrf_token": token, "current_password": PASSWORD,
-                                                "new_password": new, "new_password_again": new}).status_code == 303
+    assert (
+        client.post(
+            "/staff/password",
+            data={"csrf_token": token, "current_password": "wrong", "new_password": new, "new_password_again": new},
+        ).status_code
+        == 400
+    )
+    assert (
+        client.post(
+            "/staff/password",
+            data={"csrf_token": token, "current_password": PASSWORD, "new_password": new, "new_password_again": new},
+        ).status_code
+        == 303
+    )
     assert accounts.authenticate("aino", new) is not None and accounts.authenticate("aino", PASSWORD) is None
 
 
 def test_cases_page_lists_pending_cases_in_the_chosen_language(client, accounts):
     CaseStore(engine=client.app.state.db_engine).create_case(
-        point_id=POINT, conversation_id="c1", language="sv", channel="kiosk", reason="customer_request",
-        summary="Flytt <script>")
+        point_id=POINT,
+        conversation_id="c1",
+        language="sv",
+        channel="kiosk",
+        reason="customer_request",
+        summary="Flytt <script>",
+    )
     signed_in(client, "aino")
     page = client.get("/staff?lang=sv")
     assert "A001" in page.text and "Flytt &lt;script&gt;" in page.text and "Kiosk" in page.text

@@ -1,4 +1,5 @@
 """Every staff route, found from the app itself, refuses anonymous callers, the wrong role and forms without CSRF."""
+
 from __future__ import annotations
 
 import re
@@ -41,7 +42,8 @@ def client(tmp_path_factory):
         for name, role in (("aino", "advisor"), ("eero", "editor"), ("anna", "admin")):
             accounts.create(name, PASSWORD, role)
         CaseStore(engine=client.app.state.db_engine).create_case(
-            point_id=POINT, conversation_id="conv-access-1", language="fi", channel="kiosk", reason="customer_request")
+            point_id=POINT, conversation_id="conv-access-1", language="fi", channel="kiosk", reason="customer_request"
+        )
         yield client
 
 

@@ -1,4 +1,5 @@
 """The advisor's dashboard: queue, claim, forward, takeover (Rasa paused and resumed), chat lines, resolve, access."""
+
 from __future__ import annotations
 
 import asyncio
@@ -61,16 +62,27 @@ def cases(client) -> CaseStore:
 
 
 def new_case(cases: CaseStore, conversation_id: str = "conv-1", **details) -> dict:
-    values = dict(point_id=POINT, conversation_id=conversation_id, language="sv", channel="kiosk",
-                  reason="customer_request", summary="intents: service_housing_allowance",
-                  services=["housing_allowance"], forms=["AT 1"], life_situation="KE1")
+    values = dict(
+        point_id=POINT,
+        conversation_id=conversation_id,
+        language="sv",
+        channel="kiosk",
+        reason="customer_request",
+        summary="intents: service_housing_allowance",
+        services=["housing_allowance"],
+        forms=["AT 1"],
+        life_situation="KE1",
+    )
     values.update(details)
     return cases.create_case(**values)
 
 
 def post(client, case_id: int, action: str, token: str, json_client: bool = True, **data):
-    return client.post(f"/staff/cases/{case_id}/{action}?lang=en", data={"csrf_token": token, **data},
-                       headers=JSON if json_client else {})
+    return client.post(
+        f"/staff/cases/{case_id}/{action}?lang=en",
+        data={"csrf_token": token, **data},
+        headers=JSON if json_client else {},
+    )
 
 
 def test_dashboard_lists_open_cases_longest_waiting_first_with_their_details(client, cases):
@@ -82,8 +94,9 @@ def test_dashboard_lists_open_cases_longest_waiting_first_with_their_details(cli
     page = client.get("/staff?lang=en").text
     assert page.index(first["ticket"]) < page.index(second["ticket"])
     assert done["ticket"] not in page.split('id="case-template"')[0]
-    assert "Flytt &lt;script&gt;" in page and "<script>" not in page.replace('<script src', '').replace(
-        '<script type="application/json"', '')
+    assert "Flytt &lt;script&gt;" in page and "<script>" not in page.replace("<script src", "").replace(
+        '<script type="application/json"', ""
+    )
     assert "General housing allowance" in page and "AT 1" in page and "Swedish" in page and "Website" in page
     assert "Asked for a person" in page
     # Forms for every action, labelled selects, and no authority that has ended.
@@ -188,8 +201,9 @@ def test_resolve_records_exactly_one_service_event(client, cases, control):
     assert answer.status_code == 200 and answer.json()["case"]["status"] == "resolved"
     assert post(client, case["id"], "resolve", token, **RESOLVE).status_code == 409
     events = EventLog(client.app.state.db_engine).list_events()
-    assert [(e["event_type"], e["authority"], e["category"], e["channel"], e["language"], e["point_id"])
-            for e in events] == [("handoff_resolved", "tax", "advice", "web", "fi", POINT)]
+    assert [
+        (e["event_type"], e["authority"], e["category"], e["channel"], e["language"], e["point_id"]) for e in events
+    ] == [("handoff_resolved", "tax", "advice", "web", "fi", POINT)]
     stored = cases.get(case["id"])
     assert (stored["outcome"], stored["authority"], stored["category"]) == ("referred", "tax", "advice")
     assert control.calls == []  # not taken over: Rasa is left alone
@@ -236,8 +250,10 @@ def test_every_action_refuses_a_missing_or_wrong_csrf_token(client, cases, contr
     for action in ACTIONS:
         data = {**RESOLVE, "to": "ville", "text": "Hei"}
         assert client.post(f"/staff/cases/{case['id']}/{action}", data=data).status_code == 403, action
-        assert client.post(f"/staff/cases/{case['id']}/{action}",
-                           data={**data, "csrf_token": token + "x"}).status_code == 403, action
+        assert (
+            client.post(f"/staff/cases/{case['id']}/{action}", data={**data, "csrf_token": token + "x"}).status_code
+            == 403
+        ), action
     assert cases.get(case["id"])["status"] == "pending" and control.calls == []
     assert len(cases.changes_after(0, case_id=case["id"])) == 1
 
@@ -259,7 +275,14 @@ def test_rasa_control_posts_pause_and_resume_events_with_the_token():
     seen = []
 
     def handle(request: httpx.Request) -> httpx.Response:
-        seen.append((request.method, request.url.raw_path.split(b"?")[0].decode(), dict(request.url.params), json.loads(request.content)))
+        seen.append(
+            (
+                request.method,
+                request.url.raw_path.split(b"?")[0].decode(),
+                dict(request.url.params),
+                json.loads(request.content),
+            )
+        )
         return httpx.Response(200, json={})
 
     async def run():
@@ -270,10 +293,18 @@ def test_rasa_control_posts_pause_and_resume_events_with_the_token():
 
     asyncio.run(run())
     assert seen == [
-        ("POST", "/conversations/conv%2F1/tracker/events", {"token": "s3cret", "include_events": "NONE"},
-         {"event": "pause"}),
-        ("POST", "/conversations/conv%2F1/tracker/events", {"token": "s3cret", "include_events": "NONE"},
-         {"event": "resume"}),
+        (
+            "POST",
+            "/conversations/conv%2F1/tracker/events",
+            {"token": "s3cret", "include_events": "NONE"},
+            {"event": "pause"},
+        ),
+        (
+            "POST",
+            "/conversations/conv%2F1/tracker/events",
+            {"token": "s3cret", "include_events": "NONE"},
+            {"event": "resume"},
+        ),
     ]
 
 

@@ -1,4 +1,5 @@
 """The dashboard's live feed on a real server: uvicorn in a subprocess, a real SSE client, cases written from outside."""
+
 from __future__ import annotations
 
 import asyncio
@@ -17,7 +18,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from sqlalchemy.orm import Session
 
 from store.accounts import AccountStore
@@ -40,12 +40,33 @@ def free_port() -> int:
 def web_app(database_url: str, **env):
     """The web app as `make run` starts it (uvicorn, plain http on localhost), on a free port."""
     port = free_port()
-    environment = {**os.environ, "APP_DATABASE_URL": database_url, "STAFF_COOKIE_SECURE": "false",
-                   "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1", **env}
+    environment = {
+        **os.environ,
+        "APP_DATABASE_URL": database_url,
+        "STAFF_COOKIE_SECURE": "false",
+        "PYTHONPATH": str(ROOT),
+        "OPENBLAS_NUM_THREADS": "1",
+        **env,
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "kiosk_ui.app:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--timeout-graceful-shutdown", "2", "--log-level", "warning"],
-        cwd=ROOT, env=environment)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "kiosk_ui.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--timeout-graceful-shutdown",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=environment,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -103,22 +124,23 @@ class EventStream:
         started.wait()
 
     async def _read(self) -> None:
-        async with httpx.AsyncClient(base_url=self._base, cookies=self._cookies,
-                                     timeout=httpx.Timeout(10, read=60)) as client:
-            async with client.stream("GET", "/staff/events", headers=self._headers) as response:
-                assert response.headers["content-type"].startswith("text/event-stream")
-                name, event_id, data = None, None, []
-                async for line in response.aiter_lines():
-                    if line == "":
-                        if data:
-                            self.events.put((time.perf_counter(), name, event_id, json.loads("\n".join(data))))
-                        name, event_id, data = None, None, []
-                    elif line.startswith("event:"):
-                        name = line[6:].strip()
-                    elif line.startswith("id:"):
-                        event_id = line[3:].strip()
-                    elif line.startswith("data:"):
-                        data.append(line[5:].strip())
+        async with (
+            httpx.AsyncClient(base_url=self._base, cookies=self._cookies, timeout=httpx.Timeout(10, read=60)) as client,
+            client.stream("GET", "/staff/events", headers=self._headers) as response,
+        ):
+            assert response.headers["content-type"].startswith("text/event-stream")
+            name, event_id, data = None, None, []
+            async for line in response.aiter_lines():
+                if line == "":
+                    if data:
+                        self.events.put((time.perf_counter(), name, event_id, json.loads("\n".join(data))))
+                    name, event_id, data = None, None, []
+                elif line.startswith("event:"):
+                    name = line[6:].strip()
+                elif line.startswith("id:"):
+                    event_id = line[3:].strip()
+                elif line.startswith("data:"):
+                    data.append(line[5:].strip())
 
     def next(self, name: str | None = None, timeout: float = 5.0, where=lambda data: True):
         """The next event (of this name, matching `where`), skipping others; fails after `timeout` s."""
@@ -145,7 +167,7 @@ class FakeRasaApi(BaseHTTPRequestHandler):
 
     seen: list = []
 
-    def do_POST(self):  # noqa: N802 (http.server's naming)
+    def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         FakeRasaApi.seen.append((self.path, json.loads(body)))
         self.send_response(200)
@@ -171,15 +193,22 @@ def live(tmp_path_factory, rasa_api):
     engine = make_engine(url)
     AccountStore(engine).create("aino", PASSWORD, "advisor")
     # Heartbeats every 0.3 s here (15 s in use), so the presence test need not wait long.
-    with web_app(url, RASA_URL=f"http://127.0.0.1:{rasa_api.server_port}", RASA_TOKEN=TOKEN,
-                 STAFF_EVENTS_HEARTBEAT_SECONDS="0.3") as base:
+    with web_app(
+        url, RASA_URL=f"http://127.0.0.1:{rasa_api.server_port}", RASA_TOKEN=TOKEN, STAFF_EVENTS_HEARTBEAT_SECONDS="0.3"
+    ) as base:
         # A separate store on its own engine, as the action server (another process) writes cases.
         yield base, CaseStore(url)
 
 
 def new_case(store: CaseStore, conversation_id: str) -> dict:
-    return store.create_case(point_id=POINT, conversation_id=conversation_id, language="fi", channel="kiosk",
-                             reason="customer_request", summary="intents: service_housing_allowance")
+    return store.create_case(
+        point_id=POINT,
+        conversation_id=conversation_id,
+        language="fi",
+        channel="kiosk",
+        reason="customer_request",
+        summary="intents: service_housing_allowance",
+    )
 
 
 def test_a_new_case_reaches_an_open_dashboard_within_one_second(live):
@@ -221,21 +250,28 @@ def test_takeover_pauses_rasa_over_http_and_chat_lines_stream_live(live, rasa_ap
     stream = EventStream(client)
     try:
         stream.next("snapshot")
-        answer = client.post(f"/staff/cases/{case['id']}/takeover", data={"csrf_token": token},
-                             headers={"Accept": "application/json"})
+        answer = client.post(
+            f"/staff/cases/{case['id']}/takeover", data={"csrf_token": token}, headers={"Accept": "application/json"}
+        )
         assert answer.status_code == 200, answer.text
-        assert (f"/conversations/conv-live-3/tracker/events?token={TOKEN}&include_events=NONE",
-                {"event": "pause"}) in FakeRasaApi.seen
+        assert (
+            f"/conversations/conv-live-3/tracker/events?token={TOKEN}&include_events=NONE",
+            {"event": "pause"},
+        ) in FakeRasaApi.seen
         stream.next("case", where=lambda d: d["change"]["kind"] == "taken_over" and d["case"]["taken_over"])
         store.add_message(case["id"], "customer", "Tarvitsen apua")
         _, _, line = stream.next("case", where=lambda d: d["change"]["kind"] == "message")
         assert (line["change"]["actor"], line["change"]["text"]) == ("customer", "Tarvitsen apua")
-        client.post(f"/staff/cases/{case['id']}/messages", data={"csrf_token": token, "text": "Tulen heti"},
-                    headers={"Accept": "application/json"})
+        client.post(
+            f"/staff/cases/{case['id']}/messages",
+            data={"csrf_token": token, "text": "Tulen heti"},
+            headers={"Accept": "application/json"},
+        )
         _, _, line = stream.next("case", where=lambda d: d["change"]["kind"] == "message")
         assert (line["change"]["actor"], line["change"]["text"]) == ("aino", "Tulen heti")
-        client.post(f"/staff/cases/{case['id']}/handback", data={"csrf_token": token},
-                    headers={"Accept": "application/json"})
+        client.post(
+            f"/staff/cases/{case['id']}/handback", data={"csrf_token": token}, headers={"Accept": "application/json"}
+        )
         assert FakeRasaApi.seen[-1][1] == {"event": "resume"}
     finally:
         stream.close()

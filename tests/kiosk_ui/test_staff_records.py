@@ -1,4 +1,5 @@
 """Staff records: document receipts and their print sheet, today's remote appointments, statistics (apudiaari)."""
+
 from __future__ import annotations
 
 import csv
@@ -18,7 +19,7 @@ from tests.kiosk_ui.test_staff import PASSWORD, make_staff_client, signed_in
 
 POINT = "example-point"
 HELSINKI = ZoneInfo("Europe/Helsinki")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 PAGES = ["/staff/receipts", "/staff/remote", "/staff/remote.json", "/staff/statistics", "/staff/statistics.csv"]
 FORMS = ["/staff/receipts", "/staff/remote/open"]
 
@@ -47,11 +48,18 @@ def local_input(moment: dt.datetime) -> str:
 
 def receipt_form(token: str, **values) -> dict:
     now = dt.datetime.now(HELSINKI) - dt.timedelta(minutes=5)
-    return {"csrf_token": token, "authority": "kela", "document_type": "AT 1", "received_at": local_input(now),
-            "language": "fi", **values}
+    return {
+        "csrf_token": token,
+        "authority": "kela",
+        "document_type": "AT 1",
+        "received_at": local_input(now),
+        "language": "fi",
+        **values,
+    }
 
 
 # Access
+
 
 def test_anonymous_and_wrong_role_are_refused(client):
     for path in PAGES:
@@ -70,8 +78,10 @@ def test_anonymous_and_wrong_role_are_refused(client):
 
 def test_forms_without_csrf_token_are_refused(client):
     token = signed_in(client, "aino")
-    for form in ({key: value for key, value in receipt_form(token).items() if key != "csrf_token"},
-                 receipt_form(token + "x")):
+    for form in (
+        {key: value for key, value in receipt_form(token).items() if key != "csrf_token"},
+        receipt_form(token + "x"),
+    ):
         assert client.post("/staff/receipts", data=form).status_code == 403
     assert client.post("/staff/remote/open", data={"reference": "ABCD-1234"}).status_code == 403
     assert receipts(client) == [] and events(client) == []
@@ -79,22 +89,35 @@ def test_forms_without_csrf_token_are_refused(client):
 
 # Document receipts
 
+
 def test_recording_a_receipt_stores_it_records_the_event_and_opens_the_print_sheet(client):
     token = signed_in(client, "aino")
     received = (dt.datetime.now(HELSINKI) - dt.timedelta(hours=1)).replace(second=0, microsecond=0)
-    response = client.post("/staff/receipts?lang=en", data=receipt_form(
-        token, received_at=local_input(received), language="sv", document_type="attachment"))
+    response = client.post(
+        "/staff/receipts?lang=en",
+        data=receipt_form(token, received_at=local_input(received), language="sv", document_type="attachment"),
+    )
     assert response.status_code == 303
     [receipt] = receipts(client)
     assert response.headers["location"] == f"/staff/receipts/{receipt.id}/print?lang=en"
     assert (receipt.authority, receipt.document_type, receipt.language, receipt.received_by, receipt.point_id) == (
-        "kela", "attachment", "sv", "aino", POINT)
+        "kela",
+        "attachment",
+        "sv",
+        "aino",
+        POINT,
+    )
     assert receipt.received_at.replace(tzinfo=UTC) == received
     assert re.fullmatch(rf"{received:%Y%m%d}-001", receipt.number)
     [event] = events(client)
     assert {k: event[k] for k in ("event_type", "authority", "category", "channel", "language", "point_id")} == {
-        "event_type": "document_received", "authority": "kela", "category": "receive_documents",
-        "channel": "kiosk", "language": "sv", "point_id": POINT}
+        "event_type": "document_received",
+        "authority": "kela",
+        "category": "receive_documents",
+        "channel": "kiosk",
+        "language": "sv",
+        "point_id": POINT,
+    }
     assert event["occurred_at"] == received
 
 
@@ -106,10 +129,18 @@ def test_print_sheet_shows_the_receipt_in_its_own_language(client):
     sheet = client.get(f"/staff/receipts/{receipt.id}/print?lang=fi")
     assert sheet.status_code == 200 and '<html lang="sv">' in sheet.text
     catalogue = client.app.state.catalogue
-    for text in (catalogue.point["name"]["sv"], catalogue.point["address"]["sv"], "FPA",
-                 "AT 1 " + catalogue.forms["AT 1"]["name"]["sv"], receipt.number, "aino",
-                 f"kl. {received.hour}.{received.minute:02d}", f"{received.day}.{received.month}.{received.year}",
-                 "samma rättsliga verkan", "Kvitto på mottagen handling"):
+    for text in (
+        catalogue.point["name"]["sv"],
+        catalogue.point["address"]["sv"],
+        "FPA",
+        "AT 1 " + catalogue.forms["AT 1"]["name"]["sv"],
+        receipt.number,
+        "aino",
+        f"kl. {received.hour}.{received.minute:02d}",
+        f"{received.day}.{received.month}.{received.year}",
+        "samma rättsliga verkan",
+        "Kvitto på mottagen handling",
+    ):
         assert text in sheet.text, text
     assert "script-src 'self'" in sheet.headers["content-security-policy"]
     assert client.get(f"/staff/receipts/{receipt.id + 1}/print").status_code == 404
@@ -127,16 +158,19 @@ def test_receipt_numbers_are_unique_and_todays_receipts_are_listed_for_reprintin
     assert "Other document" in page and "Print again" in page
 
 
-@pytest.mark.parametrize("values, error", [
-    ({"received_at_delta": dt.timedelta(hours=1)}, "cannot be in the future"),
-    ({"received_at_delta": -dt.timedelta(days=31)}, "at most 30 days ago"),
-    ({"received_at": "yesterday"}, "Give the date and time"),
-    ({"authority": "ely"}, "Choose an authority"),  # ended
-    ({"authority": "tax"}, "does not belong to the chosen authority"),  # AT 1 is Kela's
-    ({"document_type": "XX 9"}, "Choose a document"),
-    ({"language": "de"}, "Choose the language"),
-    ({"case_id": "999"}, "customer was not found"),
-])
+@pytest.mark.parametrize(
+    "values, error",
+    [
+        ({"received_at_delta": dt.timedelta(hours=1)}, "cannot be in the future"),
+        ({"received_at_delta": -dt.timedelta(days=31)}, "at most 30 days ago"),
+        ({"received_at": "yesterday"}, "Give the date and time"),
+        ({"authority": "ely"}, "Choose an authority"),  # ended
+        ({"authority": "tax"}, "does not belong to the chosen authority"),  # AT 1 is Kela's
+        ({"document_type": "XX 9"}, "Choose a document"),
+        ({"language": "de"}, "Choose the language"),
+        ({"case_id": "999"}, "customer was not found"),
+    ],
+)
 def test_wrong_receipts_are_refused_with_a_clear_error(client, values, error):
     token = signed_in(client, "aino")
     values = dict(values)
@@ -162,7 +196,8 @@ def test_form_offers_catalogue_authorities_and_forms_and_defaults_to_now(client)
 
 def test_receipt_for_a_case_shows_its_ticket_and_keeps_the_case(client):
     case = CaseStore(engine=client.app.state.db_engine).create_case(
-        point_id=POINT, conversation_id="c1", language="fi", channel="kiosk", reason="document")
+        point_id=POINT, conversation_id="c1", language="fi", channel="kiosk", reason="document"
+    )
     token = signed_in(client, "aino")
     page = client.get(f"/staff/receipts?case={case['id']}&lang=fi").text
     assert f"Vuoronumero {case['ticket']}" in page and f'name="case_id" value="{case["id"]}"' in page
@@ -172,15 +207,36 @@ def test_receipt_for_a_case_shows_its_ticket_and_keeps_the_case(client):
 
 # Today's remote appointments
 
-def add_booking(client, reference: str, kind: str, start: dt.datetime, status: str = "booked",
-                phone: str | None = None, language: str = "sv") -> None:
+
+def add_booking(
+    client,
+    reference: str,
+    kind: str,
+    start: dt.datetime,
+    status: str = "booked",
+    phone: str | None = None,
+    language: str = "sv",
+) -> None:
     room = client.app.state.catalogue.point["remote_rooms"][0]["id"] if kind == "remote" else None
     start_utc = start.astimezone(UTC).replace(tzinfo=None)
     with Session(client.app.state.db_engine) as session:
-        session.add(BookingRow(reference=reference.replace("-", ""), kind=kind, topic="families", language=language,
-                               calendar="test", room=room, start_at=start_utc,
-                               end_at=start_utc + dt.timedelta(minutes=45), status=status, point_id=POINT,
-                               channel="kiosk", phone=phone, created_at=dt.datetime.now(UTC).replace(tzinfo=None)))
+        session.add(
+            BookingRow(
+                reference=reference.replace("-", ""),
+                kind=kind,
+                topic="families",
+                language=language,
+                calendar="test",
+                room=room,
+                start_at=start_utc,
+                end_at=start_utc + dt.timedelta(minutes=45),
+                status=status,
+                point_id=POINT,
+                channel="kiosk",
+                phone=phone,
+                created_at=dt.datetime.now(UTC).replace(tzinfo=None),
+            )
+        )
         session.commit()
 
 
@@ -208,10 +264,17 @@ def test_opening_a_remote_connection_records_one_event_and_shows_it_opened(clien
         response = client.post("/staff/remote/open?lang=en", data={"csrf_token": token, "reference": "TODA-Y001"})
         assert response.status_code == 303 and response.headers["location"] == "/staff/remote?lang=en&opened=TODA-Y001"
     [event] = events(client)
-    assert {k: event[k] for k in ("event_type", "authority", "category", "channel", "language", "point_id",
-                                  "service")} == {
-        "event_type": "remote_connection_opened", "authority": "kela", "category": "remote_service",
-        "channel": "kiosk", "language": "sv", "point_id": POINT, "service": "TODA-Y001"}
+    assert {
+        k: event[k] for k in ("event_type", "authority", "category", "channel", "language", "point_id", "service")
+    } == {
+        "event_type": "remote_connection_opened",
+        "authority": "kela",
+        "category": "remote_service",
+        "channel": "kiosk",
+        "language": "sv",
+        "point_id": POINT,
+        "service": "TODA-Y001",
+    }
     page = client.get(response.headers["location"]).text
     assert 'data-opened="TODA-Y001"' in page and "Connection opened" in page
     assert 'name="reference" value="TODA-Y001"' not in page
@@ -222,8 +285,13 @@ def test_opening_a_remote_connection_records_one_event_and_shows_it_opened(clien
 
 
 def test_remote_json_under_staff_gives_rooms_without_phone_numbers(client):
-    add_booking(client, "TODA-Y001", "remote",
-                dt.datetime.combine(dt.datetime.now(HELSINKI).date(), dt.time(10, 0), HELSINKI), phone="+358401112223")
+    add_booking(
+        client,
+        "TODA-Y001",
+        "remote",
+        dt.datetime.combine(dt.datetime.now(HELSINKI).date(), dt.time(10, 0), HELSINKI),
+        phone="+358401112223",
+    )
     signed_in(client, "aino")
     body = client.get("/staff/remote.json").json()
     [appointment] = [a for room in body["rooms"] for a in room["appointments"]]
@@ -262,10 +330,24 @@ def expected_counts() -> dict[tuple, int]:
 def recorded(client):
     log = EventLog(client.app.state.db_engine)
     for utc, event_type, authority, category, _ in EVENTS:
-        log.record(event_type=event_type, authority=authority, category=category, channel="kiosk", language="fi",
-                   point_id=POINT, occurred_at=utc.replace(tzinfo=UTC))
-    log.record(event_type="form_handed_out", authority="kela", category="hand_out_material", channel="web",
-               language="fi", point_id="another-point", occurred_at=dt.datetime(2026, 5, 5, 9, tzinfo=UTC))
+        log.record(
+            event_type=event_type,
+            authority=authority,
+            category=category,
+            channel="kiosk",
+            language="fi",
+            point_id=POINT,
+            occurred_at=utc.replace(tzinfo=UTC),
+        )
+    log.record(
+        event_type="form_handed_out",
+        authority="kela",
+        category="hand_out_material",
+        channel="web",
+        language="fi",
+        point_id="another-point",
+        occurred_at=dt.datetime(2026, 5, 5, 9, tzinfo=UTC),
+    )
     return client
 
 
@@ -280,7 +362,7 @@ def page_table(html: str, testid: str, key_attrs: tuple[str, ...]) -> dict[tuple
         total = int(re.search(r"data-total>(\d+)<", match.group(len(key_attrs) + 1)).group(1))
         counts = [int(n) for _, n in cells]
         assert total == sum(counts)
-        rows[match.groups()[:len(key_attrs)]] = counts
+        rows[match.groups()[: len(key_attrs)]] = counts
     return rows
 
 
@@ -300,8 +382,12 @@ def test_statistics_page_counts_equal_the_events(recorded):
     assert re.search(r"data-grand-total>(\d+)<", page.text).group(1) == str(sum(expected.values()))
     # Names from the catalogue and the texts, in the page's language.
     catalogue = client.app.state.catalogue
-    for text in (catalogue.authorities["tax"]["name"]["en"], catalogue.advisor_tasks["remote_service"]["name"]["en"],
-                 "Remote connection opened", "Customer served by the advisor"):
+    for text in (
+        catalogue.authorities["tax"]["name"]["en"],
+        catalogue.advisor_tasks["remote_service"]["name"]["en"],
+        "Remote connection opened",
+        "Customer served by the advisor",
+    ):
         assert text in page.text, text
     # The chart: one bar per month and authority, coloured by class (no inline style), with a text alternative.
     chart = re.search(r'<svg class="records-chart".*?</svg>', page.text, re.S).group(0)

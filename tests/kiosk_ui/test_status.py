@@ -1,4 +1,5 @@
 """The status page tells which parts are up, and the app refuses bad settings at start-up."""
+
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
@@ -10,8 +11,12 @@ from kiosk_ui.settings import Settings
 @pytest.fixture
 def client(tmp_path):
     # Nothing listens on port 9 (discard): Rasa and the action server count as down.
-    settings = Settings(rasa_url="http://127.0.0.1:9", action_server_url="http://127.0.0.1:9",
-                        app_database_url=f"sqlite:///{tmp_path}/app.db", status_timeout_seconds=0.5)
+    settings = Settings(
+        rasa_url="http://127.0.0.1:9",
+        action_server_url="http://127.0.0.1:9",
+        app_database_url=f"sqlite:///{tmp_path}/app.db",
+        status_timeout_seconds=0.5,
+    )
     return TestClient(create_app(settings))
 
 

@@ -1,4 +1,5 @@
 """The UI's language files: the same keys and placeholders in fi, sv and en, checked at start-up."""
+
 import shutil
 
 import pytest
@@ -8,8 +9,9 @@ from kiosk_ui.texts import I18N_DIR, LANGUAGES, TextsError, flatten, load_texts
 
 
 def test_the_three_language_files_have_identical_keys():
-    keys = {lang: set(flatten(yaml.safe_load((I18N_DIR / f"{lang}.yml").read_text(encoding="utf-8"))))
-            for lang in LANGUAGES}
+    keys = {
+        lang: set(flatten(yaml.safe_load((I18N_DIR / f"{lang}.yml").read_text(encoding="utf-8")))) for lang in LANGUAGES
+    }
     assert keys["fi"] == keys["sv"] == keys["en"]
     load_texts()
 
@@ -39,4 +41,3 @@ def test_kiosk_and_widget_texts_avoid_the_formal_you():
     fi, sv = load_texts().flat["fi"], load_texts().flat["sv"]
     assert not any(word in text.lower().split() for text in fi.values() for word in ("te", "teidän", "teille"))
     assert not any(word in text.lower().split() for text in sv.values() for word in ("ni", "er", "ert"))
-

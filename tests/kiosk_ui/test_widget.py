@@ -1,4 +1,5 @@
 """The website widget's script and its demo page."""
+
 import json
 import re
 
@@ -11,8 +12,18 @@ def test_widget_js_is_javascript_with_its_texts_built_in(client):
     config = json.loads(re.search(r"\}\)\((\{.*\}), \"", body, re.S).group(1))
     assert set(config["texts"]) == {"fi", "sv", "en"} and config["point"] == "example-point"
     assert config["texts"]["sv"]["widget"]["clear"] == "Töm samtalet"
-    for testid in ("widget-open", "widget-panel", "widget-input", "widget-send", "widget-clear",
-                   "form-link", "booking-ics", "widget-queue", "widget-advisor-message", "widget-feedback-rating"):
+    for testid in (
+        "widget-open",
+        "widget-panel",
+        "widget-input",
+        "widget-send",
+        "widget-clear",
+        "form-link",
+        "booking-ics",
+        "widget-queue",
+        "widget-advisor-message",
+        "widget-feedback-rating",
+    ):
         assert f'"{testid}"' in body, testid
     assert "attachShadow" in body and "sessionStorage" in body
 

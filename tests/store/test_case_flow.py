@@ -1,4 +1,5 @@
 """Case life cycle: claim, forward, take over, messages, resolve, the feed and who is on duty."""
+
 import datetime as dt
 
 import pytest
@@ -54,7 +55,7 @@ def test_forward_and_unknown_case(store):
 
 
 def test_on_duty_window(store):
-    now = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
     store.mark_present("anna", "p", now=now)
     assert store.on_duty("p", now=now + dt.timedelta(seconds=30)) == ["anna"]
     assert store.on_duty("p", now=now + dt.timedelta(seconds=90)) == []
@@ -69,6 +70,7 @@ def test_cases_survive_a_new_engine(tmp_path):
 
 def test_stale_schema_fails_loudly(tmp_path):
     import sqlite3
+
     db = tmp_path / "old.db"
     with sqlite3.connect(db) as conn:
         conn.execute("CREATE TABLE handoff_cases (id INTEGER PRIMARY KEY, ticket TEXT)")

@@ -1,4 +1,5 @@
 """Handoff cases: ticket numbers per point and day, unique under concurrency."""
+
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 
@@ -10,8 +11,8 @@ FIELDS = dict(conversation_id="c", language="fi", channel="kiosk", reason="custo
 def test_numbers_restart_each_helsinki_day_and_per_point(tmp_path):
     store = CaseStore(f"sqlite:///{tmp_path}/app.db")
     # 21:59 UTC is 23:59 in Helsinki in winter; 22:01 UTC is already the next day there.
-    before = dt.datetime(2026, 1, 15, 21, 59, tzinfo=dt.timezone.utc)
-    after = dt.datetime(2026, 1, 15, 22, 1, tzinfo=dt.timezone.utc)
+    before = dt.datetime(2026, 1, 15, 21, 59, tzinfo=dt.UTC)
+    after = dt.datetime(2026, 1, 15, 22, 1, tzinfo=dt.UTC)
     assert store.create_case(point_id="p1", now=before, **FIELDS)["ticket"] == "A001"
     assert store.create_case(point_id="p1", now=before, **FIELDS)["ticket"] == "A002"
     assert store.create_case(point_id="p2", now=before, **FIELDS)["ticket"] == "A001"

@@ -1,4 +1,5 @@
 """Service events for statistics: stored as UTC, no personal data, listed per point."""
+
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -15,18 +16,23 @@ FIELDS = dict(authority="kela", category="appointment_booking", channel="kiosk",
 def test_record_and_list(tmp_path):
     log = EventLog(make_engine(f"sqlite:///{tmp_path}/app.db"))
     helsinki = dt.datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("Europe/Helsinki"))
-    first = log.record(event_type="booking_made", point_id="p1", service="housing_allowance",
-                       occurred_at=helsinki, **FIELDS)
-    second = log.record(event_type="booking_cancelled", point_id="p2",
-                        occurred_at=helsinki + dt.timedelta(hours=1), **FIELDS)
+    first = log.record(
+        event_type="booking_made", point_id="p1", service="housing_allowance", occurred_at=helsinki, **FIELDS
+    )
+    second = log.record(
+        event_type="booking_cancelled", point_id="p2", occurred_at=helsinki + dt.timedelta(hours=1), **FIELDS
+    )
     assert second > first
     events = log.list_events("p1")
     assert len(events) == 1
     event = events[0]
-    assert event["occurred_at"] == helsinki and event["occurred_at"].tzinfo == dt.timezone.utc
+    assert event["occurred_at"] == helsinki and event["occurred_at"].tzinfo == dt.UTC
     assert event["occurred_at"].hour == 7
     assert (event["event_type"], event["service"], event["category"]) == (
-        "booking_made", "housing_allowance", "appointment_booking")
+        "booking_made",
+        "housing_allowance",
+        "appointment_booking",
+    )
     assert [e["event_type"] for e in log.list_events()] == ["booking_made", "booking_cancelled"]
     assert log.list_events("p2")[0]["service"] is None
     with pytest.raises(ValueError):
@@ -35,8 +41,17 @@ def test_record_and_list(tmp_path):
 
 def test_events_have_no_personal_data_columns():
     columns = set(ServiceEvent.__table__.columns.keys())
-    assert columns == {"id", "occurred_at", "point_id", "channel", "language", "authority", "category",
-                       "event_type", "service"}
+    assert columns == {
+        "id",
+        "occurred_at",
+        "point_id",
+        "channel",
+        "language",
+        "authority",
+        "category",
+        "event_type",
+        "service",
+    }
 
 
 def test_sqlite_writers_wait_for_the_lock(tmp_path):
@@ -44,4 +59,5 @@ def test_sqlite_writers_wait_for_the_lock(tmp_path):
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 30000
     assert {"bookings", "booking_claims", "service_events", "handoff_cases"} <= set(
-        engine.dialect.get_table_names(engine.connect()))
+        engine.dialect.get_table_names(engine.connect())
+    )

@@ -1,4 +1,5 @@
 """Feedback: the rating and redacted text stored, one feedback_recorded event in the same transaction."""
+
 import datetime as dt
 
 import pytest
@@ -13,15 +14,21 @@ FIELDS = dict(point_id="p1", channel="kiosk", language="fi", authority="kela")
 def test_feedback_is_stored_redacted_and_counted_once(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path}/app.db")
     store = FeedbackStore(engine)
-    at = dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.timezone.utc)
+    at = dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.UTC)
     store.record(rating=4, text="  Hyvä palvelu, hetu 010101-123N, soita 040 123 4567 ", received_at=at, **FIELDS)
     (row,) = store.list_feedback("p1")
     assert (row["rating"], row["authority"], row["received_at"]) == (4, "kela", at)
     assert "010101" not in row["text"] and "4567" not in row["text"]
     assert row["text"].startswith("Hyvä palvelu, hetu <ID_CODE>") and "<PHONE_NUMBER>" in row["text"]
     (event,) = EventLog(engine).list_events("p1")
-    assert (event["event_type"], event["category"], event["authority"], event["channel"], event["language"],
-            event["occurred_at"]) == ("feedback_recorded", "feedback", "kela", "kiosk", "fi", at)
+    assert (
+        event["event_type"],
+        event["category"],
+        event["authority"],
+        event["channel"],
+        event["language"],
+        event["occurred_at"],
+    ) == ("feedback_recorded", "feedback", "kela", "kiosk", "fi", at)
 
 
 def test_empty_text_is_none_and_bad_ratings_are_refused(tmp_path):

@@ -1,4 +1,5 @@
 """Document receipts: readable numbers unique per day, the time kept in UTC, one service event each."""
+
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -23,9 +24,8 @@ def test_receipt_numbers_count_per_helsinki_day(engine):
     first = store.create(received_at=morning, **FIELDS)
     second = store.create(received_at=morning + dt.timedelta(hours=1), **FIELDS)
     # 00:30 in Helsinki on the 25th is still the 24th in UTC: the number follows the Helsinki day.
-    next_day = store.create(received_at=dt.datetime(2026, 11, 24, 22, 30, tzinfo=dt.timezone.utc), **FIELDS)
-    assert [first["number"], second["number"], next_day["number"]] == [
-        "20261124-001", "20261124-002", "20261125-001"]
+    next_day = store.create(received_at=dt.datetime(2026, 11, 24, 22, 30, tzinfo=dt.UTC), **FIELDS)
+    assert [first["number"], second["number"], next_day["number"]] == ["20261124-001", "20261124-002", "20261125-001"]
     assert receipt_number(dt.date(2026, 1, 2), 12) == "20260102-012"
 
 
@@ -43,7 +43,7 @@ def test_receipt_keeps_time_and_fields_and_lists_by_day(engine):
     received = dt.datetime(2026, 3, 29, 1, 30, tzinfo=HELSINKI)  # 23:30 UTC the day before
     receipt = store.create(received_at=received, case_id=None, **FIELDS)
     got = store.get(receipt["id"])
-    assert got["received_at"] == received and got["received_at"].tzinfo == dt.timezone.utc
+    assert got["received_at"] == received and got["received_at"].tzinfo == dt.UTC
     assert {k: got[k] for k in FIELDS} == FIELDS
     assert store.get(receipt["id"] + 1) is None
     assert [r["id"] for r in store.list_day("p1", dt.date(2026, 3, 29))] == [receipt["id"]]
@@ -56,9 +56,12 @@ def test_each_receipt_is_one_document_received_event(engine):
     store.create(received_at=received, **FIELDS)
     store.create(received_at=received, **dict(FIELDS, authority="tax", document_type="other", language="fi"))
     events = log.list_events("p1")
-    assert [(e["event_type"], e["authority"], e["category"], e["channel"], e["language"], e["service"])
-            for e in events] == [("document_received", "kela", "receive_documents", "kiosk", "sv", "AT 1"),
-                                 ("document_received", "tax", "receive_documents", "kiosk", "fi", "other")]
+    assert [
+        (e["event_type"], e["authority"], e["category"], e["channel"], e["language"], e["service"]) for e in events
+    ] == [
+        ("document_received", "kela", "receive_documents", "kiosk", "sv", "AT 1"),
+        ("document_received", "tax", "receive_documents", "kiosk", "fi", "other"),
+    ]
     assert all(e["occurred_at"] == received for e in events)
 
 

@@ -1,4 +1,5 @@
 """Statistics: counts per Helsinki month, authority, category and event type, exactly the events recorded."""
+
 import datetime as dt
 
 import pytest
@@ -7,7 +8,7 @@ from store.cases import make_engine
 from store.events import EventLog
 from store.statistics import Statistics
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.fixture
@@ -15,10 +16,25 @@ def engine(tmp_path):
     return make_engine(f"sqlite:///{tmp_path}/app.db")
 
 
-def record(log, utc: dt.datetime, event_type="form_handed_out", authority="kela", category="hand_out_material",
-           point_id="p1", service=None):
-    log.record(event_type=event_type, authority=authority, category=category, channel="kiosk", language="fi",
-               point_id=point_id, service=service, occurred_at=utc.replace(tzinfo=UTC))
+def record(
+    log,
+    utc: dt.datetime,
+    event_type="form_handed_out",
+    authority="kela",
+    category="hand_out_material",
+    point_id="p1",
+    service=None,
+):
+    log.record(
+        event_type=event_type,
+        authority=authority,
+        category=category,
+        channel="kiosk",
+        language="fi",
+        point_id=point_id,
+        service=service,
+        occurred_at=utc.replace(tzinfo=UTC),
+    )
 
 
 def test_months_are_helsinki_months(engine):
@@ -48,10 +64,12 @@ def test_months_are_helsinki_months(engine):
 
 def test_services_recorded_since(engine):
     log = EventLog(engine)
-    record(log, dt.datetime(2026, 11, 24, 7, 0), "remote_connection_opened", category="remote_service",
-           service="ABCD-1234")
-    record(log, dt.datetime(2026, 11, 23, 7, 0), "remote_connection_opened", category="remote_service",
-           service="OLD0-0000")
+    record(
+        log, dt.datetime(2026, 11, 24, 7, 0), "remote_connection_opened", category="remote_service", service="ABCD-1234"
+    )
+    record(
+        log, dt.datetime(2026, 11, 23, 7, 0), "remote_connection_opened", category="remote_service", service="OLD0-0000"
+    )
     record(log, dt.datetime(2026, 11, 24, 8, 0), service="AT 1")
     since = dt.datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
     assert Statistics(engine).services_recorded("remote_connection_opened", "p1", since) == {"ABCD-1234"}
