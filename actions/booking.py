@@ -19,7 +19,7 @@ from actions.topics import answer
 from booking.client import BookingClient, SlotUnavailable, make_client
 from booking.config import BookingConfig
 from booking.phone import normalise_phone
-from booking.views import slot_label
+from booking.views import slot_label, slot_labels
 from privacy.redact import PHONE_PLACEHOLDER
 from privacy.vault import contact_vault
 from service_catalogue.loader import LANGUAGES
@@ -377,7 +377,7 @@ def tell_booking(dispatcher: CollectingDispatcher, booking, lang: str, response:
     """The confirmation text and the `booking` payload in one message."""
     dispatcher.utter_message(
         response=response,
-        json_message=booking.payload(),
+        json_message={**booking.payload(), "labels": slot_labels(booking.start, booking_config())},
         reference=booking.reference,
         when=slot_label(booking.start, lang, booking_config()),
         room=booking_config().room_name(booking.room, lang) if booking.room else "",

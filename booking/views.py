@@ -30,6 +30,11 @@ def slot_label(start: dt.datetime, lang: str, config: BookingConfig) -> str:
     return config.display(lang)["slot"].format(**_fields(start, lang, config))
 
 
+def slot_labels(start: dt.datetime, config: BookingConfig) -> dict[str, str]:
+    """The slot's label in every language, for the reply payload: no client formats a date itself."""
+    return {lang: slot_label(start, lang, config) for lang in config.languages}
+
+
 def date_label(day: dt.date | dt.datetime, lang: str, config: BookingConfig) -> str:
     """'ti 24.11.2026', 'Tue 24 Nov 2026'."""
     return config.display(lang)["date"].format(**_fields(day, lang, config))

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from booking.views import date_label, slot_label, time_label
+from booking.views import date_label, slot_label, slot_labels, time_label
 from tests.booking.helpers import at
 
 
@@ -37,3 +37,11 @@ def test_date_and_time_labels(config):
         "kl. 9.00",
         "9:00",
     ]
+
+
+def test_slot_labels_in_every_language(config):
+    assert slot_labels(at(2026, 11, 24, 9), config) == {
+        "fi": "ti 24.11. klo 9.00",
+        "sv": "tis 24.11 kl. 9.00",
+        "en": "Tue 24 Nov, 9:00",
+    }
