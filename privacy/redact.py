@@ -89,6 +89,17 @@ def phone_numbers(text: str | None) -> list[str]:
     return [m.group() for m in _PHONE.finditer(without_codes) if _phone_or_keep(m) == PHONE_PLACEHOLDER]
 
 
+def client_patterns() -> dict[str, str]:
+    """The two patterns as JavaScript RegExp sources, so the chat screens mask with the server's rule.
+
+    The screens hide a code or number the moment it is typed, before the server's redacted echo
+    arrives. Python's named groups are the only syntax the two dialects write differently.
+    """
+    return {
+        name: pattern.pattern.replace("(?P<", "(?<") for name, pattern in (("id_code", _ID_CODE), ("phone", _PHONE))
+    }
+
+
 def redact_value(value):
     """Redact every string inside a JSON-like value (dicts, lists), leaving structure alone."""
     if isinstance(value, str):
