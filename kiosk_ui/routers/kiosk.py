@@ -12,6 +12,7 @@ from kiosk_ui.routers.live import feedback_config
 from kiosk_ui.settings import Settings
 from kiosk_ui.texts import LANGUAGES, Texts
 from kiosk_ui.tiles import tiles
+from privacy.redact import client_patterns
 from service_catalogue.loader import Catalogue
 
 router = APIRouter(tags=["kiosk"])
@@ -60,6 +61,7 @@ def kiosk(
         "tiles": {tile["code"]: tile["name"] for tile in tiles(cat)},
         "booking": booking_names(booking),
         "feedback": feedback_config(cat),
+        "redact": client_patterns(),
     }
     return templates.TemplateResponse(
         request,

@@ -13,10 +13,13 @@ from kiosk_ui.gateway import MAX_MESSAGE_CHARS
 from kiosk_ui.routers.kiosk import booking_names
 from kiosk_ui.routers.live import feedback_config
 from kiosk_ui.texts import LANGUAGES, Texts
+from privacy.redact import client_patterns
 from service_catalogue.loader import Catalogue
 
 router = APIRouter(tags=["widget"])
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+# The widget is one file: the case feed and the chat core (shared with the kiosk) and the widget's own panel.
+WIDGET_SOURCES = ("case-feed.js", "chat-core.js", "widget-panel.js")
 
 
 def build_widget_script(cat: Catalogue, texts: Texts, booking: BookingConfig, templates) -> str:
@@ -28,13 +31,12 @@ def build_widget_script(cat: Catalogue, texts: Texts, booking: BookingConfig, te
         "texts": {lang: {"widget": texts(lang)["widget"], "chat": texts(lang)["chat"]} for lang in LANGUAGES},
         "booking": booking_names(booking),
         "feedback": feedback_config(cat),
+        "redact": client_patterns(),
     }
     return templates.get_template("widget_bundle.js").render(
         config=config,
         # The case feed is shared with the kiosk; inside the bundle's closure it adds no global name.
-        source="\n".join(
-            (STATIC_DIR / name).read_text(encoding="utf-8") for name in ("case-feed.js", "widget-core.js")
-        ),
+        source="\n".join((STATIC_DIR / name).read_text(encoding="utf-8") for name in WIDGET_SOURCES),
         css=(STATIC_DIR / "widget.css").read_text(encoding="utf-8"),
     )
 
