@@ -4,6 +4,7 @@ comes from node_modules (npm ci)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -17,9 +18,11 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tests.browser.helpers import ARTIFACTS, AXE_JS, AXE_RESULTS, SCREENSHOTS, write_axe_summary
+from tests.e2e import conftest as e2e
+from tests.e2e.conftest import ROOT, Stack, free_port, wait_until_up
 
 # The e2e stack is reused as it is: the `stack` fixture starts Rasa and the action server once.
-from tests.e2e.conftest import ROOT, Stack, free_port, stack, wait_until_up  # noqa: F401
+stack = e2e.stack
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # The machine's network is closed: without these Chromium waits on sign-in, updates and QUIC probes.
@@ -242,10 +245,9 @@ def new_page(browser, request):
     for index, page in enumerate(made):
         if failed and not page.is_closed():
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            try:
+            # A crashed page still lets the other pages be saved.
+            with contextlib.suppress(Exception):
                 page.screenshot(path=SCREENSHOTS / f"FAILED-{request.node.name}-{index}.png", full_page=True)
-            except Exception:  # a crashed page still lets the other pages be saved
-                pass
     errors = [error for page in made for error in page.errors]
     for page in made:
         page.context.close()

@@ -122,7 +122,7 @@ def test_4_widget_on_another_origin_chats_in_english(app, site, new_page):
     page.locator(tid("widget-open")).click()
     panel = page.locator(tid("widget-panel"))
     expect(panel).to_be_visible()
-    message, code = FORM_REQUESTS["en"]
+    message, _code = FORM_REQUESTS["en"]
     send(page, message, input_id="widget-input", send_id="widget-send")
     link = page.locator(tid("form-link")).first
     expect(link).to_be_visible()
