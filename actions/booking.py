@@ -5,23 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import re
 from abc import ABC, abstractmethod
-from functools import lru_cache
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import catalogue, entity_values, language_of, latest_intent, point_and_channel
+from actions import services
+from actions.common import entity_values, language_of, latest_intent, point_and_channel
 from actions.handoff import hand_off
 from actions.point_info import tell_point_info
 from actions.service_events import record
 from actions.topics import answer
-from booking.client import BookingClient, SlotUnavailable, make_client
+from booking.client import SlotUnavailable
 from booking.config import BookingConfig
 from booking.phone import normalise_phone
 from booking.views import slot_label, slot_labels
 from privacy.redact import PHONE_PLACEHOLDER
-from privacy.vault import contact_vault
 from service_catalogue.loader import LANGUAGES
 
 FORM_SLOTS = (
@@ -55,18 +54,6 @@ LEAVE_INTENTS = {"goodbye", "deny", "cancel_booking"}
 _DIGITS = re.compile(r"\d{5,}|\d+[\s-]\d+[\s-]\d+")
 
 
-@lru_cache(maxsize=1)
-def booking_client() -> BookingClient:
-    """The process's booking client (the local one unless another is configured)."""
-    return make_client()
-
-
-@lru_cache(maxsize=1)
-def booking_config() -> BookingConfig:
-    """Topics, kinds, labels and date formats from catalogue/data/booking.yml."""
-    return BookingConfig.from_catalogue(catalogue())
-
-
 def button(title: str, intent: str = "choose", **entities) -> dict:
     """A quick-reply button whose payload names the intent and entities directly."""
     values = ",".join(f'"{key}":"{value}"' for key, value in entities.items())
@@ -75,7 +62,7 @@ def button(title: str, intent: str = "choose", **entities) -> dict:
 
 def cancel_button(lang: str) -> dict:
     """The last button of every booking question."""
-    return button(booking_config().label("cancel", lang), booking_choice="cancel")
+    return button(services.booking_config().label("cancel", lang), booking_choice="cancel")
 
 
 def parse_start(value: str | None) -> dt.datetime | None:
@@ -89,16 +76,16 @@ def parse_start(value: str | None) -> dt.datetime | None:
 
 def topic_in_message(tracker: Tracker) -> str | None:
     """The Kela topic the latest message names: a topic word, a benefit or a life situation."""
-    config, cat = booking_config(), catalogue()
+    config, cat = services.booking_config(), services.catalogue()
     for topic in entity_values(tracker, "booking_topic"):
         if topic in config.topics:
             return topic
     found = cat.topic(latest_intent(tracker) or "")
-    services = entity_values(tracker, "benefit") + ([found[1]["id"]] if found and found[0] == "service" else [])
+    named_services = entity_values(tracker, "benefit") + ([found[1]["id"]] if found and found[0] == "service" else [])
     situations = entity_values(tracker, "life_situation") + (
         [found[1]["code"]] if found and found[0] == "life_situation" else []
     )
-    for service in services:
+    for service in named_services:
         if config.topic_for(service_id=service):
             return config.topic_for(service_id=service)
     for code in situations:
@@ -117,7 +104,7 @@ def language_in_message(tracker: Tracker) -> str | None:
 
 def still_free(kind: str, topic: str, language: str, start: dt.datetime) -> bool:
     """True when the slot starting at `start` can still be booked."""
-    slots = booking_client().free_slots(kind, topic, language, after=start - dt.timedelta(seconds=1), limit=1)
+    slots = services.booking_client().free_slots(kind, topic, language, after=start - dt.timedelta(seconds=1), limit=1)
     return bool(slots) and slots[0].start == start
 
 
@@ -221,7 +208,7 @@ class BookingTurn:
             return
         text = (self.tracker.latest_message or {}).get("text") or ""
         if PHONE_PLACEHOLDER in text:
-            if normalise_phone(contact_vault().peek(self.tracker.sender_id) or ""):
+            if normalise_phone(services.contact_vault().peek(self.tracker.sender_id) or ""):
                 self.set("booking_phone", PHONE_PLACEHOLDER)
                 return
             self.dispatcher.utter_message(response="utter_booking_phone_invalid")
@@ -266,8 +253,8 @@ class ValidateBookingForm(Action):
         changed = turn.read_changes()
         if not turn.requested and not turn.values["booking_topic"]:
             situation = tracker.get_slot("life_situation")
-            if situation and booking_config().topic_for(life_situation=situation):
-                turn.set("booking_topic", booking_config().topic_for(life_situation=situation))
+            if situation and services.booking_config().topic_for(life_situation=situation):
+                turn.set("booking_topic", services.booking_config().topic_for(life_situation=situation))
         if turn.requested and not changed:
             turn.answer_aside()
             turn.set(turn.requested, turn.values.get(turn.requested))
@@ -288,7 +275,7 @@ class ChoiceQuestion(Action, ABC):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
         lang = language_of(tracker)
-        buttons = self.choices(booking_config(), lang) + [cancel_button(lang)]
+        buttons = self.choices(services.booking_config(), lang) + [cancel_button(lang)]
         dispatcher.utter_message(response=f"utter_ask_{self.slot}", buttons=buttons)
         return []
 
@@ -328,15 +315,15 @@ class ActionAskBookingStart(Action):
         return "action_ask_booking_start"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
-        lang, config = language_of(tracker), booking_config()
+        lang, config = language_of(tracker), services.booking_config()
         kind, topic, service_language = (
             tracker.get_slot(s) for s in ("booking_kind", "booking_topic", "booking_language")
         )
         after = parse_start(tracker.get_slot("booking_after"))
-        slots = booking_client().free_slots(kind, topic, service_language, after=after)
+        slots = services.booking_client().free_slots(kind, topic, service_language, after=after)
         response = "utter_booking_later_times" if after else "utter_ask_booking_start"
         if after and not slots:
-            slots = booking_client().free_slots(kind, topic, service_language)
+            slots = services.booking_client().free_slots(kind, topic, service_language)
             response = "utter_booking_no_later_times"
         if not slots:
             dispatcher.utter_message(response="utter_booking_no_slots")
@@ -354,7 +341,7 @@ class ActionAskBookingConfirmed(Action):
         return "action_ask_booking_confirmed"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
-        lang, config = language_of(tracker), booking_config()
+        lang, config = language_of(tracker), services.booking_config()
         kind = tracker.get_slot("booking_kind")
         buttons = [
             button(config.label("confirm", lang), intent="affirm"),
@@ -368,7 +355,7 @@ class ActionAskBookingConfirmed(Action):
             when=slot_label(parse_start(tracker.get_slot("booking_start")), lang, config),
             topic=config.topic_name(tracker.get_slot("booking_topic"), lang),
             service_language=config.language_name(tracker.get_slot("booking_language"), lang),
-            point=catalogue().point["name"][lang],
+            point=services.catalogue().point["name"][lang],
         )
         return []
 
@@ -377,11 +364,11 @@ def tell_booking(dispatcher: CollectingDispatcher, booking, lang: str, response:
     """The confirmation text and the `booking` payload in one message."""
     dispatcher.utter_message(
         response=response,
-        json_message={**booking.payload(), "labels": slot_labels(booking.start, booking_config())},
+        json_message={**booking.payload(), "labels": slot_labels(booking.start, services.booking_config())},
         reference=booking.reference,
-        when=slot_label(booking.start, lang, booking_config()),
-        room=booking_config().room_name(booking.room, lang) if booking.room else "",
-        point=catalogue().point["name"][lang],
+        when=slot_label(booking.start, lang, services.booking_config()),
+        room=services.booking_config().room_name(booking.room, lang) if booking.room else "",
+        point=services.catalogue().point["name"][lang],
     )
 
 
@@ -413,17 +400,17 @@ class ActionBookingDone(Action):
         start = parse_start(values["booking_start"])
         try:
             if values["booking_reference"]:
-                booking = booking_client().move(values["booking_reference"], start)
+                booking = services.booking_client().move(values["booking_reference"], start)
                 tell_booking(dispatcher, booking, lang, "utter_booking_moved")
                 record(tracker, "booking_moved", "kela", booking.language)
                 return cleared()
             phone = None
             if values["booking_kind"] == "phone":
-                phone = normalise_phone(contact_vault().peek(tracker.sender_id) or "")
+                phone = normalise_phone(services.contact_vault().peek(tracker.sender_id) or "")
                 if not phone:
                     return choose_again("utter_booking_phone_expired", dispatcher, "booking_phone", "booking_confirmed")
             point, channel = point_and_channel(tracker)
-            booking = booking_client().book(
+            booking = services.booking_client().book(
                 kind=values["booking_kind"],
                 topic=values["booking_topic"],
                 language=values["booking_language"],
@@ -435,7 +422,7 @@ class ActionBookingDone(Action):
         except SlotUnavailable:
             return choose_again("utter_booking_slot_taken", dispatcher, "booking_start", "booking_confirmed")
         if phone:
-            contact_vault().take(tracker.sender_id)
+            services.contact_vault().take(tracker.sender_id)
         tell_booking(dispatcher, booking, lang, f"utter_booking_confirmed_{booking.kind}")
         record(tracker, "booking_made", "kela", booking.language)
         return cleared()

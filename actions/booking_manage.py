@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking import booking_client, booking_config
+from actions import services
 from actions.common import entity_values, language_of, latest_intent
 from actions.handoff import hand_off
 from actions.service_events import record
@@ -69,11 +69,11 @@ class ActionManageBooking(Action):
                 return hand_off(dispatcher, tracker)
             dispatcher.utter_message(response="utter_how_can_i_help")
             return [SlotSet("booking_manage", None)]
-        booking = booking_client().find(reference)
+        booking = services.booking_client().find(reference)
         if booking is None or booking.status != "booked":
             dispatcher.utter_message(response="utter_booking_reference_unknown", reference=reference)
             return [SlotSet("booking_reference", None), SlotSet("booking_manage", None)]
-        when = slot_label(booking.start, lang, booking_config())
+        when = slot_label(booking.start, lang, services.booking_config())
         if manage == "move":
             dispatcher.utter_message(response="utter_booking_moving", reference=booking.reference, when=when)
             return [
@@ -85,7 +85,7 @@ class ActionManageBooking(Action):
                 SlotSet("booking_confirmed", None),
                 FollowupAction("booking_form"),
             ]
-        booking_client().cancel(booking.reference)
+        services.booking_client().cancel(booking.reference)
         dispatcher.utter_message(
             response="utter_booking_cancelled_by_reference", reference=booking.reference, when=when
         )

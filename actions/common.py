@@ -1,4 +1,4 @@
-"""What every action needs: the customer's language, the catalogue, the message metadata."""
+"""What every action needs: the customer's language, the message metadata, the point and channel."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from service_catalogue.loader import LANGUAGES, Catalogue, get_catalogue
+from actions import services
+from service_catalogue.loader import LANGUAGES
 
 DEFAULT_LANGUAGE = "fi"
 CHANNELS = ("kiosk", "web")
@@ -19,11 +20,6 @@ def language_of(tracker: Tracker) -> str:
     """The conversation's language (the `language` slot), Finnish when unset."""
     language = tracker.get_slot("language")
     return language if language in LANGUAGES else DEFAULT_LANGUAGE
-
-
-def catalogue() -> Catalogue:
-    """The process's catalogue, loaded and validated on first use."""
-    return get_catalogue()
 
 
 def metadata_of(tracker: Tracker) -> dict[str, Any]:
@@ -63,6 +59,6 @@ def point_and_channel(tracker: Tracker) -> tuple[str, str]:
     """The point and channel the conversation came from, checked; the catalogue's point by default."""
     point, channel = recent_metadata(tracker, "point"), recent_metadata(tracker, "channel")
     return (
-        point if _POINT_ID.match(str(point)) else catalogue().point["id"],
+        point if _POINT_ID.match(str(point)) else services.catalogue().point["id"],
         channel if channel in CHANNELS else "web",
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import catalogue, entity_values, language_of
+from actions import services
+from actions.common import entity_values, language_of
 from actions.handoff import conversation_facts
 
 # The point's own operator hears feedback when no authority's matter came up.
@@ -14,9 +15,9 @@ DEFAULT_AUTHORITY = "municipality"
 
 def authority_concerned(tracker: Tracker) -> str:
     """The authority the customer names ("feedback for Kela"), else that of the latest matter discussed."""
-    named = [a for a in entity_values(tracker, "authority") if a in catalogue().authorities]
+    named = [a for a in entity_values(tracker, "authority") if a in services.catalogue().authorities]
     authority = named[0] if named else conversation_facts(tracker)["authority"]
-    return authority if authority in catalogue().authorities else DEFAULT_AUTHORITY
+    return authority if authority in services.catalogue().authorities else DEFAULT_AUTHORITY
 
 
 class ActionFeedbackRequest(Action):
@@ -29,7 +30,7 @@ class ActionFeedbackRequest(Action):
         authority = authority_concerned(tracker)
         dispatcher.utter_message(
             response="utter_feedback_request",
-            authority=catalogue().authorities[authority]["name"][language_of(tracker)],
+            authority=services.catalogue().authorities[authority]["name"][language_of(tracker)],
             json_message={"type": "feedback_request", "authority": authority},
         )
         return []

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import catalogue, language_of, point_and_channel, tell_if_redacted
+from actions import services
+from actions.common import language_of, point_and_channel, tell_if_redacted
 from booking.slots import holiday_dates
 from service_catalogue.loader import Catalogue, parse_hours
 from service_catalogue.views import channels_text
-from store.cases import CaseStore
 
-__all__ = ["case_store", "conversation_facts", "hand_off", "point_and_channel", "point_is_open"]
+__all__ = ["conversation_facts", "hand_off", "point_and_channel", "point_is_open"]
 
 # Intents that say nothing about the customer's need, left out of the case summary.
 SMALL_TALK = {
@@ -35,18 +34,12 @@ SMALL_TALK = {
 REMOTE_CHANNELS = ("online", "phone")
 
 
-@lru_cache(maxsize=1)
-def case_store() -> CaseStore:
-    """The process's case store, opened on first use."""
-    return CaseStore()
-
-
 def conversation_facts(tracker: Tracker) -> dict:
     """Intents and payloads of the conversation: what the case may say, never the customer's words.
 
     `authority` is the authority of the latest service, form, life situation or booking discussed.
     """
-    cat = catalogue()
+    cat = services.catalogue()
     facts = {"intents": [], "services": [], "forms": [], "bookings": [], "life_situation": None, "authority": None}
 
     def add(key: str, value: str) -> None:
@@ -65,10 +58,10 @@ def conversation_facts(tracker: Tracker) -> dict:
         custom = ((event.get("data") or {}).get("custom") or {}) if event.get("event") == "bot" else {}
         if custom.get("type") == "life_situation":
             facts["life_situation"] = custom.get("code")
-            services = [s for s in custom.get("services") or [] if s.get("id")]
-            for service in services:
+            steps = [s for s in custom.get("services") or [] if s.get("id")]
+            for service in steps:
                 add("services", service["id"])
-            facts["authority"] = next((s.get("authority") for s in services if s.get("authority")), facts["authority"])
+            facts["authority"] = next((s.get("authority") for s in steps if s.get("authority")), facts["authority"])
         elif custom.get("type") == "form":
             add("forms", custom.get("code"))
             facts["authority"] = custom.get("authority") or facts["authority"]
@@ -101,9 +94,9 @@ def point_is_open(cat: Catalogue, now: dt.datetime | None = None) -> bool:
 
 def unavailable_because(point: str, now: dt.datetime | None = None) -> str | None:
     """Why a web customer cannot chat with an advisor now ("closed", "no_advisor"), None if they can."""
-    if not point_is_open(catalogue(), now):
+    if not point_is_open(services.catalogue(), now):
         return "closed"
-    if not case_store().on_duty(point, now=now):
+    if not services.case_store().on_duty(point, now=now):
         return "no_advisor"
     return None
 
@@ -138,7 +131,7 @@ def hand_off(
     if service and service not in facts["services"]:
         facts["services"].append(service)
     point, channel = point_and_channel(tracker)
-    lang, cat = language_of(tracker), catalogue()
+    lang, cat = language_of(tracker), services.catalogue()
     if channel == "web":
         why = unavailable_because(point, now)
         if why:
@@ -150,9 +143,9 @@ def hand_off(
                 json_message={"type": "handoff_unavailable", "reason": why},
             )
             return []
-    case = case_store().open_case_for(tracker.sender_id)
+    case = services.case_store().open_case_for(tracker.sender_id)
     if case is None:
-        case = case_store().create_case(
+        case = services.case_store().create_case(
             point_id=point,
             conversation_id=tracker.sender_id,
             language=lang,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import services
 from actions.common import entity_values, latest_intent, metadata_of
 from service_catalogue.loader import LANGUAGES
 
@@ -88,9 +88,8 @@ class LanguageDetector:
         return best
 
 
-@lru_cache(maxsize=1)
-def detector() -> LanguageDetector:
-    """The process's detector, built on first use."""
+def load_detector() -> LanguageDetector:
+    """A detector with the hints of bot/language_hints.yml (actions.services keeps the process's one)."""
     with HINTS_FILE.open(encoding="utf-8") as handle:
         return LanguageDetector(yaml.safe_load(handle))
 
@@ -104,7 +103,7 @@ def explicit_choice(tracker: Tracker) -> str | None:
         for value in entity_values(tracker, "language"):
             if value in LANGUAGES:
                 return value
-        return detector().named_language((tracker.latest_message or {}).get("text") or "")
+        return services.language_detector().named_language((tracker.latest_message or {}).get("text") or "")
     return None
 
 
@@ -123,7 +122,7 @@ class ActionDetectLanguage(Action):
         current = tracker.get_slot("language") if earlier_user_turns(tracker) else None
         language = (
             explicit_choice(tracker)
-            or detector().detect((tracker.latest_message or {}).get("text"), current)
+            or services.language_detector().detect((tracker.latest_message or {}).get("text"), current)
             or tracker.get_slot("language")
             or "fi"
         )

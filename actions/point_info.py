@@ -5,13 +5,14 @@ from __future__ import annotations
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import catalogue, language_of, latest_intent
+from actions import services
+from actions.common import language_of, latest_intent
 from service_catalogue.views import numbered
 
 
 def tell_point_info(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """What the point can do (ask_capabilities), else its address and hours."""
-    cat, lang = catalogue(), language_of(tracker)
+    cat, lang = services.catalogue(), language_of(tracker)
     point = cat.point
     if latest_intent(tracker) == "ask_capabilities":
         tasks = [cat.advisor_tasks[t]["name"][lang] for t in point["capabilities"]]

@@ -6,7 +6,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import catalogue, entity_values, language_of, latest_intent, tell_if_redacted
+from actions import services
+from actions.common import entity_values, language_of, latest_intent, tell_if_redacted
 from actions.handoff import hand_off
 from actions.service_events import record
 from service_catalogue import views
@@ -96,7 +97,7 @@ def answer(
 
     A service only the advisor can do (`needs_advisor`) calls the advisor unless `may_hand_off` is False.
     """
-    cat, lang = catalogue(), language_of(tracker)
+    cat, lang = services.catalogue(), language_of(tracker)
     found = resolve(cat, intent, tracker)
     if found is None:
         return None

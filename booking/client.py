@@ -7,7 +7,6 @@ import re
 import secrets
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -112,7 +111,7 @@ class BookingClient(ABC):
 
     A real Kela booking system plugs in as a subclass that implements these methods over its API
     (raising SlotUnavailable / BookingNotFound as here, returning Slot and Booking) and is chosen
-    in `make_client`; the conversation code only ever sees this interface. Every datetime passed
+    in `actions.services`; the conversation code only ever sees this interface. Every datetime passed
     in must be timezone-aware; every datetime returned is aware, in the booking time zone.
     """
 
@@ -446,24 +445,3 @@ class LocalBookingClient(BookingClient):
                     continue
                 return self._booking(row)
         raise SlotUnavailable(f"{start.isoformat()} was taken")
-
-
-@lru_cache(maxsize=4)
-def _default_client(url: str) -> BookingClient:
-    from service_catalogue.loader import get_catalogue
-    from store.cases import make_engine
-
-    return LocalBookingClient(make_engine(url), BookingConfig.from_catalogue(get_catalogue()))
-
-
-def make_client(engine=None) -> BookingClient:
-    """The booking client: the local one over the handoff cases' database (or the engine given)."""
-    # Without an engine the client is made once per database URL and reused, so its engine's
-    # connection pool is shared. A real Kela system would be chosen here instead.
-    if engine is None:
-        from store.cases import database_url
-
-        return _default_client(database_url())
-    from service_catalogue.loader import get_catalogue
-
-    return LocalBookingClient(engine, BookingConfig.from_catalogue(get_catalogue()))

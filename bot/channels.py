@@ -7,8 +7,8 @@ from typing import Any
 from rasa.core.channels.rest import RestInput
 from sanic.request import Request
 
+from actions import services
 from privacy.redact import phone_numbers, redact, redact_value
-from privacy.vault import contact_vault
 
 
 class RedactingRestInput(RestInput):
@@ -43,4 +43,4 @@ class RedactingRestInput(RestInput):
     @staticmethod
     def _keep_phone(sender: str, phone: str) -> None:
         # Rasa asks for the metadata once per message, so this is the one point to keep it.
-        contact_vault().put(str(sender), phone)
+        services.contact_vault().put(str(sender), phone)

@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 
-from sqlalchemy import Column, DateTime, String, delete, select
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from store.cases import database_url, make_engine
-from store.models import Base
+from store.models import VaultEntry
 
 # Long enough to finish a booking at a kiosk, short enough that a number does not linger.
 KEEP_FOR = dt.timedelta(minutes=30)
-
-
-class VaultEntry(Base):
-    """The last phone number a conversation typed, with when it came."""
-
-    __tablename__ = "contact_vault"
-
-    conversation_id = Column(String(128), primary_key=True)
-    phone = Column(String(64), nullable=False)
-    stored_at = Column(DateTime, nullable=False)  # UTC
 
 
 def _utc(now: dt.datetime | None) -> dt.datetime:
@@ -32,9 +21,8 @@ def _utc(now: dt.datetime | None) -> dt.datetime:
 class ContactVault:
     """Phone numbers by conversation, kept for KEEP_FOR; read once by the booking that uses them."""
 
-    def __init__(self, engine):
-        self.engine = engine
-        Base.metadata.create_all(engine, tables=[VaultEntry.__table__])
+    def __init__(self, engine: Engine):
+        self.engine = engine  # its tables exist (store.db.create_schema)
 
     def put(self, conversation_id: str, phone: str, now: dt.datetime | None = None) -> None:
         """Keep the number for this conversation, replacing an earlier one; forget expired ones."""
@@ -59,9 +47,3 @@ class ContactVault:
         with Session(self.engine) as session, session.begin():
             session.execute(delete(VaultEntry).where(VaultEntry.conversation_id == conversation_id))
         return phone
-
-
-@lru_cache(maxsize=1)
-def contact_vault() -> ContactVault:
-    """The process's vault, in the app database (APP_DATABASE_URL), opened on first use."""
-    return ContactVault(make_engine(database_url()))

@@ -8,7 +8,6 @@ import re
 import string
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -322,9 +321,3 @@ def load_catalogue(data_dir: str | os.PathLike | None = None, today: dt.date | N
     object.__setattr__(cat, "by_intent", _intent_index(cat.services, cat.life_situations))
     object.__setattr__(cat, "form_index", _form_index(cat.forms))
     return cat
-
-
-@lru_cache(maxsize=1)
-def get_catalogue() -> Catalogue:
-    """The catalogue of this process, loaded once on first use."""
-    return load_catalogue()

@@ -3,56 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, inspect, select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from store.models import Base, CaseChange, HandoffCase, StaffPresence
+from store.db import database_url, open_database
+from store.models import CaseChange, HandoffCase, StaffPresence
 from store.rows import HELSINKI, UTC, row_dict, to_db
 
-DEFAULT_URL = "sqlite:///var/app.db"
 TICKET_PREFIX = "A"
 
 
-def database_url() -> str:
-    """The database of cases and bookings: APP_DATABASE_URL, SQLite under var/ by default."""
-    return os.environ.get("APP_DATABASE_URL") or DEFAULT_URL
-
-
-def make_engine(url: str):
-    """An engine for the URL; creates the folder of a SQLite file and every table."""
-    options = {}
-    if url.startswith("sqlite"):
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
-        # SQLite lets one writer in at a time; parallel writers (bookings, tickets) wait for the
-        # lock up to 30 s instead of failing at once with "database is locked".
-        options["connect_args"] = {"timeout": 30}
-    engine = create_engine(url, **options)
-    Base.metadata.create_all(engine)
-    check_schema(engine)
-    return engine
-
-
-class StaleSchema(RuntimeError):
-    """The database was made by an older version of the tables; the message names what is missing."""
-
-
-def check_schema(engine) -> None:
-    """Fail loudly when an existing table lacks columns the code needs (create_all adds no columns)."""
-    inspector = inspect(engine)
-    for table in Base.metadata.sorted_tables:
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        missing = sorted(column.name for column in table.columns if column.name not in present)
-        if missing:
-            raise StaleSchema(
-                f"{engine.url}: table {table.name} lacks columns {missing}; it was made by an "
-                f"older version. Move the database file away (or run `make clean-db`) and start again."
-            )
+def make_engine(url: str) -> Engine:
+    """An engine whose tables exist. Kept for kiosk_ui until it imports store.db (make_engine + create_schema)."""
+    return open_database(url)
 
 
 class CaseConflict(Exception):
@@ -71,8 +38,8 @@ def ticket_label(number: int) -> str:
 class CaseStore:
     """Handoff cases in SQL. Ticket numbers come from the table's unique constraint, not a lock."""
 
-    def __init__(self, url: str | None = None, engine=None):
-        self.engine = engine or make_engine(url or database_url())
+    def __init__(self, url: str | None = None, engine: Engine | None = None):
+        self.engine = engine or open_database(url or database_url())
 
     def create_case(
         self,

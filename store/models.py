@@ -191,3 +191,13 @@ class StaffSession(Base):
     csrf_token = Column(String(64), nullable=False)
     created_at = Column(DateTime, nullable=False)  # naive UTC
     expires_at = Column(DateTime, nullable=False)  # naive UTC
+
+
+class VaultEntry(Base):
+    """The last phone number a conversation typed, with when it came (privacy.vault.ContactVault)."""
+
+    __tablename__ = "contact_vault"
+
+    conversation_id = Column(String(128), primary_key=True)
+    phone = Column(String(64), nullable=False)
+    stored_at = Column(DateTime, nullable=False)  # naive UTC

@@ -42,19 +42,7 @@ def dispatcher() -> CollectingDispatcher:
     return CollectingDispatcher()
 
 
-def _clear_stores() -> None:
-    from actions import booking, handoff, service_events
-    from privacy import vault
-
-    for opened in (handoff.case_store, booking.booking_client, service_events.event_log, vault.contact_vault):
-        opened.cache_clear()
-
-
-@pytest.fixture
-def case_db(tmp_path, monkeypatch):
-    """The app database (cases, bookings, vault, events) in a fresh SQLite file."""
-    url = f"sqlite:///{tmp_path}/app.db"
-    monkeypatch.setenv("APP_DATABASE_URL", url)
-    _clear_stores()
-    yield url
-    _clear_stores()
+@pytest.fixture(autouse=True)
+def case_db(app_db):
+    """Every action test has its own app database (cases, bookings, vault, events): its URL."""
+    return app_db

@@ -3,15 +3,14 @@
 import pytest
 from rasa_sdk.events import FollowupAction, SlotSet
 
+from actions import services
 from actions.booking import (
     ActionAskBookingConfirmed,
     ActionAskBookingStart,
     ActionBookingDone,
     ValidateBookingForm,
-    booking_client,
 )
 from actions.booking_manage import ActionManageBooking, ValidateManageBookingForm, reference_in_message
-from privacy.vault import contact_vault
 from tests.actions.conftest import make_tracker
 
 PHONE_BOOKING = {"booking_kind": "phone", "booking_topic": "housing", "booking_language": "fi"}
@@ -84,7 +83,7 @@ def test_no_to_the_summary_offers_the_times_again(dispatcher, case_db):
 
 
 def test_a_free_time_pressed_is_taken_and_a_taken_one_refused(dispatcher, case_db):
-    slot = booking_client().free_slots("phone", "housing", "fi")[0]
+    slot = services.booking_client().free_slots("phone", "housing", "fi")[0]
     got = validate(
         dispatcher,
         "/choose",
@@ -94,7 +93,7 @@ def test_a_free_time_pressed_is_taken_and_a_taken_one_refused(dispatcher, case_d
         requested="booking_start",
     )
     assert got["booking_start"] == slot.key and got["requested_slot"] == "booking_phone"
-    booking_client().book(
+    services.booking_client().book(
         kind="phone",
         topic="housing",
         language="fi",
@@ -136,16 +135,16 @@ def test_later_times_start_after_the_last_shown(dispatcher, case_db):
 
 def test_phone_number_comes_from_the_vault_not_the_conversation(dispatcher, case_db):
     slots = {**PHONE_BOOKING, "booking_start": "2030-01-01T09:00:00+02:00"}
-    contact_vault().put("test-conversation", "040 123 4567")
+    services.contact_vault().put("test-conversation", "040 123 4567")
     got = validate(dispatcher, "<PHONE_NUMBER>", "personal_data", slots=slots, requested="booking_phone")
     assert got["booking_phone"] == "<PHONE_NUMBER>" and got["requested_slot"] == "booking_confirmed"
-    contact_vault().put("test-conversation", "040 12")
+    services.contact_vault().put("test-conversation", "040 12")
     got = validate(dispatcher, "<PHONE_NUMBER>", "personal_data", slots=slots, requested="booking_phone")
     assert got["booking_phone"] is None and dispatcher.messages[-1]["response"] == "utter_booking_phone_invalid"
 
 
 def test_confirmation_offers_confirm_first(dispatcher, case_db):
-    slot = booking_client().free_slots("remote", "families", "sv")[0]
+    slot = services.booking_client().free_slots("remote", "families", "sv")[0]
     tracker = make_tracker(
         "",
         "choose",
@@ -169,22 +168,22 @@ def done(dispatcher, slots):
 
 
 def test_a_confirmed_booking_is_made_with_the_phone_from_the_vault(dispatcher, case_db):
-    slot = booking_client().free_slots("phone", "housing", "fi")[0]
-    contact_vault().put("test-conversation", "+358 40 123 4567")
+    slot = services.booking_client().free_slots("phone", "housing", "fi")[0]
+    services.contact_vault().put("test-conversation", "+358 40 123 4567")
     events = done(
         dispatcher,
         {**PHONE_BOOKING, "booking_start": slot.key, "booking_phone": "<PHONE_NUMBER>", "booking_confirmed": True},
     )
     payload = dispatcher.messages[-1]["custom"]
     assert payload["type"] == "booking" and payload["start"] == slot.key and "phone" not in payload
-    assert booking_client().find(payload["reference"]).phone == "+358401234567"
-    assert contact_vault().peek("test-conversation") is None
+    assert services.booking_client().find(payload["reference"]).phone == "+358401234567"
+    assert services.contact_vault().peek("test-conversation") is None
     assert all(v is None for v in slots_of(events).values())
 
 
 def test_a_time_taken_meanwhile_goes_back_to_choosing(dispatcher, case_db):
-    slot = booking_client().free_slots("remote", "housing", "fi")[0]
-    booking_client().book(
+    slot = services.booking_client().free_slots("remote", "housing", "fi")[0]
+    services.booking_client().book(
         kind="remote",
         topic="housing",
         language="fi",
@@ -208,8 +207,8 @@ def test_a_time_taken_meanwhile_goes_back_to_choosing(dispatcher, case_db):
 
 
 def test_cancel_by_reference(dispatcher, case_db):
-    slot = booking_client().free_slots("remote", "studies", "en")[0]
-    booking = booking_client().book(
+    slot = services.booking_client().free_slots("remote", "studies", "en")[0]
+    booking = services.booking_client().book(
         kind="remote",
         topic="studies",
         language="en",
@@ -222,7 +221,7 @@ def test_cancel_by_reference(dispatcher, case_db):
     got = slots_of(ValidateManageBookingForm().run(dispatcher, tracker, {}))
     assert got == {"booking_manage": "cancel", "booking_reference": booking.reference, "requested_slot": None}
     ActionManageBooking().run(dispatcher, make_tracker("", "cancel_booking", slots=got), {})
-    assert booking_client().find(booking.reference).status == "cancelled"
+    assert services.booking_client().find(booking.reference).status == "cancelled"
     assert dispatcher.messages[-1]["response"] == "utter_booking_cancelled_by_reference"
 
 

@@ -2,16 +2,15 @@
 on the web only while the point is open and an advisor's dashboard is connected."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from actions.common import catalogue
+from actions import services
 from actions.handoff import ActionHandoff, hand_off, point_is_open
 from store.cases import CaseStore
+from store.rows import HELSINKI
 from tests.actions.conftest import make_tracker, user_event
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
 MONDAY_10 = dt.datetime(2026, 11, 23, 10, 0, tzinfo=HELSINKI)  # an ordinary working day
 KIOSK, WEB = {"channel": "kiosk"}, {"channel": "web"}
 
@@ -87,12 +86,12 @@ def test_untrusted_metadata_does_not_reach_the_case(dispatcher, case_db):
     ],
 )
 def test_the_point_is_open_by_its_hours_except_on_public_holidays(when, is_open):
-    assert point_is_open(catalogue(), when.astimezone(dt.UTC)) is is_open
+    assert point_is_open(services.catalogue(), when.astimezone(dt.UTC)) is is_open
 
 
 def test_web_with_an_advisor_on_duty_while_open_gets_a_live_chat(dispatcher, case_db):
     store = CaseStore(case_db)
-    store.mark_present("neuvoja", catalogue().point["id"], now=MONDAY_10)
+    store.mark_present("neuvoja", services.catalogue().point["id"], now=MONDAY_10)
     hand_off(dispatcher, make_tracker("ihminen", "request_human", metadata=WEB, language="sv"), now=MONDAY_10)
     assert dispatcher.messages[-1]["response"] == "utter_handoff_live"
     assert customs(dispatcher, "handoff") == [
@@ -103,13 +102,13 @@ def test_web_with_an_advisor_on_duty_while_open_gets_a_live_chat(dispatcher, cas
 
 def test_web_with_nobody_on_duty_gets_hours_booking_and_a_contact_route_and_no_case(dispatcher, case_db):
     store = CaseStore(case_db)
-    store.mark_present("neuvoja", catalogue().point["id"], now=MONDAY_10 - dt.timedelta(minutes=5))
+    store.mark_present("neuvoja", services.catalogue().point["id"], now=MONDAY_10 - dt.timedelta(minutes=5))
     history = [user_event("asumistuki", "service_housing_allowance", metadata=WEB)]
     hand_off(dispatcher, make_tracker("ihminen", "request_human", history=history, language="en"), now=MONDAY_10)
     message = dispatcher.messages[-1]
     assert message["response"] == "utter_handoff_unavailable_no_advisor"
     assert message["custom"] == {"type": "handoff_unavailable", "reason": "no_advisor"}
-    assert message["opening_hours"] == catalogue().point["opening_hours"]["en"]
+    assert message["opening_hours"] == services.catalogue().point["opening_hours"]["en"]
     assert "OmaKela" in message["contact"] and "Kela telephone service" in message["contact"]
     assert store.list_cases() == []
 
@@ -119,7 +118,7 @@ def test_web_while_closed_says_so_and_names_the_authorities_when_nothing_was_dis
 ):
     store = CaseStore(case_db)
     evening = MONDAY_10.replace(hour=20)
-    store.mark_present("neuvoja", catalogue().point["id"], now=evening)
+    store.mark_present("neuvoja", services.catalogue().point["id"], now=evening)
     hand_off(dispatcher, make_tracker("ihminen", "request_human", metadata=WEB), now=evening)
     message = dispatcher.messages[-1]
     assert message["custom"] == {"type": "handoff_unavailable", "reason": "closed"}
@@ -130,7 +129,7 @@ def test_web_while_closed_says_so_and_names_the_authorities_when_nothing_was_dis
 
 
 def test_the_points_own_phone_is_the_contact_route_when_set(dispatcher, case_db, monkeypatch):
-    monkeypatch.setitem(catalogue().point, "phone", "+358 40 000 0000")
+    monkeypatch.setitem(services.catalogue().point, "phone", "+358 40 000 0000")
     hand_off(dispatcher, make_tracker("ihminen", "request_human", metadata=WEB), now=MONDAY_10)
     assert dispatcher.messages[-1]["contact"] == "• +358 40 000 0000"
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from actions.language import ActionDetectLanguage, detector
+from actions import services
+from actions.language import ActionDetectLanguage
 from tests.actions.conftest import make_tracker, user_event
 
 
@@ -62,7 +63,7 @@ def test_detector_only_ever_answers_fi_sv_or_en():
         "1234",
         "<ID_CODE>",
     ]:
-        assert detector().detect(text) in {"fi", "sv", "en", None}
+        assert services.language_detector().detect(text) in {"fi", "sv", "en", None}
 
 
 @pytest.mark.parametrize("text", ["peru varaus DN8C-45G6", "peru varaus dn8c45g6", "0401234567 kiitos"])

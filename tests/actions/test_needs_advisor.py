@@ -1,9 +1,8 @@
 """Services only the advisor can do: shown, then the advisor is called, all from catalogue data."""
 
-from actions.common import catalogue
+from actions import services
 from actions.fallback import ActionFallback
 from actions.feedback import ActionFeedbackRequest
-from actions.service_events import event_log
 from actions.topics import ActionShowTopic
 from store.cases import CaseStore
 from tests.actions.conftest import make_tracker, user_event
@@ -34,13 +33,13 @@ def test_a_task_the_point_does_not_offer_says_so_instead_of_calling_the_advisor(
         dispatcher, make_tracker("can i pay here", "service_payment", language="en", metadata=KIOSK), {}
     )
     assert responses(dispatcher) == ["utter_service", "utter_not_at_this_point"]
-    assert dispatcher.messages[1]["tasks"] == catalogue().advisor_tasks["payments"]["name"]["en"]
+    assert dispatcher.messages[1]["tasks"] == services.catalogue().advisor_tasks["payments"]["name"]["en"]
     assert "Online bank" in dispatcher.messages[0]["channels"]
     assert CaseStore(case_db).list_cases() == []
 
 
 def test_which_services_need_the_advisor_is_catalogue_data(dispatcher, case_db, monkeypatch):
-    cat = catalogue()
+    cat = services.catalogue()
     monkeypatch.setitem(cat.services["tax_card"], "needs_advisor", True)
     monkeypatch.setitem(cat.point, "capabilities", [*cat.point["capabilities"], "payments"])
     ActionShowTopic().run(dispatcher, make_tracker("verokortti", "service_tax_card", metadata=KIOSK, sender="a"), {})
@@ -51,7 +50,7 @@ def test_which_services_need_the_advisor_is_catalogue_data(dispatcher, case_db, 
 
 
 def test_every_needs_advisor_service_has_an_intent_and_known_tasks():
-    cat = catalogue()
+    cat = services.catalogue()
     needing = [s for s in cat.services.values() if s["needs_advisor"]]
     assert {s["id"] for s in needing} >= {
         "lost_property",
@@ -69,7 +68,7 @@ def test_a_form_card_is_recorded_as_a_form_handed_out(dispatcher, case_db):
         "Var hittar jag blanketten för barnbidrag?", "service_child_benefit", language="sv", metadata=KIOSK
     )
     ActionShowTopic().run(dispatcher, tracker, {})
-    events = event_log().list_events()
+    events = services.event_log().list_events()
     assert [
         (e["event_type"], e["authority"], e["category"], e["service"], e["channel"], e["language"]) for e in events
     ] == [("form_handed_out", "kela", "hand_out_material", "LL 1", "kiosk", "sv")]

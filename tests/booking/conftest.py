@@ -7,7 +7,7 @@ import pytest
 from booking.client import LocalBookingClient
 from booking.config import BookingConfig
 from service_catalogue.loader import load_catalogue
-from store.cases import make_engine
+from store.db import open_database
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +22,7 @@ def config(catalogue):
 
 @pytest.fixture
 def engine(tmp_path):
-    return make_engine(f"sqlite:///{tmp_path}/app.db")
+    return open_database(f"sqlite:///{tmp_path}/app.db")
 
 
 @pytest.fixture

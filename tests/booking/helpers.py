@@ -1,9 +1,9 @@
 """Helpers shared by the booking tests."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
+from store.rows import HELSINKI
+
 POINT = "example-point"
 
 

@@ -11,12 +11,10 @@ from sqlalchemy.orm import Session
 from booking.client import (
     REFERENCE_ALPHABET,
     Booking,
-    BookingClient,
     BookingError,
     BookingNotFound,
     LocalBookingClient,
     SlotUnavailable,
-    make_client,
 )
 from store.models import BookingClaim, BookingRow
 from tests.booking.helpers import POINT, at, book
@@ -228,11 +226,3 @@ def test_appointments_lists_booked_ones_of_a_kind_by_start(client):
     listed = client.appointments(POINT, "remote", dt.date(2026, 11, 24), dt.date(2026, 11, 25))
     assert [b.id for b in listed] == [earlier.id, later.id]
     assert client.appointments("another-point", "remote", dt.date(2026, 11, 24), dt.date(2026, 11, 25)) == []
-
-
-def test_make_client_uses_the_cases_database(tmp_path, monkeypatch):
-    monkeypatch.setenv("APP_DATABASE_URL", f"sqlite:///{tmp_path}/cases.db")
-    client = make_client()
-    assert isinstance(client, BookingClient) and client is make_client()
-    assert str(client.engine.url) == f"sqlite:///{tmp_path}/cases.db"
-    assert client.free_slots("phone", "families", "fi", now=NOW, limit=1)

@@ -4,7 +4,8 @@ import datetime as dt
 
 import pytest
 
-from store.cases import CaseConflict, CaseStore, StaleSchema, make_engine
+from store.cases import CaseConflict, CaseStore
+from store.db import StaleSchema, open_database
 
 FIELDS = dict(point_id="p", conversation_id="conv-1", language="fi", channel="kiosk", reason="customer_request")
 
@@ -75,4 +76,4 @@ def test_stale_schema_fails_loudly(tmp_path):
     with sqlite3.connect(db) as conn:
         conn.execute("CREATE TABLE handoff_cases (id INTEGER PRIMARY KEY, ticket TEXT)")
     with pytest.raises(StaleSchema, match="handoff_cases lacks columns"):
-        make_engine(f"sqlite:///{db}")
+        open_database(f"sqlite:///{db}")

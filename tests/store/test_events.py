@@ -1,21 +1,21 @@
 """Service events for statistics: stored as UTC, no personal data, listed per point."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
 
-from store.cases import make_engine
+from store.db import open_database
 from store.events import EventLog
 from store.models import ServiceEvent
+from store.rows import HELSINKI
 
 FIELDS = dict(authority="kela", category="appointment_booking", channel="kiosk", language="fi")
 
 
 def test_record_and_list(tmp_path):
-    log = EventLog(make_engine(f"sqlite:///{tmp_path}/app.db"))
-    helsinki = dt.datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("Europe/Helsinki"))
+    log = EventLog(open_database(f"sqlite:///{tmp_path}/app.db"))
+    helsinki = dt.datetime(2026, 11, 24, 9, 0, tzinfo=HELSINKI)
     first = log.record(
         event_type="booking_made", point_id="p1", service="housing_allowance", occurred_at=helsinki, **FIELDS
     )
@@ -55,7 +55,7 @@ def test_events_have_no_personal_data_columns():
 
 
 def test_sqlite_writers_wait_for_the_lock(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path}/app.db")
+    engine = open_database(f"sqlite:///{tmp_path}/app.db")
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 30000
     assert {"bookings", "booking_claims", "service_events", "handoff_cases"} <= set(

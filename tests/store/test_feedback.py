@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from store.cases import make_engine
+from store.db import open_database
 from store.events import EventLog
 from store.feedback import FeedbackStore
 
@@ -12,7 +12,7 @@ FIELDS = dict(point_id="p1", channel="kiosk", language="fi", authority="kela")
 
 
 def test_feedback_is_stored_redacted_and_counted_once(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path}/app.db")
+    engine = open_database(f"sqlite:///{tmp_path}/app.db")
     store = FeedbackStore(engine)
     at = dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.UTC)
     store.record(rating=4, text="  Hyvä palvelu, hetu 010101-123N, soita 040 123 4567 ", received_at=at, **FIELDS)
@@ -32,7 +32,7 @@ def test_feedback_is_stored_redacted_and_counted_once(tmp_path):
 
 
 def test_empty_text_is_none_and_bad_ratings_are_refused(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path}/app.db")
+    engine = open_database(f"sqlite:///{tmp_path}/app.db")
     store = FeedbackStore(engine)
     store.record(rating=1, text="   ", **FIELDS)
     store.record(rating=5, **{**FIELDS, "point_id": "p2"})
@@ -47,7 +47,7 @@ def test_empty_text_is_none_and_bad_ratings_are_refused(tmp_path):
 
 
 def test_long_text_is_cut_after_redaction(tmp_path):
-    store = FeedbackStore(make_engine(f"sqlite:///{tmp_path}/app.db"))
+    store = FeedbackStore(open_database(f"sqlite:///{tmp_path}/app.db"))
     store.record(rating=3, text="a" * 495 + " 0401234567", **FIELDS)
     (row,) = store.list_feedback()
     assert len(row["text"]) == 500 and "0401" not in row["text"]

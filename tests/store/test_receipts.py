@@ -1,21 +1,20 @@
 """Document receipts: readable numbers unique per day, the time kept in UTC, one service event each."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from store.cases import make_engine
+from store.db import open_database
 from store.events import EventLog
 from store.receipts import ReceiptStore, receipt_number
+from store.rows import HELSINKI
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
 FIELDS = dict(point_id="p1", authority="kela", document_type="AT 1", received_by="aino", language="sv")
 
 
 @pytest.fixture
 def engine(tmp_path):
-    return make_engine(f"sqlite:///{tmp_path}/app.db")
+    return open_database(f"sqlite:///{tmp_path}/app.db")
 
 
 def test_receipt_numbers_count_per_helsinki_day(engine):

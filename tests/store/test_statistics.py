@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from store.cases import make_engine
+from store.db import open_database
 from store.events import EventLog
 from store.statistics import Statistics
 
@@ -13,7 +13,7 @@ UTC = dt.UTC
 
 @pytest.fixture
 def engine(tmp_path):
-    return make_engine(f"sqlite:///{tmp_path}/app.db")
+    return open_database(f"sqlite:///{tmp_path}/app.db")
 
 
 def record(
