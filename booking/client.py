@@ -430,7 +430,7 @@ class LocalBookingClient(BookingClient):
         for calendar, room in self._free_candidates(candidates, start):
             with Session(self.engine) as session:
                 row = session.get(BookingRow, current.id)
-                if row.status != "booked":  # cancelled meanwhile
+                if row is None or row.status != "booked":  # cancelled (or gone) meanwhile
                     raise BookingError(f"booking {current.reference} is cancelled")
                 try:
                     # One transaction: the old claims go only if the new ones are written.

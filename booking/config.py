@@ -152,8 +152,11 @@ class BookingConfig:
         return self.texts["language_names"][code][lang]
 
     def room_name(self, room_id: str, lang: str) -> str:
-        """A remote room's name."""
-        return self.room(room_id).name[lang]
+        """A remote room's name; KeyError for a room this configuration does not have."""
+        room = self.room(room_id)
+        if room is None:
+            raise KeyError(f"unknown remote room {room_id!r}")
+        return room.name[lang]
 
     def display(self, lang: str) -> dict:
         """Weekday and month names and the date and time formats of a language."""

@@ -137,6 +137,8 @@ class AccountStore:
         check_password(new)
         with Session(self.engine) as session:
             row = session.get(StaffAccount, account_id)
+            if row is None:  # removed while signed in: a fault, not a wrong password
+                raise LookupError(f"no staff account {account_id}")
             try:
                 _hasher.verify(row.password_hash, current)
             except (VerifyMismatchError, VerificationError, InvalidHashError):

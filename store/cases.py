@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session
 from store.db import database_url, open_database
 from store.models import CaseChange, HandoffCase, StaffPresence
 from store.rows import HELSINKI, UTC, row_dict, to_db
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import CursorResult
 
 TICKET_PREFIX = "A"
 
@@ -146,7 +149,7 @@ class CaseStore:
                     HandoffCase.status == "pending",
                     HandoffCase.id < case["id"],
                 )
-            ).scalar()
+            ).scalar_one()
 
     # Changes by staff. Each is one conditional UPDATE, so two advisors cannot both claim a case.
 
@@ -166,11 +169,16 @@ class CaseStore:
             if case is None:
                 raise CaseConflict("unknown_case")
             if values:
-                done = session.execute(
-                    update(HandoffCase)
-                    .where(HandoffCase.id == case_id, HandoffCase.status.in_(allowed))
-                    .values(**values)
-                ).rowcount
+                # An UPDATE gives a CursorResult (with rowcount); Session.execute is typed for any statement.
+                result = cast(
+                    "CursorResult[Any]",
+                    session.execute(
+                        update(HandoffCase)
+                        .where(HandoffCase.id == case_id, HandoffCase.status.in_(allowed))
+                        .values(**values)
+                    ),
+                )
+                done = result.rowcount
             else:
                 done = int(case.status in allowed)
             if not done:

@@ -1,6 +1,17 @@
-"""Tables, written for SQLAlchemy 1.4 (the Rasa environment) and 2.x (the web app) alike."""
+"""Tables, written for SQLAlchemy 1.4 (the Rasa environment) and 2.x (the web app) alike.
+
+Every attribute is annotated `Mapped[...]` with the Python type it holds, so a type checker knows a
+loaded row's `status` is a `str` and `HandoffCase.status == "x"` a SQL expression. At run time the
+columns are plain `Column`s under `declarative_base()`: 1.4 has neither `DeclarativeBase` nor
+`mapped_column`, and 2.x maps a `Column` under a `Mapped` annotation as it stands (its own
+`nullable`, types and defaults), so both versions create the same tables. The type checker is shown
+the 2.x spelling of the same thing.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -16,9 +27,18 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import declarative_base
+from sqlalchemy.orm import Mapped, declarative_base
 
-Base = declarative_base()
+if TYPE_CHECKING:
+    from sqlalchemy.orm import DeclarativeBase
+    from sqlalchemy.orm import mapped_column as column
+
+    class Base(DeclarativeBase):
+        """The declarative base as SQLAlchemy 2 types it."""
+
+else:
+    Base = declarative_base()
+    column = Column
 
 
 class HandoffCase(Base):
@@ -27,30 +47,32 @@ class HandoffCase(Base):
     __tablename__ = "handoff_cases"
     __table_args__ = (UniqueConstraint("point_id", "day", "number", name="uq_ticket_per_point_day"),)
 
-    id = Column(Integer, primary_key=True)
-    point_id = Column(String(64), nullable=False)
-    day = Column(Date, nullable=False)  # the point's local day (Europe/Helsinki)
-    number = Column(Integer, nullable=False)
-    ticket = Column(String(16), nullable=False)
-    created_at = Column(DateTime(timezone=True), nullable=False)
-    conversation_id = Column(String(128), nullable=False)
-    language = Column(String(2), nullable=False)
-    channel = Column(String(16), nullable=False)
-    reason = Column(String(32), nullable=False)
-    life_situation = Column(String(8))
-    services = Column(JSON, nullable=False, default=list)
-    forms = Column(JSON, nullable=False, default=list)
-    intents = Column(JSON, nullable=False, default=list)
-    summary = Column(Text, nullable=False, default="")
-    bookings = Column(JSON, nullable=False, default=list)  # references of bookings made in the conversation
-    status = Column(String(16), nullable=False, default="pending")  # pending | claimed | resolved
-    assignee = Column(String(64))  # the staff username who has the case
+    id: Mapped[int] = column(Integer, primary_key=True)
+    point_id: Mapped[str] = column(String(64), nullable=False)
+    day: Mapped[dt.date] = column(Date, nullable=False)  # the point's local day (Europe/Helsinki)
+    number: Mapped[int] = column(Integer, nullable=False)
+    ticket: Mapped[str] = column(String(16), nullable=False)
+    created_at: Mapped[dt.datetime] = column(DateTime(timezone=True), nullable=False)
+    conversation_id: Mapped[str] = column(String(128), nullable=False)
+    language: Mapped[str] = column(String(2), nullable=False)
+    channel: Mapped[str] = column(String(16), nullable=False)
+    reason: Mapped[str] = column(String(32), nullable=False)
+    life_situation: Mapped[str | None] = column(String(8))
+    services: Mapped[list[str]] = column(JSON, nullable=False, default=list)
+    forms: Mapped[list[str]] = column(JSON, nullable=False, default=list)
+    intents: Mapped[list[str]] = column(JSON, nullable=False, default=list)
+    summary: Mapped[str] = column(Text, nullable=False, default="")
+    bookings: Mapped[list[str]] = column(
+        JSON, nullable=False, default=list
+    )  # references of bookings made in the conversation
+    status: Mapped[str] = column(String(16), nullable=False, default="pending")  # pending | claimed | resolved
+    assignee: Mapped[str | None] = column(String(64))  # the staff username who has the case
     # True while an advisor chats with the customer and Rasa's conversation is paused.
-    taken_over = Column(Boolean, nullable=False, default=False)
-    outcome = Column(String(32))
-    authority = Column(String(64))  # the authority the matter concerned, named when resolving
-    category = Column(String(64))  # its service category (advisor task), named when resolving
-    resolved_at = Column(DateTime(timezone=True))
+    taken_over: Mapped[bool] = column(Boolean, nullable=False, default=False)
+    outcome: Mapped[str | None] = column(String(32))
+    authority: Mapped[str | None] = column(String(64))  # the authority the matter concerned, named when resolving
+    category: Mapped[str | None] = column(String(64))  # its service category (advisor task), named when resolving
+    resolved_at: Mapped[dt.datetime | None] = column(DateTime(timezone=True))
 
 
 class CaseChange(Base):
@@ -62,14 +84,14 @@ class CaseChange(Base):
 
     __tablename__ = "case_changes"
 
-    id = Column(Integer, primary_key=True)  # the feed's cursor (SSE Last-Event-ID)
-    case_id = Column(Integer, ForeignKey("handoff_cases.id"), nullable=False, index=True)
-    point_id = Column(String(64), nullable=False, index=True)
-    at = Column(DateTime(timezone=True), nullable=False)
+    id: Mapped[int] = column(Integer, primary_key=True)  # the feed's cursor (SSE Last-Event-ID)
+    case_id: Mapped[int] = column(Integer, ForeignKey("handoff_cases.id"), nullable=False, index=True)
+    point_id: Mapped[str] = column(String(64), nullable=False, index=True)
+    at: Mapped[dt.datetime] = column(DateTime(timezone=True), nullable=False)
     # created | claimed | forwarded | taken_over | handed_back | resolved | message
-    kind = Column(String(16), nullable=False)
-    actor = Column(String(64))  # staff username, "customer" or None for the assistant
-    text = Column(Text)
+    kind: Mapped[str] = column(String(16), nullable=False)
+    actor: Mapped[str | None] = column(String(64))  # staff username, "customer" or None for the assistant
+    text: Mapped[str | None] = column(Text)
 
 
 class BookingRow(Base):
@@ -78,22 +100,22 @@ class BookingRow(Base):
     __tablename__ = "bookings"
     __table_args__ = (Index("ix_bookings_point_kind_start", "point_id", "kind", "start_at"),)
 
-    id = Column(Integer, primary_key=True)
-    reference = Column(String(8), nullable=False, unique=True)  # shown as XXXX-XXXX
-    kind = Column(String(16), nullable=False)
-    topic = Column(String(64), nullable=False)
-    language = Column(String(2), nullable=False)
-    calendar = Column(String(64), nullable=False)
-    room = Column(String(64))  # remote appointments only
-    start_at = Column(DateTime, nullable=False)
-    end_at = Column(DateTime, nullable=False)
-    status = Column(String(16), nullable=False, default="booked")
-    point_id = Column(String(64), nullable=False)
-    channel = Column(String(16), nullable=False)
+    id: Mapped[int] = column(Integer, primary_key=True)
+    reference: Mapped[str] = column(String(8), nullable=False, unique=True)  # shown as XXXX-XXXX
+    kind: Mapped[str] = column(String(16), nullable=False)
+    topic: Mapped[str] = column(String(64), nullable=False)
+    language: Mapped[str] = column(String(2), nullable=False)
+    calendar: Mapped[str] = column(String(64), nullable=False)
+    room: Mapped[str | None] = column(String(64))  # remote appointments only
+    start_at: Mapped[dt.datetime] = column(DateTime, nullable=False)
+    end_at: Mapped[dt.datetime] = column(DateTime, nullable=False)
+    status: Mapped[str] = column(String(16), nullable=False, default="booked")
+    point_id: Mapped[str] = column(String(64), nullable=False)
+    channel: Mapped[str] = column(String(16), nullable=False)
     # The number Kela calls; personal data, so it never leaves the booking (no payload, no event).
-    phone = Column(String(32))
-    created_at = Column(DateTime, nullable=False)
-    updated_at = Column(DateTime)
+    phone: Mapped[str | None] = column(String(32))
+    created_at: Mapped[dt.datetime] = column(DateTime, nullable=False)
+    updated_at: Mapped[dt.datetime | None] = column(DateTime)
 
 
 class BookingClaim(Base):
@@ -105,9 +127,9 @@ class BookingClaim(Base):
     __tablename__ = "booking_claims"
     __table_args__ = (PrimaryKeyConstraint("resource", "start_at", name="pk_booking_claims"),)
 
-    resource = Column(String(80), nullable=False)  # "calendar:<id>" or "room:<id>"
-    start_at = Column(DateTime, nullable=False)  # naive UTC, the slot's start
-    booking_id = Column(Integer, ForeignKey("bookings.id"), nullable=False, index=True)
+    resource: Mapped[str] = column(String(80), nullable=False)  # "calendar:<id>" or "room:<id>"
+    start_at: Mapped[dt.datetime] = column(DateTime, nullable=False)  # naive UTC, the slot's start
+    booking_id: Mapped[int] = column(Integer, ForeignKey("bookings.id"), nullable=False, index=True)
 
 
 class ServiceEvent(Base):
@@ -115,15 +137,15 @@ class ServiceEvent(Base):
 
     __tablename__ = "service_events"
 
-    id = Column(Integer, primary_key=True)
-    occurred_at = Column(DateTime, nullable=False)  # naive UTC
-    point_id = Column(String(64), nullable=False, index=True)
-    channel = Column(String(16), nullable=False)
-    language = Column(String(2), nullable=False)
-    authority = Column(String(64), nullable=False)
-    category = Column(String(64), nullable=False)  # an advisor task id (advisor_tasks.yml)
-    event_type = Column(String(64), nullable=False)
-    service = Column(String(64))
+    id: Mapped[int] = column(Integer, primary_key=True)
+    occurred_at: Mapped[dt.datetime] = column(DateTime, nullable=False)  # naive UTC
+    point_id: Mapped[str] = column(String(64), nullable=False, index=True)
+    channel: Mapped[str] = column(String(16), nullable=False)
+    language: Mapped[str] = column(String(2), nullable=False)
+    authority: Mapped[str] = column(String(64), nullable=False)
+    category: Mapped[str] = column(String(64), nullable=False)  # an advisor task id (advisor_tasks.yml)
+    event_type: Mapped[str] = column(String(64), nullable=False)
+    service: Mapped[str | None] = column(String(64))
 
 
 class DocumentReceipt(Base):
@@ -132,15 +154,15 @@ class DocumentReceipt(Base):
 
     __tablename__ = "document_receipts"
 
-    id = Column(Integer, primary_key=True)
-    number = Column(String(32), nullable=False, unique=True)  # printed on the receipt
-    point_id = Column(String(64), nullable=False, index=True)
-    authority = Column(String(64), nullable=False)
-    document_type = Column(String(64), nullable=False)  # a form code or a kind from the catalogue
-    received_at = Column(DateTime, nullable=False)  # naive UTC
-    received_by = Column(String(64), nullable=False)  # staff username
-    case_id = Column(Integer, ForeignKey("handoff_cases.id"))
-    language = Column(String(2), nullable=False)  # the receipt's language
+    id: Mapped[int] = column(Integer, primary_key=True)
+    number: Mapped[str] = column(String(32), nullable=False, unique=True)  # printed on the receipt
+    point_id: Mapped[str] = column(String(64), nullable=False, index=True)
+    authority: Mapped[str] = column(String(64), nullable=False)
+    document_type: Mapped[str] = column(String(64), nullable=False)  # a form code or a kind from the catalogue
+    received_at: Mapped[dt.datetime] = column(DateTime, nullable=False)  # naive UTC
+    received_by: Mapped[str] = column(String(64), nullable=False)  # staff username
+    case_id: Mapped[int | None] = column(Integer, ForeignKey("handoff_cases.id"))
+    language: Mapped[str] = column(String(2), nullable=False)  # the receipt's language
 
 
 class Feedback(Base):
@@ -148,14 +170,14 @@ class Feedback(Base):
 
     __tablename__ = "feedback"
 
-    id = Column(Integer, primary_key=True)
-    received_at = Column(DateTime, nullable=False)  # naive UTC
-    point_id = Column(String(64), nullable=False, index=True)
-    channel = Column(String(16), nullable=False)
-    language = Column(String(2), nullable=False)
-    authority = Column(String(64), nullable=False)
-    rating = Column(Integer, nullable=False)  # 1-5
-    text = Column(Text)  # identity codes and phone numbers already replaced
+    id: Mapped[int] = column(Integer, primary_key=True)
+    received_at: Mapped[dt.datetime] = column(DateTime, nullable=False)  # naive UTC
+    point_id: Mapped[str] = column(String(64), nullable=False, index=True)
+    channel: Mapped[str] = column(String(16), nullable=False)
+    language: Mapped[str] = column(String(2), nullable=False)
+    authority: Mapped[str] = column(String(64), nullable=False)
+    rating: Mapped[int] = column(Integer, nullable=False)  # 1-5
+    text: Mapped[str | None] = column(Text)  # identity codes and phone numbers already replaced
 
 
 class StaffAccount(Base):
@@ -163,12 +185,12 @@ class StaffAccount(Base):
 
     __tablename__ = "staff_accounts"
 
-    id = Column(Integer, primary_key=True)
-    username = Column(String(64), nullable=False, unique=True)
-    password_hash = Column(String(255), nullable=False)
-    role = Column(String(16), nullable=False)  # advisor | editor | admin
-    must_change_password = Column(Boolean, nullable=False, default=False)
-    created_at = Column(DateTime, nullable=False)  # naive UTC
+    id: Mapped[int] = column(Integer, primary_key=True)
+    username: Mapped[str] = column(String(64), nullable=False, unique=True)
+    password_hash: Mapped[str] = column(String(255), nullable=False)
+    role: Mapped[str] = column(String(16), nullable=False)  # advisor | editor | admin
+    must_change_password: Mapped[bool] = column(Boolean, nullable=False, default=False)
+    created_at: Mapped[dt.datetime] = column(DateTime, nullable=False)  # naive UTC
 
 
 class StaffPresence(Base):
@@ -176,9 +198,9 @@ class StaffPresence(Base):
 
     __tablename__ = "staff_presence"
 
-    username = Column(String(64), primary_key=True)
-    point_id = Column(String(64), nullable=False)
-    last_seen = Column(DateTime, nullable=False)  # naive UTC
+    username: Mapped[str] = column(String(64), primary_key=True)
+    point_id: Mapped[str] = column(String(64), nullable=False)
+    last_seen: Mapped[dt.datetime] = column(DateTime, nullable=False)  # naive UTC
 
 
 class StaffSession(Base):
@@ -186,11 +208,11 @@ class StaffSession(Base):
 
     __tablename__ = "staff_sessions"
 
-    token_hash = Column(String(64), primary_key=True)
-    account_id = Column(Integer, ForeignKey("staff_accounts.id"), nullable=False, index=True)
-    csrf_token = Column(String(64), nullable=False)
-    created_at = Column(DateTime, nullable=False)  # naive UTC
-    expires_at = Column(DateTime, nullable=False)  # naive UTC
+    token_hash: Mapped[str] = column(String(64), primary_key=True)
+    account_id: Mapped[int] = column(Integer, ForeignKey("staff_accounts.id"), nullable=False, index=True)
+    csrf_token: Mapped[str] = column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = column(DateTime, nullable=False)  # naive UTC
+    expires_at: Mapped[dt.datetime] = column(DateTime, nullable=False)  # naive UTC
 
 
 class VaultEntry(Base):
@@ -198,6 +220,6 @@ class VaultEntry(Base):
 
     __tablename__ = "contact_vault"
 
-    conversation_id = Column(String(128), primary_key=True)
-    phone = Column(String(64), nullable=False)
-    stored_at = Column(DateTime, nullable=False)  # naive UTC
+    conversation_id: Mapped[str] = column(String(128), primary_key=True)
+    phone: Mapped[str] = column(String(64), nullable=False)
+    stored_at: Mapped[dt.datetime] = column(DateTime, nullable=False)  # naive UTC

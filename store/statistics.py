@@ -51,7 +51,7 @@ class Statistics:
         with Session(self.engine) as session:
             first = session.execute(query.limit(1)).scalar()
             last = session.execute(query.order_by(None).order_by(ServiceEvent.occurred_at.desc()).limit(1)).scalar()
-        if first is None:
+        if first is None or last is None:
             return []
         local = [moment.replace(tzinfo=UTC).astimezone(HELSINKI).year for moment in (first, last)]
         return list(range(local[0], local[1] + 1))
