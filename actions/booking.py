@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from abc import ABC, abstractmethod
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.common import entity_values, language_of, latest_intent, point_and_channel
@@ -32,7 +34,8 @@ FORM_SLOTS = (
     "booking_confirmed",
 )
 # Every slot the booking uses, cleared when a booking ends either way.
-ALL_SLOTS = FORM_SLOTS + (
+ALL_SLOTS = (
+    *FORM_SLOTS,
     "booking_cancelled",
     "booking_after",
     "booking_last_shown",
@@ -72,6 +75,22 @@ def parse_start(value: str | None) -> dt.datetime | None:
     except ValueError:
         return None
     return start if start.tzinfo else None
+
+
+def filled(tracker: Tracker, slot: str) -> str:
+    """A slot the booking form has filled before this step; a ValueError when it is empty."""
+    value = tracker.get_slot(slot)
+    if value is None:
+        raise ValueError(f"{slot} is not filled")
+    return str(value)
+
+
+def filled_start(tracker: Tracker) -> dt.datetime:
+    """The chosen time: validation only ever sets booking_start to a slot's start."""
+    start = parse_start(tracker.get_slot("booking_start"))
+    if start is None:
+        raise ValueError("booking_start is not a time")
+    return start
 
 
 def topic_in_message(tracker: Tracker) -> str | None:
@@ -242,7 +261,7 @@ class ValidateBookingForm(Action):
     def name(self) -> str:
         return "validate_booking_form"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         turn = BookingTurn(dispatcher, tracker)
         if not turn.values["booking_language"]:
             turn.set("booking_language", language_of(tracker))
@@ -273,9 +292,9 @@ class ChoiceQuestion(Action, ABC):
     def choices(self, config: BookingConfig, lang: str) -> list[dict]:
         """The buttons of the choices, the forward one first."""
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         lang = language_of(tracker)
-        buttons = self.choices(services.booking_config(), lang) + [cancel_button(lang)]
+        buttons = [*self.choices(services.booking_config(), lang), cancel_button(lang)]
         dispatcher.utter_message(response=f"utter_ask_{self.slot}", buttons=buttons)
         return []
 
@@ -314,10 +333,10 @@ class ActionAskBookingStart(Action):
     def name(self) -> str:
         return "action_ask_booking_start"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         lang, config = language_of(tracker), services.booking_config()
         kind, topic, service_language = (
-            tracker.get_slot(s) for s in ("booking_kind", "booking_topic", "booking_language")
+            filled(tracker, s) for s in ("booking_kind", "booking_topic", "booking_language")
         )
         after = parse_start(tracker.get_slot("booking_after"))
         slots = services.booking_client().free_slots(kind, topic, service_language, after=after)
@@ -340,9 +359,9 @@ class ActionAskBookingConfirmed(Action):
     def name(self) -> str:
         return "action_ask_booking_confirmed"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         lang, config = language_of(tracker), services.booking_config()
-        kind = tracker.get_slot("booking_kind")
+        kind = filled(tracker, "booking_kind")
         buttons = [
             button(config.label("confirm", lang), intent="affirm"),
             button(config.label("change_time", lang), booking_choice="change_time"),
@@ -352,9 +371,9 @@ class ActionAskBookingConfirmed(Action):
             response=f"utter_ask_booking_confirmed_{kind}",
             buttons=buttons,
             kind=config.kind_name(kind, lang),
-            when=slot_label(parse_start(tracker.get_slot("booking_start")), lang, config),
-            topic=config.topic_name(tracker.get_slot("booking_topic"), lang),
-            service_language=config.language_name(tracker.get_slot("booking_language"), lang),
+            when=slot_label(filled_start(tracker), lang, config),
+            topic=config.topic_name(filled(tracker, "booking_topic"), lang),
+            service_language=config.language_name(filled(tracker, "booking_language"), lang),
             point=services.catalogue().point["name"][lang],
         )
         return []
@@ -389,7 +408,7 @@ class ActionBookingDone(Action):
     def name(self) -> str:
         return "action_booking_done"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         values = {s: tracker.get_slot(s) for s in ALL_SLOTS}
         lang = language_of(tracker)
         if values["booking_cancelled"] == "handoff":
@@ -397,7 +416,7 @@ class ActionBookingDone(Action):
         if values["booking_cancelled"] or not values["booking_confirmed"]:
             dispatcher.utter_message(response="utter_booking_cancelled")
             return cleared()
-        start = parse_start(values["booking_start"])
+        start = filled_start(tracker)
         try:
             if values["booking_reference"]:
                 booking = services.booking_client().move(values["booking_reference"], start)
@@ -411,9 +430,9 @@ class ActionBookingDone(Action):
                     return choose_again("utter_booking_phone_expired", dispatcher, "booking_phone", "booking_confirmed")
             point, channel = point_and_channel(tracker)
             booking = services.booking_client().book(
-                kind=values["booking_kind"],
-                topic=values["booking_topic"],
-                language=values["booking_language"],
+                kind=filled(tracker, "booking_kind"),
+                topic=filled(tracker, "booking_topic"),
+                language=filled(tracker, "booking_language"),
                 start=start,
                 phone=phone,
                 point_id=point,

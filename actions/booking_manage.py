@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.common import entity_values, language_of, latest_intent
@@ -38,21 +40,22 @@ class ValidateManageBookingForm(Action):
     def name(self) -> str:
         return "validate_manage_booking_form"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         intent = latest_intent(tracker)
         events = []
         if intent in MANAGE_INTENTS:
             events.append(SlotSet("booking_manage", MANAGE_INTENTS[intent]))
         reference = reference_in_message(tracker)
         if reference:
-            return events + [SlotSet("booking_reference", reference), SlotSet("requested_slot", None)]
+            return [*events, SlotSet("booking_reference", reference), SlotSet("requested_slot", None)]
         if tracker.get_slot("requested_slot") and intent in STOP_INTENTS:
-            return events + [
+            return [
+                *events,
                 SlotSet("booking_reference", None),
                 SlotSet("booking_manage", None),
                 SlotSet("requested_slot", None),
             ]
-        return events + [SlotSet("booking_reference", None), SlotSet("requested_slot", "booking_reference")]
+        return [*events, SlotSet("booking_reference", None), SlotSet("requested_slot", "booking_reference")]
 
 
 class ActionManageBooking(Action):
@@ -61,7 +64,7 @@ class ActionManageBooking(Action):
     def name(self) -> str:
         return "action_manage_booking"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         reference, manage = tracker.get_slot("booking_reference"), tracker.get_slot("booking_manage")
         lang = language_of(tracker)
         if not reference:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.common import tell_if_redacted
 from actions.handoff import hand_off
@@ -34,13 +37,13 @@ class ActionFallback(Action):
     def name(self) -> str:
         return "action_fallback"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         tell_if_redacted(dispatcher, tracker)
         events = answer(dispatcher, tracker, intent=None)
         if events is not None:
             return events
         if missed_previous_turn(tracker):
             dispatcher.utter_message(response="utter_fallback_handoff")
-            return [SlotSet(MISSED, None)] + hand_off(dispatcher, tracker, reason="repeated_fallback")
+            return [SlotSet(MISSED, None), *hand_off(dispatcher, tracker, reason="repeated_fallback")]
         dispatcher.utter_message(response="utter_default")
         return [SlotSet(MISSED, True)]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.common import entity_values, language_of
@@ -26,7 +29,7 @@ class ActionFeedbackRequest(Action):
     def name(self) -> str:
         return "action_feedback_request"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         authority = authority_concerned(tracker)
         dispatcher.utter_message(
             response="utter_feedback_request",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.common import language_of, point_and_channel, tell_if_redacted
@@ -34,15 +36,22 @@ SMALL_TALK = {
 REMOTE_CHANNELS = ("online", "phone")
 
 
-def conversation_facts(tracker: Tracker) -> dict:
+def conversation_facts(tracker: Tracker) -> dict[str, Any]:
     """Intents and payloads of the conversation: what the case may say, never the customer's words.
 
     `authority` is the authority of the latest service, form, life situation or booking discussed.
     """
     cat = services.catalogue()
-    facts = {"intents": [], "services": [], "forms": [], "bookings": [], "life_situation": None, "authority": None}
+    facts: dict[str, Any] = {
+        "intents": [],
+        "services": [],
+        "forms": [],
+        "bookings": [],
+        "life_situation": None,
+        "authority": None,
+    }
 
-    def add(key: str, value: str) -> None:
+    def add(key: str, value: str | None) -> None:
         if value and value not in facts[key]:
             facts[key].append(value)
 
@@ -51,10 +60,10 @@ def conversation_facts(tracker: Tracker) -> dict:
             name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
             if name and name not in SMALL_TALK:
                 add("intents", name)
-            kind, entry = cat.topic(name or "") or (None, None)
-            if kind == "service":
-                add("services", entry["id"])
-                facts["authority"] = entry["authority"]
+            found = cat.topic(name or "")
+            if found and found[0] == "service":
+                add("services", found[1]["id"])
+                facts["authority"] = found[1]["authority"]
         custom = ((event.get("data") or {}).get("custom") or {}) if event.get("event") == "bot" else {}
         if custom.get("type") == "life_situation":
             facts["life_situation"] = custom.get("code")
@@ -71,7 +80,7 @@ def conversation_facts(tracker: Tracker) -> dict:
     return facts
 
 
-def summary_of(facts: dict) -> str:
+def summary_of(facts: dict[str, Any]) -> str:
     """A one-line summary from codes only, for the advisor's queue."""
     parts = [f"{key}: {', '.join(facts[key])}" for key in ("intents", "services", "forms", "bookings") if facts[key]]
     if facts["life_situation"]:
@@ -173,6 +182,6 @@ class ActionHandoff(Action):
     def name(self) -> str:
         return "action_handoff"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         tell_if_redacted(dispatcher, tracker)
         return hand_off(dispatcher, tracker)

@@ -10,6 +10,7 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.common import entity_values, latest_intent, metadata_of
@@ -76,13 +77,13 @@ class LanguageDetector:
             if current:
                 return current
             scores = {lang: sum(w in self.short_words[lang] for w in words) for lang in LANGUAGES}
-            best = max(scores, key=scores.get)
+            best = max(scores, key=lambda lang: scores[lang])
             if scores[best] > 0:
                 return best
         probabilities = self.probabilities(" ".join(words), prior=current)
         if not probabilities:
             return current
-        best = max(probabilities, key=probabilities.get)
+        best = max(probabilities, key=lambda lang: probabilities[lang])
         if current and best != current and probabilities[best] < SWITCH_CONFIDENCE:
             return current
         return best
@@ -118,7 +119,7 @@ class ActionDetectLanguage(Action):
     def name(self) -> str:
         return "action_detect_language"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         current = tracker.get_slot("language") if earlier_user_turns(tracker) else None
         language = (
             explicit_choice(tracker)

@@ -22,9 +22,8 @@ from store.db import create_schema, database_url, make_engine
 from store.events import EventLog
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
-
     from actions.language import LanguageDetector
+    from store.db import Engine  # SQLAlchemy's, through store.db: the Rasa run reads no SQLAlchemy 1.4 types
 
 T = TypeVar("T")
 

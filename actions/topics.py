@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.common import entity_values, language_of, latest_intent, tell_if_redacted
@@ -14,12 +17,15 @@ from service_catalogue import views
 from service_catalogue.loader import Catalogue
 
 
-def resolve(cat: Catalogue, intent: str | None, tracker: Tracker) -> tuple[str, object] | None:
-    """What the message asks about: a form code first, then the topic intent, then entities."""
+def resolve(cat: Catalogue, intent: str | None, tracker: Tracker) -> tuple[str, dict[str, Any]] | None:
+    """What the message asks about: a form code first, then the topic intent, then entities.
+
+    The kind is "form", "service", "life_situation" or "unknown_form" (its entry: {"code": the code typed}).
+    """
     codes = entity_values(tracker, "form_code")
     if codes:
         form = cat.form(codes[0])
-        return ("form", form) if form else ("unknown_form", codes[0])
+        return ("form", form) if form else ("unknown_form", {"code": codes[0]})
     topic = cat.topic(intent or "")
     if topic:
         return topic
@@ -103,7 +109,7 @@ def answer(
         return None
     kind, entry = found
     if kind == "unknown_form":
-        dispatcher.utter_message(response="utter_form_unknown", code=entry)
+        dispatcher.utter_message(response="utter_form_unknown", code=entry["code"])
         return []
     events = []
     if kind == "form":
@@ -135,5 +141,5 @@ class ActionShowTopic(Action):
     def name(self) -> str:
         return "action_show_topic"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         return answer_or(dispatcher, tracker, latest_intent(tracker), otherwise="utter_which_form")

@@ -17,7 +17,7 @@ from pathlib import Path
 from booking.client import LocalBookingClient, SlotUnavailable
 from booking.config import BookingConfig
 from service_catalogue.loader import load_catalogue
-from store.cases import make_engine
+from store.db import open_database
 
 
 def main() -> None:
@@ -31,7 +31,7 @@ def main() -> None:
     now = dt.datetime(2026, 11, 23, 6, 0, tzinfo=config.tz)
     combos = list(itertools.product(config.kinds, config.topics, config.languages))
     with tempfile.TemporaryDirectory() as folder:
-        client = LocalBookingClient(make_engine(f"sqlite:///{Path(folder) / 'bench.db'}"), config)
+        client = LocalBookingClient(open_database(f"sqlite:///{Path(folder) / 'bench.db'}"), config)
         rng = random.Random(1)
         made = 0
         for _ in range(args.bookings):

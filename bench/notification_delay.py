@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from latency import percentile
 
 from store.accounts import AccountStore
-from store.cases import CaseStore, make_engine
+from store.cases import CaseStore
+from store.db import open_database
 from tests.kiosk_ui.test_staff_live import (
     PASSWORD,
     POINT,
@@ -40,7 +41,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
     url = f"sqlite:///{tempfile.mkdtemp(prefix='notification-delay-')}/app.db"
-    AccountStore(make_engine(url)).create("bench", PASSWORD, "advisor")
+    AccountStore(open_database(url)).create("bench", PASSWORD, "advisor")
     store = CaseStore(url)
     with web_app(url) as base:
         client, _ = signed_in_client(base, "bench")

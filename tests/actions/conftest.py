@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -34,6 +36,11 @@ def make_tracker(
     return Tracker(
         sender, {"language": language, **(slots or {})}, latest["parse_data"], events, False, None, {}, "action_listen"
     )
+
+
+def run(action, dispatcher, tracker: Tracker, domain=None) -> list:
+    """The events an action returns, awaited as the action server awaits them."""
+    return asyncio.run(action.run(dispatcher, tracker, domain or {}))
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from actions.booking import (
     ValidateBookingForm,
 )
 from actions.booking_manage import ActionManageBooking, ValidateManageBookingForm, reference_in_message
-from tests.actions.conftest import make_tracker
+from tests.actions.conftest import make_tracker, run
 
 PHONE_BOOKING = {"booking_kind": "phone", "booking_topic": "housing", "booking_language": "fi"}
 
@@ -22,7 +22,7 @@ def slots_of(events):
 
 def validate(dispatcher, text, intent, entities=(), slots=None, requested=None):
     tracker = make_tracker(text, intent, entities, slots={"requested_slot": requested, **(slots or {})})
-    return slots_of(ValidateBookingForm().run(dispatcher, tracker, {}))
+    return slots_of(run(ValidateBookingForm(), dispatcher, tracker, {}))
 
 
 def entity(name, value):
@@ -59,7 +59,7 @@ def test_a_benefit_asked_about_in_the_middle_does_not_change_the_topic(dispatche
         dispatcher, "mikä on lapsilisä?", "service_child_benefit", slots=PHONE_BOOKING, requested="booking_start"
     )
     assert "booking_topic" not in got
-    assert [m["response"] for m in dispatcher.messages][0] == "utter_service"
+    assert dispatcher.messages[0]["response"] == "utter_service"
 
 
 @pytest.mark.parametrize(
@@ -115,7 +115,7 @@ def test_a_free_time_pressed_is_taken_and_a_taken_one_refused(dispatcher, case_d
 
 def test_later_times_start_after_the_last_shown(dispatcher, case_db):
     tracker = make_tracker("", "book_appointment", slots=PHONE_BOOKING)
-    shown = slots_of(ActionAskBookingStart().run(dispatcher, tracker, {}))["booking_last_shown"]
+    shown = slots_of(run(ActionAskBookingStart(), dispatcher, tracker, {}))["booking_last_shown"]
     buttons = dispatcher.messages[-1]["buttons"]
     assert len(buttons) >= 5 and buttons[0]["payload"].startswith('/choose{"booking_start"')
     got = validate(
@@ -128,7 +128,7 @@ def test_later_times_start_after_the_last_shown(dispatcher, case_db):
     )
     assert got["booking_after"] == shown
     tracker = make_tracker("", "choose", slots={**PHONE_BOOKING, "booking_after": shown})
-    ActionAskBookingStart().run(dispatcher, tracker, {})
+    run(ActionAskBookingStart(), dispatcher, tracker, {})
     later = [b["payload"] for b in dispatcher.messages[-1]["buttons"] if "booking_start" in b["payload"]]
     assert all(payload.split('"')[3] > shown for payload in later)
 
@@ -156,15 +156,15 @@ def test_confirmation_offers_confirm_first(dispatcher, case_db):
             "booking_start": slot.key,
         },
     )
-    ActionAskBookingConfirmed().run(dispatcher, tracker, {})
+    run(ActionAskBookingConfirmed(), dispatcher, tracker, {})
     message = dispatcher.messages[-1]
     assert message["response"] == "utter_ask_booking_confirmed_remote"
-    assert [b["payload"] for b in message["buttons"]][0] == "/affirm"
+    assert message["buttons"][0]["payload"] == "/affirm"
 
 
 def done(dispatcher, slots):
     tracker = make_tracker("kyllä", "affirm", slots=slots)
-    return ActionBookingDone().run(dispatcher, tracker, {})
+    return run(ActionBookingDone(), dispatcher, tracker, {})
 
 
 def test_a_confirmed_booking_is_made_with_the_phone_from_the_vault(dispatcher, case_db):
@@ -218,9 +218,9 @@ def test_cancel_by_reference(dispatcher, case_db):
         channel="web",
     )
     tracker = make_tracker(f"cancel {booking.reference.lower()}", "cancel_booking")
-    got = slots_of(ValidateManageBookingForm().run(dispatcher, tracker, {}))
+    got = slots_of(run(ValidateManageBookingForm(), dispatcher, tracker, {}))
     assert got == {"booking_manage": "cancel", "booking_reference": booking.reference, "requested_slot": None}
-    ActionManageBooking().run(dispatcher, make_tracker("", "cancel_booking", slots=got), {})
+    run(ActionManageBooking(), dispatcher, make_tracker("", "cancel_booking", slots=got), {})
     assert services.booking_client().find(booking.reference).status == "cancelled"
     assert dispatcher.messages[-1]["response"] == "utter_booking_cancelled_by_reference"
 

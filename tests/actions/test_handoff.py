@@ -9,7 +9,7 @@ from actions import services
 from actions.handoff import ActionHandoff, hand_off, point_is_open
 from store.cases import CaseStore
 from store.rows import HELSINKI
-from tests.actions.conftest import make_tracker, user_event
+from tests.actions.conftest import make_tracker, run, user_event
 
 MONDAY_10 = dt.datetime(2026, 11, 23, 10, 0, tzinfo=HELSINKI)  # an ordinary working day
 KIOSK, WEB = {"channel": "kiosk"}, {"channel": "web"}
@@ -32,7 +32,7 @@ def test_handoff_stores_a_case_and_shows_the_ticket(dispatcher, case_db):
         bot({"type": "form", "code": "TT 1", "authority": "kela"}),
     ]
     tracker = make_tracker("haluan puhua ihmisen kanssa", "request_human", history=history)
-    ActionHandoff().run(dispatcher, tracker, {})
+    run(ActionHandoff(), dispatcher, tracker, {})
     payload = dispatcher.messages[-1]["custom"]
     assert payload == {"type": "handoff", "ticket": "A001", "reason": "customer_request", "live": True}
     assert dispatcher.messages[-1]["response"] == "utter_handoff"
@@ -50,7 +50,7 @@ def test_the_case_carries_bookings_services_and_forms_of_the_conversation(dispat
         user_event("varaa aika", "book_appointment"),
         bot({"type": "booking", "id": 3, "reference": "K7QH-29XM", "kind": "phone", "topic": "housing"}),
     ]
-    ActionHandoff().run(dispatcher, make_tracker("ihminen", "request_human", history=history), {})
+    run(ActionHandoff(), dispatcher, make_tracker("ihminen", "request_human", history=history), {})
     case = CaseStore(case_db).list_cases()[0]
     assert case["bookings"] == ["K7QH-29XM"] and case["forms"] == ["AT 1"]
     assert case["services"] == ["housing_allowance"]
@@ -60,7 +60,7 @@ def test_the_case_carries_bookings_services_and_forms_of_the_conversation(dispat
 def test_tickets_count_up_within_the_day_and_a_conversation_keeps_its_ticket(dispatcher, case_db):
     for sender in ("one", "two", "three", "three"):
         tracker = make_tracker("ihminen", "request_human", metadata=KIOSK, sender=sender)
-        ActionHandoff().run(dispatcher, tracker, {})
+        run(ActionHandoff(), dispatcher, tracker, {})
     assert [p["ticket"] for p in customs(dispatcher, "handoff")] == ["A001", "A002", "A003", "A003"]
     assert len(CaseStore(case_db).list_cases()) == 3
 

@@ -4,12 +4,12 @@ import pytest
 
 from actions import services
 from actions.language import ActionDetectLanguage
-from tests.actions.conftest import make_tracker, user_event
+from tests.actions.conftest import make_tracker, run, user_event
 
 
 def chosen(text, intent=None, language="fi", history=(), entities=(), metadata=None):
     tracker = make_tracker(text, intent, entities, language, metadata, history)
-    return ActionDetectLanguage().run(None, tracker, {})[0]["value"]
+    return run(ActionDetectLanguage(), None, tracker, {})[0]["value"]
 
 
 EARLIER = [user_event("earlier message", "greet")]

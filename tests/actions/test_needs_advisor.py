@@ -5,7 +5,7 @@ from actions.fallback import ActionFallback
 from actions.feedback import ActionFeedbackRequest
 from actions.topics import ActionShowTopic
 from store.cases import CaseStore
-from tests.actions.conftest import make_tracker, user_event
+from tests.actions.conftest import make_tracker, run, user_event
 
 KIOSK = {"channel": "kiosk", "point": "example-point"}
 MISSED = {"event": "slot", "name": "fallback_missed", "value": True, "timestamp": None}
@@ -21,7 +21,7 @@ def customs(dispatcher, kind):
 
 def test_handing_in_a_paper_application_shows_the_service_then_calls_the_advisor(dispatcher, case_db):
     tracker = make_tracker("haluan jättää Kelan hakemuksen paperilla", "service_document_submission", metadata=KIOSK)
-    ActionShowTopic().run(dispatcher, tracker, {})
+    run(ActionShowTopic(), dispatcher, tracker, {})
     assert responses(dispatcher) == ["utter_service", "utter_handoff"]
     assert customs(dispatcher, "handoff")[0]["reason"] == "needs_advisor"
     case = CaseStore(case_db).list_cases()[0]
@@ -29,8 +29,11 @@ def test_handing_in_a_paper_application_shows_the_service_then_calls_the_advisor
 
 
 def test_a_task_the_point_does_not_offer_says_so_instead_of_calling_the_advisor(dispatcher, case_db):
-    ActionShowTopic().run(
-        dispatcher, make_tracker("can i pay here", "service_payment", language="en", metadata=KIOSK), {}
+    run(
+        ActionShowTopic(),
+        dispatcher,
+        make_tracker("can i pay here", "service_payment", language="en", metadata=KIOSK),
+        {},
     )
     assert responses(dispatcher) == ["utter_service", "utter_not_at_this_point"]
     assert dispatcher.messages[1]["tasks"] == services.catalogue().advisor_tasks["payments"]["name"]["en"]
@@ -42,8 +45,8 @@ def test_which_services_need_the_advisor_is_catalogue_data(dispatcher, case_db, 
     cat = services.catalogue()
     monkeypatch.setitem(cat.services["tax_card"], "needs_advisor", True)
     monkeypatch.setitem(cat.point, "capabilities", [*cat.point["capabilities"], "payments"])
-    ActionShowTopic().run(dispatcher, make_tracker("verokortti", "service_tax_card", metadata=KIOSK, sender="a"), {})
-    ActionShowTopic().run(dispatcher, make_tracker("voinko maksaa", "service_payment", metadata=KIOSK, sender="b"), {})
+    run(ActionShowTopic(), dispatcher, make_tracker("verokortti", "service_tax_card", metadata=KIOSK, sender="a"), {})
+    run(ActionShowTopic(), dispatcher, make_tracker("voinko maksaa", "service_payment", metadata=KIOSK, sender="b"), {})
     cases = CaseStore(case_db).list_cases()
     assert sorted(c["services"][-1] for c in cases) == ["payment", "tax_card"]
     assert {c["reason"] for c in cases} == {"needs_advisor"}
@@ -67,7 +70,7 @@ def test_a_form_card_is_recorded_as_a_form_handed_out(dispatcher, case_db):
     tracker = make_tracker(
         "Var hittar jag blanketten för barnbidrag?", "service_child_benefit", language="sv", metadata=KIOSK
     )
-    ActionShowTopic().run(dispatcher, tracker, {})
+    run(ActionShowTopic(), dispatcher, tracker, {})
     events = services.event_log().list_events()
     assert [
         (e["event_type"], e["authority"], e["category"], e["service"], e["channel"], e["language"]) for e in events
@@ -76,7 +79,7 @@ def test_a_form_card_is_recorded_as_a_form_handed_out(dispatcher, case_db):
 
 def test_the_second_fallback_in_a_row_hands_over(dispatcher, case_db):
     history = [user_event("qwerty", "nlu_fallback", metadata=KIOSK), MISSED]
-    events = ActionFallback().run(dispatcher, make_tracker("asdf", "nlu_fallback", history=history), {})
+    events = run(ActionFallback(), dispatcher, make_tracker("asdf", "nlu_fallback", history=history), {})
     assert responses(dispatcher) == ["utter_fallback_handoff", "utter_handoff"]
     assert CaseStore(case_db).list_cases()[0]["reason"] == "repeated_fallback"
     assert {"event": "slot", "name": "fallback_missed", "value": None, "timestamp": None} in events
@@ -88,14 +91,14 @@ def test_a_fallback_after_an_answered_turn_asks_again(dispatcher, case_db):
         MISSED,
         user_event("lapsilisä", "service_child_benefit"),
     ]
-    events = ActionFallback().run(dispatcher, make_tracker("asdf", "nlu_fallback", history=history), {})
+    events = run(ActionFallback(), dispatcher, make_tracker("asdf", "nlu_fallback", history=history), {})
     assert responses(dispatcher) == ["utter_default"]
     assert events == [{"event": "slot", "name": "fallback_missed", "value": True, "timestamp": None}]
     assert CaseStore(case_db).list_cases() == []
 
 
 def test_feedback_goes_to_the_municipality_when_nothing_was_discussed(dispatcher):
-    ActionFeedbackRequest().run(dispatcher, make_tracker("haluan antaa palautetta", "give_feedback"), {})
+    run(ActionFeedbackRequest(), dispatcher, make_tracker("haluan antaa palautetta", "give_feedback"), {})
     assert dispatcher.messages == [
         {
             **dispatcher.messages[0],
@@ -111,10 +114,10 @@ def test_feedback_goes_to_the_authority_of_the_latest_matter(dispatcher):
         user_event("kela-kortti", "service_kela_card"),
         {"event": "bot", "text": "...", "data": {"custom": {"type": "form", "code": "5010", "authority": "tax"}}},
     ]
-    ActionFeedbackRequest().run(dispatcher, make_tracker("palaute", "give_feedback", history=history), {})
+    run(ActionFeedbackRequest(), dispatcher, make_tracker("palaute", "give_feedback", history=history), {})
     assert customs(dispatcher, "feedback_request") == [{"type": "feedback_request", "authority": "tax"}]
     history.append(user_event("passi", "service_passport"))
-    ActionFeedbackRequest().run(dispatcher, make_tracker("palaute", "give_feedback", history=history), {})
+    run(ActionFeedbackRequest(), dispatcher, make_tracker("palaute", "give_feedback", history=history), {})
     assert customs(dispatcher, "feedback_request")[-1]["authority"] == "police"
 
 
@@ -127,6 +130,6 @@ def test_feedback_for_an_authority_the_customer_names(dispatcher):
         history=history,
         entities=[{"entity": "authority", "value": "kela"}],
     )
-    ActionFeedbackRequest().run(dispatcher, tracker, {})
+    run(ActionFeedbackRequest(), dispatcher, tracker, {})
     assert customs(dispatcher, "feedback_request") == [{"type": "feedback_request", "authority": "kela"}]
     assert dispatcher.messages[0]["authority"] == "FPA"

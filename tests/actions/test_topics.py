@@ -2,7 +2,7 @@
 
 from actions.fallback import ActionFallback
 from actions.topics import ActionShowTopic
-from tests.actions.conftest import make_tracker
+from tests.actions.conftest import make_tracker, run
 
 
 def payloads(dispatcher, kind):
@@ -15,7 +15,7 @@ def responses(dispatcher):
 
 def test_service_intent_gives_its_form_in_the_customers_language(dispatcher):
     tracker = make_tracker("Var hittar jag blanketten för barnbidrag?", "service_child_benefit", language="sv")
-    ActionShowTopic().run(dispatcher, tracker, {})
+    run(ActionShowTopic(), dispatcher, tracker, {})
     form = payloads(dispatcher, "form")[0]
     assert form["code"] == "LL 1" and form["variant"] == "LL 1r" and form["language"] == "sv"
     assert form["url"].startswith("https://")
@@ -24,7 +24,7 @@ def test_service_intent_gives_its_form_in_the_customers_language(dispatcher):
 
 def test_life_situation_lists_steps_in_order_and_sets_the_slot(dispatcher):
     tracker = make_tracker("Jäin työttömäksi", "life_losing_job")
-    events = ActionShowTopic().run(dispatcher, tracker, {})
+    events = run(ActionShowTopic(), dispatcher, tracker, {})
     payload = payloads(dispatcher, "life_situation")[0]
     assert payload["code"] == "KE8"
     assert "TT 1" in [f["code"] for f in payload["forms"]]
@@ -35,31 +35,31 @@ def test_life_situation_lists_steps_in_order_and_sets_the_slot(dispatcher):
 
 def test_form_code_entity_wins_and_variant_suffix_is_understood(dispatcher):
     tracker = make_tracker("anna SV 8e", "request_form", [{"entity": "form_code", "value": "SV 8e"}], "en")
-    ActionShowTopic().run(dispatcher, tracker, {})
+    run(ActionShowTopic(), dispatcher, tracker, {})
     form = payloads(dispatcher, "form")[0]
     assert (form["code"], form["variant"]) == ("SV 8", "SV 8e")
 
 
 def test_unknown_form_code_is_said_not_invented(dispatcher):
     tracker = make_tracker("XY 99", "request_form", [{"entity": "form_code", "value": "AT 99"}])
-    ActionShowTopic().run(dispatcher, tracker, {})
+    run(ActionShowTopic(), dispatcher, tracker, {})
     assert responses(dispatcher) == ["utter_form_unknown"]
     assert dispatcher.messages[0]["code"] == "AT 99"
 
 
 def test_generic_form_request_asks_which(dispatcher):
-    ActionShowTopic().run(dispatcher, make_tracker("tarvitsen lomakkeen", "request_form"), {})
+    run(ActionShowTopic(), dispatcher, make_tracker("tarvitsen lomakkeen", "request_form"), {})
     assert responses(dispatcher) == ["utter_which_form"]
 
 
 def test_fallback_still_answers_a_named_benefit(dispatcher):
     tracker = make_tracker("asumistuki??", "nlu_fallback", [{"entity": "benefit", "value": "housing_allowance"}])
-    ActionFallback().run(dispatcher, tracker, {})
+    run(ActionFallback(), dispatcher, tracker, {})
     assert "AT 1" in [p["code"] for p in payloads(dispatcher, "form")]
 
 
 def test_fallback_without_anything_known_asks_again(dispatcher):
-    ActionFallback().run(dispatcher, make_tracker("qwerty", "nlu_fallback"), {})
+    run(ActionFallback(), dispatcher, make_tracker("qwerty", "nlu_fallback"), {})
     assert responses(dispatcher) == ["utter_default"]
 
 
@@ -67,7 +67,7 @@ def test_redacted_message_gets_the_personal_data_notice_first(dispatcher):
     tracker = make_tracker(
         "asumistuki, hetu <ID_CODE>", "service_housing_allowance", metadata={"redacted": ["id_code"]}
     )
-    ActionShowTopic().run(dispatcher, tracker, {})
+    run(ActionShowTopic(), dispatcher, tracker, {})
     assert responses(dispatcher)[0] == "utter_personal_data"
     assert "<ID_CODE>" not in str(dispatcher.messages)
 
@@ -81,6 +81,6 @@ def test_personal_data_gets_the_notice_and_the_named_benefit_still_answered(disp
         [{"entity": "benefit", "value": "kela_card"}],
         metadata={"redacted": ["id_code"]},
     )
-    ActionPersonalData().run(dispatcher, tracker, {})
+    run(ActionPersonalData(), dispatcher, tracker, {})
     assert responses(dispatcher)[0] == "utter_personal_data"
     assert "SV 157" in [p["code"] for p in payloads(dispatcher, "form")]

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import yaml
 
+from service_catalogue.loader import LANGUAGES
+
 ROOT = Path(__file__).resolve().parents[2]
-LANGUAGES = {"fi", "sv", "en"}
 
 
 def responses() -> dict:
