@@ -10,6 +10,7 @@ tracker store and the same load. A 429 from the gateway's rate limit is waited o
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import time
 import uuid
@@ -25,7 +26,7 @@ SCRIPT = {
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def timed(send) -> tuple[float, httpx.Response]:
@@ -52,18 +53,17 @@ def main(app_url: str, rasa_url: str, point: str, conversations: int, timeout: f
             lang = languages[number % len(languages)]
             sender, conversation = f"bench-{uuid.uuid4().hex[:12]}", f"bench-{uuid.uuid4().hex[:12]}"
             for turn, message in enumerate(SCRIPT[lang]):
-
-                def to_rasa():
-                    return client.post(
-                        f"{rasa_url}/webhooks/rest/webhook",
-                        json={"sender": sender, "message": message, "metadata": {"channel": "web", "point": point}},
-                    )
-
-                def to_gateway():
-                    return client.post(
-                        f"{app_url}/api/chat",
-                        json={"conversation_id": conversation, "message": message, "channel": "web", "point": point},
-                    )
+                # Calls bound to this turn's message (partial, not a closure over the loop variables).
+                to_rasa = functools.partial(
+                    client.post,
+                    f"{rasa_url}/webhooks/rest/webhook",
+                    json={"sender": sender, "message": message, "metadata": {"channel": "web", "point": point}},
+                )
+                to_gateway = functools.partial(
+                    client.post,
+                    f"{app_url}/api/chat",
+                    json={"conversation_id": conversation, "message": message, "channel": "web", "point": point},
+                )
 
                 first, second = (to_rasa, to_gateway) if (number + turn) % 2 == 0 else (to_gateway, to_rasa)
                 results = {first: timed(first), second: timed(second)}
@@ -71,7 +71,7 @@ def main(app_url: str, rasa_url: str, point: str, conversations: int, timeout: f
                 gateway.append(results[to_gateway][0])
                 # A degraded answer is the gateway failing fast, which would flatter the figures.
                 degraded += bool(results[to_gateway][1].json().get("degraded"))
-    added = [g - d for g, d in zip(gateway, direct)]
+    added = [g - d for g, d in zip(gateway, direct, strict=True)]
     print(
         f"messages {len(direct)} per path ({conversations} conversations, fi/sv/en), "
         f"degraded gateway answers {degraded}"

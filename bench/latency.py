@@ -40,7 +40,7 @@ async def conversation(client: httpx.AsyncClient, url: str, lang: str, timings: 
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 async def main(url: str, conversations: int, timeout: float) -> None:

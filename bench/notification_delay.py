@@ -55,7 +55,9 @@ def main() -> None:
             )
             committed = time.perf_counter()
             received, _, _ = stream.next(
-                "case", timeout=10, where=lambda d: d["change"]["kind"] == "created" and d["case"]["id"] == case["id"]
+                "case",
+                timeout=10,
+                where=lambda d, case_id=case["id"]: d["change"]["kind"] == "created" and d["case"]["id"] == case_id,
             )
             delays.append((received - committed) * 1000)
         stream.close()

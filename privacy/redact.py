@@ -63,7 +63,7 @@ def redact(text: str | None) -> Redaction:
     result = _ID_CODE.sub(_id_code_or_keep, text)
     if ID_CODE_PLACEHOLDER in result and ID_CODE_PLACEHOLDER not in text:
         kinds.append("id_code")
-    result, count = _PHONE.subn(_phone_or_keep, result)
+    result = _PHONE.sub(_phone_or_keep, result)
     if PHONE_PLACEHOLDER in result and PHONE_PLACEHOLDER not in text:
         kinds.append("phone")
     return Redaction(result, tuple(kinds))

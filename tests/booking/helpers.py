@@ -18,15 +18,15 @@ def weekdays(*spans):
 
 
 def book(client, start, kind="phone", topic="families", language="fi", now=None, **extra):
-    fields = dict(
-        kind=kind,
-        topic=topic,
-        language=language,
-        start=start,
-        phone="040 123 4567",
-        point_id=POINT,
-        channel="kiosk",
-        now=now or at(2026, 11, 23, 6),
-    )
+    fields = {
+        "kind": kind,
+        "topic": topic,
+        "language": language,
+        "start": start,
+        "phone": "040 123 4567",
+        "point_id": POINT,
+        "channel": "kiosk",
+        "now": now or at(2026, 11, 23, 6),
+    }
     fields.update(extra)
     return client.book(**fields)

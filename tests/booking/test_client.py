@@ -63,7 +63,7 @@ def test_a_hundred_parallel_bookings_of_one_slot_make_exactly_one(engine, client
 
 def test_two_calendars_of_a_topic_take_two_bookings_of_a_time(make, config):
     second = type(config.calendars[0])(id="families_fi_2", topic="families", language="fi", kinds=("phone", "remote"))
-    client = make(calendars=config.calendars + (second,))
+    client = make(calendars=(*config.calendars, second))
     first, other = book(client, NINE), book(client, NINE)
     assert {first.calendar, other.calendar} == {"families_fi", "families_fi_2"}
     with pytest.raises(SlotUnavailable):

@@ -1,6 +1,7 @@
 """Slot generation: hours per kind, weekends, holidays, DST days, notice, horizon and paging."""
 
 import datetime as dt
+import itertools
 
 from booking.slots import slot_starts
 from tests.booking.helpers import at, book, weekdays
@@ -112,7 +113,7 @@ def test_fall_back_offers_the_repeated_hour_as_two_instants(make):
         "2026-10-25T04:30:00+02:00",
     ]
     utc = [s.start.astimezone(dt.UTC) for s in slots]
-    assert all(b - a == HALF_HOUR for a, b in zip(utc, utc[1:]))
+    assert all(b - a == HALF_HOUR for a, b in itertools.pairwise(utc))
     # (Python subtracts two datetimes of one zone by wall clock, so compare real time in UTC.)
     assert all(s.end.astimezone(dt.UTC) - s.start.astimezone(dt.UTC) == HALF_HOUR for s in slots)
     # Both 03:00s can be booked: they are different instants.

@@ -62,7 +62,7 @@ def test_no_service_sends_anyone_to_an_authority_that_has_ended():
 
 
 def test_every_topic_intent_of_the_domain_is_in_the_catalogue_and_back():
-    domain = yaml.safe_load(open(DEFAULT_DATA_DIR.parents[1] / "bot" / "domain" / "core.yml"))
+    domain = yaml.safe_load((DEFAULT_DATA_DIR.parents[1] / "bot" / "domain" / "core.yml").read_text(encoding="utf-8"))
     topics = {i for i in domain["intents"] if i.startswith(("life_", "service_"))}
     assert topics == set(load_catalogue().by_intent)
 
@@ -139,10 +139,10 @@ def test_unknown_field(data):
 
 def test_bad_yaml_and_missing_file(data):
     (data / "forms.yml").write_text("forms: [unclosed", encoding="utf-8")
-    with pytest.raises(CatalogueError, match="forms.yml: not valid YAML"):
+    with pytest.raises(CatalogueError, match=r"forms\.yml: not valid YAML"):
         load_catalogue(data)
     (data / "forms.yml").unlink()
-    with pytest.raises(CatalogueError, match="forms.yml: file is missing"):
+    with pytest.raises(CatalogueError, match=r"forms\.yml: file is missing"):
         load_catalogue(data)
 
 

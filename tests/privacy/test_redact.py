@@ -31,7 +31,7 @@ def test_check_character_is_checked():
 
 
 @pytest.mark.parametrize(
-    "code", DVV_TEST_CODES + ["131052-308X", "131052 308T", "131052308t", "010190+999W", "131052a308t"]
+    "code", [*DVV_TEST_CODES, "131052-308X", "131052 308T", "131052308t", "010190+999W", "131052a308t"]
 )
 def test_codes_are_redacted_valid_or_not(code):
     result = redact(f"minun hetu on {code}, kiitos")

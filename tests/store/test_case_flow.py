@@ -7,7 +7,13 @@ import pytest
 from store.cases import CaseConflict, CaseStore
 from store.db import StaleSchema, open_database
 
-FIELDS = dict(point_id="p", conversation_id="conv-1", language="fi", channel="kiosk", reason="customer_request")
+FIELDS = {
+    "point_id": "p",
+    "conversation_id": "conv-1",
+    "language": "fi",
+    "channel": "kiosk",
+    "reason": "customer_request",
+}
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from store.cases import CaseStore
 
-FIELDS = dict(conversation_id="c", language="fi", channel="kiosk", reason="customer_request")
+FIELDS = {"conversation_id": "c", "language": "fi", "channel": "kiosk", "reason": "customer_request"}
 
 
 def test_numbers_restart_each_helsinki_day_and_per_point(tmp_path):

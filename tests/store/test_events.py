@@ -10,7 +10,7 @@ from store.events import EventLog
 from store.models import ServiceEvent
 from store.rows import HELSINKI
 
-FIELDS = dict(authority="kela", category="appointment_booking", channel="kiosk", language="fi")
+FIELDS = {"authority": "kela", "category": "appointment_booking", "channel": "kiosk", "language": "fi"}
 
 
 def test_record_and_list(tmp_path):

@@ -8,7 +8,7 @@ from store.db import open_database
 from store.events import EventLog
 from store.feedback import FeedbackStore
 
-FIELDS = dict(point_id="p1", channel="kiosk", language="fi", authority="kela")
+FIELDS = {"point_id": "p1", "channel": "kiosk", "language": "fi", "authority": "kela"}
 
 
 def test_feedback_is_stored_redacted_and_counted_once(tmp_path):

@@ -9,7 +9,7 @@ from store.events import EventLog
 from store.receipts import ReceiptStore, receipt_number
 from store.rows import HELSINKI
 
-FIELDS = dict(point_id="p1", authority="kela", document_type="AT 1", received_by="aino", language="sv")
+FIELDS = {"point_id": "p1", "authority": "kela", "document_type": "AT 1", "received_by": "aino", "language": "sv"}
 
 
 @pytest.fixture
