@@ -1,1 +1,1 @@
-"""Custom actions for the Rasa action server: one module per feature."""
+"""Custom actions for the Rasa action server: one module per feature; actions.services builds what they share."""

@@ -1,1 +1,2 @@
-"""The assistant's own database: handoff cases (later bookings and service events)."""
+"""The assistant's own database (store.db: engine and schema; store.models: the tables): handoff cases,
+bookings, service events, receipts, feedback, staff accounts and the contact vault."""
