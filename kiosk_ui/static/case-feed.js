@@ -1,49 +1,47 @@
-/* The customer's live feed of a handoff case (GET /api/live/<conversation>, Server-Sent Events), shared by
-   the kiosk (a page script) and the widget (built into its bundle). ES5, like the widget.
+/* The customer's live feed of a handoff case (GET /api/live/<conversation>, Server-Sent Events), used by
+   the chat core (chat-core.js) on the kiosk (a page script) and in the widget (built into its bundle).
 
    `live` is the caller's record of the case: the feed keeps `live.lastId` (the last event id) and
    `live.failures` in it, so the caller can store them and a reload resumes where it stopped.
    `handlers`: status(data), message(data), ended(data), and changed() after anything was kept in `live`. */
-function CaseFeed(url, live, handlers) {
-  var source = null;
-  var retry = null;
-  var closed = false;
+"use strict";
 
-  function changed() {
-    if (handlers.changed) handlers.changed();
-  }
+function CaseFeed(url, live, handlers) {
+  let source = null;
+  let retry = null;
+  let closed = false;
+
+  const changed = () => { if (handlers.changed) handlers.changed(); };
 
   function open() {
     // Reopened by hand from the last event id: across origins no Last-Event-ID header can be relied on,
     // and this way nothing comes twice and nothing is lost.
-    var after = live.lastId ? "?after=" + encodeURIComponent(live.lastId) : "";
-    var current = new EventSource(url + after);
+    const after = live.lastId ? `?after=${encodeURIComponent(live.lastId)}` : "";
+    const current = new EventSource(url + after);
     source = current;
-    function handle(handler) {
-      return function (event) {
-        if (closed || source !== current) return;
-        if (event.lastEventId) live.lastId = event.lastEventId;
-        live.failures = 0;
-        var data;
-        try { data = JSON.parse(event.data); } catch (error) { return; }
-        handler(data);
-        changed();
-      };
-    }
+    const handle = (handler) => (event) => {
+      if (closed || source !== current) return;
+      if (event.lastEventId) live.lastId = event.lastEventId;
+      live.failures = 0;
+      let data;
+      try { data = JSON.parse(event.data); } catch (error) { return; }
+      handler(data);
+      changed();
+    };
     current.addEventListener("status", handle(handlers.status));
     current.addEventListener("message", handle(handlers.message));
-    current.addEventListener("ended", handle(function (data) { close(); handlers.ended(data); }));
-    current.addEventListener("error", function () {
+    current.addEventListener("ended", handle((data) => { close(); handlers.ended(data); }));
+    current.addEventListener("error", () => {
       if (closed || source !== current) return;
       current.close();
       source = null;
       live.failures += 1;
       changed();
       if (live.failures > 8) return; // the case is gone
-      retry = setTimeout(function () {
+      retry = setTimeout(() => {
         retry = null;
         if (!closed) open();
-      }, Math.min(30000, 1000 * Math.pow(2, live.failures)));
+      }, Math.min(30000, 1000 * 2 ** live.failures));
     });
   }
 
@@ -57,8 +55,8 @@ function CaseFeed(url, live, handlers) {
 
   open();
   return {
-    close: close,
+    close,
     // False once it was closed or gave up reconnecting.
-    active: function () { return !closed && (source !== null || retry !== null); }
+    active: () => !closed && (source !== null || retry !== null),
   };
 }
