@@ -239,6 +239,8 @@
     ui.input.value = "";
     ui.ticket.textContent = "";
     ui.handoffText.textContent = "";
+    delete ui.handoffText.dataset.i18n; // else a language change would write the last customer's text again
+    delete ui.handoffText.dataset.i18nValues;
     applyLanguage(config.lang);
     show("start");
     history.replaceState(null, "", location.pathname + location.search);
