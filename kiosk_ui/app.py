@@ -14,7 +14,20 @@ from booking.client import LocalBookingClient
 from booking.config import BookingConfig
 from kiosk_ui.deps import make_templates
 from kiosk_ui.ratelimit import RateLimiter
-from kiosk_ui.routers import bookings, chat, kiosk, live, printing, staff, staff_cases, staff_records, status, widget
+from kiosk_ui.routers import (
+    bookings,
+    chat,
+    kiosk,
+    live,
+    printing,
+    staff,
+    staff_cases,
+    staff_receipts,
+    staff_remote,
+    staff_statistics,
+    status,
+    widget,
+)
 from kiosk_ui.settings import Settings
 from kiosk_ui.texts import load_texts
 from service_catalogue.loader import load_catalogue
@@ -88,6 +101,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(printing.router)
     app.include_router(staff.router)
     app.include_router(staff_cases.router)
-    app.include_router(staff_records.router)
+    app.include_router(staff_receipts.router)
+    app.include_router(staff_remote.router)
+    app.include_router(staff_statistics.router)
     app.include_router(live.router)
     return app

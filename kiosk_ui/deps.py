@@ -1,33 +1,43 @@
-"""FastAPI dependencies: every router gets settings, templates, texts, the catalogue and clients from here."""
+"""FastAPI dependencies: every router gets settings, templates, texts, stores, clients and the staff session
+from here, as the Annotated aliases at the end of this file (`cases: Cases`, `info: Advisor`)."""
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import quote
 
 import httpx
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Query, Request
+from fastapi import Path as PathParam
+from fastapi.concurrency import run_in_threadpool
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
 
 from booking.client import BookingClient
 from booking.config import BookingConfig
+from kiosk_ui.gateway import CONVERSATION_ID
 from kiosk_ui.rasa_api import ConversationControl, OfflineConversationControl, RasaConversationControl
 from kiosk_ui.ratelimit import RateLimiter
 from kiosk_ui.settings import Settings
-from kiosk_ui.texts import Texts
+from kiosk_ui.texts import LANGUAGES, Texts
+from kiosk_ui.views.context import page_context, set_page_language, set_staff_member
 from service_catalogue.loader import Catalogue
 from store.accounts import AccountStore, SessionInfo
 from store.cases import CaseStore
 from store.events import EventLog
+from store.feedback import FeedbackStore
+from store.receipts import ReceiptStore
+from store.statistics import Statistics
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 
 def make_templates() -> Jinja2Templates:
-    """Jinja2 templates with autoescaping on for every file."""
-    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    """Jinja2 templates with autoescaping on for every file; every page gets its `lang` and `t` from page_context."""
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR), context_processors=[page_context])
     templates.env.autoescape = True
     return templates
 
@@ -133,7 +143,19 @@ def get_account_store(request: Request) -> AccountStore:
 def staff_lang(request: Request) -> str:
     """The staff pages' language: ?lang=fi|sv|en, Finnish by default."""
     lang = request.query_params.get("lang", "fi")
-    return lang if lang in ("fi", "sv", "en") else "fi"
+    return lang if lang in LANGUAGES else "fi"
+
+
+def staff_page(request: Request) -> None:
+    """A staff router's dependency: its pages are in staff_lang() and show the staff texts."""
+    set_page_language(request, staff_lang(request), "staff")
+
+
+def customer_page(request: Request) -> None:
+    """A customer router's dependency: its pages and sheets are in their `lang` query parameter, which
+    each route validates (fi|sv|en, Finnish by default), and get every text."""
+    lang = request.query_params.get("lang", "fi")
+    set_page_language(request, lang if lang in LANGUAGES else "fi")
 
 
 def wants_json(request: Request) -> bool:
@@ -156,19 +178,20 @@ def current_staff(request: Request) -> SessionInfo:
     return info
 
 
-def require_role(role: str, *, allow_password_change: bool = False):
+def require_role(role: str, *, allow_password_change: bool = False) -> Callable[..., SessionInfo]:
     """A dependency: the session of a staff member with at least this role (else 403).
 
     Until a one-time password is changed, every page but the password form leads to that form.
     """
 
-    def dependency(request: Request, info: SessionInfo = Depends(current_staff)) -> SessionInfo:
+    def dependency(request: Request, info: Annotated[SessionInfo, Depends(current_staff)]) -> SessionInfo:
         if info.account.must_change_password and not allow_password_change:
             if wants_json(request):
                 raise HTTPException(status_code=403, detail="change your password first")
             raise _redirect(request, "/staff/password")
         if not info.account.has_role(role):
             raise HTTPException(status_code=403, detail="not allowed for your role")
+        set_staff_member(request, info)
         return info
 
     return dependency
@@ -184,3 +207,72 @@ def csrf_matches(expected: str | None, sent: str | None) -> bool:
 def get_widget_script(request: Request) -> str:
     """The widget script, built once at start-up."""
     return request.app.state.widget_script
+
+
+def get_feedback_store(request: Request) -> FeedbackStore:
+    """Customers' feedback over the app's database engine."""
+    return FeedbackStore(request.app.state.db_engine)
+
+
+def get_receipt_store(request: Request) -> ReceiptStore:
+    """Document receipts over the app's database engine."""
+    return ReceiptStore(request.app.state.db_engine)
+
+
+def get_statistics(request: Request) -> Statistics:
+    """Statistics over the app's service events."""
+    return Statistics(request.app.state.db_engine)
+
+
+def resume_cursor(last_event_id: str | None, after: int | None) -> int:
+    """Where a reconnecting page left off: the Last-Event-ID header, or ?after= for a reloaded page."""
+    if last_event_id and last_event_id.strip().isdigit():
+        return int(last_event_id.strip())
+    return after or 0
+
+
+async def case_of_conversation(
+    conversation_id: Annotated[str, PathParam(pattern=CONVERSATION_ID)],
+    cases: Annotated[CaseStore, Depends(get_case_store)],
+    last_event_id: Annotated[str | None, Header()] = None,
+    after: Annotated[int | None, Query(ge=0, description="resume after this event id")] = None,
+) -> dict:
+    """The case the feed follows, or 404; a resolved case only for a page resuming its feed."""
+    case = await run_in_threadpool(cases.latest_case_for, conversation_id)
+    if case is None or (case["status"] == "resolved" and not resume_cursor(last_event_id, after)):
+        raise HTTPException(status_code=404, detail="no case for this conversation")
+    return case
+
+
+# The dependencies as annotated types: a handler names what it needs, `cases: Cases`, and FastAPI
+# supplies it. One dependency callable per role, so FastAPI resolves a session once per request.
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+Templates = Annotated[Jinja2Templates, Depends(get_templates)]
+TextsDep = Annotated[Texts, Depends(get_texts)]
+CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
+DbEngine = Annotated[Engine, Depends(get_db_engine)]
+Cases = Annotated[CaseStore, Depends(get_case_store)]
+Events = Annotated[EventLog, Depends(get_event_log)]
+BookingClientDep = Annotated[BookingClient, Depends(get_booking_client)]
+BookingConfigDep = Annotated[BookingConfig, Depends(get_booking_config)]
+RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
+RasaClient = Annotated[httpx.AsyncClient, Depends(get_rasa_client)]
+Control = Annotated[ConversationControl, Depends(get_conversation_control)]
+Accounts = Annotated[AccountStore, Depends(get_account_store)]
+FeedbackStoreDep = Annotated[FeedbackStore, Depends(get_feedback_store)]
+ReceiptsDep = Annotated[ReceiptStore, Depends(get_receipt_store)]
+StatisticsDep = Annotated[Statistics, Depends(get_statistics)]
+WidgetScript = Annotated[str, Depends(get_widget_script)]
+# The customer's open (or, for a resuming page, resolved) case that a live feed follows.
+ConversationCase = Annotated[dict, Depends(case_of_conversation)]
+
+require_staff = require_role("advisor", allow_password_change=True)
+require_advisor = require_role("advisor")
+require_editor = require_role("editor")
+require_admin = require_role("admin")
+# Any signed-in staff member, also one who must still change a one-time password (logout, password form).
+Staff = Annotated[SessionInfo, Depends(require_staff)]
+Advisor = Annotated[SessionInfo, Depends(require_advisor)]
+Editor = Annotated[SessionInfo, Depends(require_editor)]
+Admin = Annotated[SessionInfo, Depends(require_admin)]

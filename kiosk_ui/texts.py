@@ -1,4 +1,7 @@
-"""The UI's own texts (kiosk_ui/i18n/{fi,sv,en}.yml and <area>.{fi,sv,en}.yml), checked for the same keys and placeholders."""
+"""The UI's own texts (kiosk_ui/i18n/{fi,sv,en}.yml and <area>.{fi,sv,en}.yml).
+
+Every language must have the same keys and placeholders.
+"""
 
 from __future__ import annotations
 

@@ -2,37 +2,28 @@
 
 from __future__ import annotations
 
-import httpx
+import contextlib
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 
 from kiosk_ui.deps import (
+    Cases,
+    CatalogueDep,
+    RasaClient,
+    RateLimiterDep,
+    SettingsDep,
+    TextsDep,
     check_origin,
     client_address,
-    get_case_store,
-    get_catalogue,
-    get_rasa_client,
-    get_rate_limiter,
-    get_settings,
-    get_texts,
     known_point,
 )
 from kiosk_ui.gateway import ChatReply, ChatRequest, HandoffReply, HandoffRequest, RasaUnavailable, ask_rasa, echo_of
-from kiosk_ui.ratelimit import RateLimited, RateLimiter
-from kiosk_ui.settings import Settings
-from kiosk_ui.texts import Texts
-from service_catalogue.loader import Catalogue
+from kiosk_ui.ratelimit import RateLimited
+from kiosk_ui.views.limits import RATE_LIMITED, too_many
 from store.cases import CaseConflict, CaseStore
 
 router = APIRouter(prefix="/api", tags=["chat"], dependencies=[Depends(check_origin)])
-
-RATE_LIMITED = {429: {"description": "Too many messages; the Retry-After header says how many seconds to wait"}}
-
-
-def too_many(exc: RateLimited) -> JSONResponse:
-    """429 with Retry-After."""
-    return JSONResponse({"detail": "rate limited"}, status_code=429, headers={"Retry-After": str(exc.retry_after)})
 
 
 @router.post(
@@ -44,12 +35,12 @@ def too_many(exc: RateLimited) -> JSONResponse:
 async def chat(
     body: ChatRequest,
     request: Request,
-    settings: Settings = Depends(get_settings),
-    cat: Catalogue = Depends(get_catalogue),
-    texts: Texts = Depends(get_texts),
-    limiter: RateLimiter = Depends(get_rate_limiter),
-    client: httpx.AsyncClient = Depends(get_rasa_client),
-    cases: CaseStore = Depends(get_case_store),
+    settings: SettingsDep,
+    cat: CatalogueDep,
+    texts: TextsDep,
+    limiter: RateLimiterDep,
+    client: RasaClient,
+    cases: Cases,
 ):
     """Forward the message to Rasa's REST channel with channel, point and (when chosen) language metadata.
 
@@ -66,11 +57,10 @@ async def chat(
         return too_many(exc)
     echo = echo_of(body.message)
     if await _to_advisor(body, echo, cases):
-        try:
-            # Rasa still hears the message so its tracker keeps the whole conversation.
+        # Rasa still hears the message so its tracker keeps the whole conversation; when it is down, the
+        # advisor still has the message and the assistant's silence changes nothing for the customer.
+        with contextlib.suppress(RasaUnavailable):
             await ask_rasa(client, str(settings.rasa_url), body, allow_empty=True)
-        except RasaUnavailable:
-            pass  # the advisor has the message; the assistant's silence changes nothing for the customer
         return ChatReply(messages=[], degraded=False, echo=echo, taken_over=True)
     try:
         messages = await ask_rasa(client, str(settings.rasa_url), body)
@@ -106,10 +96,10 @@ async def _to_advisor(body: ChatRequest, echo: str, cases: CaseStore) -> bool:
 def handoff(
     body: HandoffRequest,
     request: Request,
-    settings: Settings = Depends(get_settings),
-    cat: Catalogue = Depends(get_catalogue),
-    limiter: RateLimiter = Depends(get_rate_limiter),
-    cases: CaseStore = Depends(get_case_store),
+    settings: SettingsDep,
+    cat: CatalogueDep,
+    limiter: RateLimiterDep,
+    cases: Cases,
 ):
     """Store a handoff case in the app's database and return its ticket number."""
     point = known_point(body.point, cat)

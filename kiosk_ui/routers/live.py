@@ -8,27 +8,28 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, BeforeValidator, Field
 
 from kiosk_ui.deps import (
+    Cases,
+    CatalogueDep,
+    ConversationCase,
+    FeedbackStoreDep,
+    RateLimiterDep,
+    SettingsDep,
     check_origin,
     client_address,
-    get_case_store,
-    get_catalogue,
-    get_rate_limiter,
-    get_settings,
     known_point,
+    resume_cursor,
 )
 from kiosk_ui.gateway import CONVERSATION_ID, POINT_ID, Channel, Language, clean_message
-from kiosk_ui.ratelimit import RateLimited, RateLimiter
-from kiosk_ui.routers.chat import RATE_LIMITED, too_many
-from kiosk_ui.settings import Settings
-from service_catalogue.loader import Catalogue
+from kiosk_ui.ratelimit import RateLimited
+from kiosk_ui.views.limits import RATE_LIMITED, too_many
 from store.cases import CaseStore
-from store.feedback import MAX_TEXT_CHARS, FeedbackStore
+from store.feedback import MAX_TEXT_CHARS
 from store.rows import HELSINKI
 
 router = APIRouter(prefix="/api", tags=["live"], dependencies=[Depends(check_origin)])
@@ -40,9 +41,6 @@ MAX_FEED_SECONDS = 30 * 60
 RETRY_MS = 2000
 # Feedback from one conversation: enough to correct a slip, not enough to stuff the statistics.
 FEEDBACK_PER_CONVERSATION = "3/hour"
-# Feedback after a case whose authority the advisor did not name goes to the point's operator (as the
-# assistant's own feedback request does).
-DEFAULT_FEEDBACK_AUTHORITY = "municipality"
 STATUS_KINDS = {
     "created": "pending",
     "claimed": "claimed",
@@ -51,27 +49,6 @@ STATUS_KINDS = {
     "handed_back": "claimed",
     "resolved": "resolved",
 }
-
-
-def feedback_config(cat: Catalogue) -> dict:
-    """What the kiosk and the widget need for feedback: the authorities' names and the default one."""
-    return {
-        "authorities": {key: entry["name"] for key, entry in cat.authorities.items()},
-        "defaultAuthority": DEFAULT_FEEDBACK_AUTHORITY,
-        "maxChars": MAX_TEXT_CHARS,
-    }
-
-
-def get_feedback_store(request: Request) -> FeedbackStore:
-    """Feedback over the app's database engine."""
-    return FeedbackStore(request.app.state.db_engine)
-
-
-def resume_cursor(last_event_id: str | None, after: int | None) -> int:
-    """Where a reconnecting page left off: the Last-Event-ID header, or ?after= for a reloaded page."""
-    if last_event_id and last_event_id.strip().isdigit():
-        return int(last_event_id.strip())
-    return after or 0
 
 
 class LiveCase:
@@ -97,19 +74,6 @@ class LiveCase:
         return {"ticket": self.case["ticket"], "status": self.status, "ahead": ahead, "taken_over": self.taken_over}
 
 
-async def case_of_conversation(
-    conversation_id: Annotated[str, Path(pattern=CONVERSATION_ID)],
-    cases: CaseStore = Depends(get_case_store),
-    last_event_id: Annotated[str | None, Header()] = None,
-    after: Annotated[int | None, Query(ge=0, description="resume after this event id")] = None,
-) -> dict:
-    """The case the feed follows, or 404; a resolved case only for a page resuming its feed."""
-    case = await run_in_threadpool(cases.latest_case_for, conversation_id)
-    if case is None or (case["status"] == "resolved" and not resume_cursor(last_event_id, after)):
-        raise HTTPException(status_code=404, detail="no case for this conversation")
-    return case
-
-
 @router.get(
     "/live/{conversation_id}",
     response_class=EventSourceResponse,
@@ -118,8 +82,8 @@ async def case_of_conversation(
 )
 async def live(
     request: Request,
-    case: dict = Depends(case_of_conversation),
-    cases: CaseStore = Depends(get_case_store),
+    case: ConversationCase,
+    cases: Cases,
     last_event_id: Annotated[str | None, Header()] = None,
     after: Annotated[int | None, Query(ge=0)] = None,
 ) -> AsyncIterator[ServerSentEvent]:
@@ -226,10 +190,10 @@ class FeedbackReply(BaseModel):
 def feedback(
     body: FeedbackRequest,
     request: Request,
-    settings: Settings = Depends(get_settings),
-    cat: Catalogue = Depends(get_catalogue),
-    limiter: RateLimiter = Depends(get_rate_limiter),
-    store: FeedbackStore = Depends(get_feedback_store),
+    settings: SettingsDep,
+    cat: CatalogueDep,
+    limiter: RateLimiterDep,
+    store: FeedbackStoreDep,
 ):
     """Store the feedback with its text redacted, and count it in the statistics."""
     point = known_point(body.point, cat)

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from typing import Annotated
 
 import segno
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
-from booking.client import BookingClient
-from booking.config import BookingConfig
 from booking.views import date_label, time_label
-from kiosk_ui.deps import get_booking_client, get_booking_config, get_catalogue, get_templates, get_texts
-from kiosk_ui.texts import Texts
-from service_catalogue.loader import Catalogue
+from kiosk_ui.deps import BookingClientDep, BookingConfigDep, CatalogueDep, Templates, customer_page
+from kiosk_ui.views.printing import printed_at
 
-router = APIRouter(prefix="/print", tags=["print"])
-LANGUAGE = Query("fi", pattern="^(fi|sv|en)$", description="language of the sheet")
+router = APIRouter(prefix="/print", tags=["print"], dependencies=[Depends(customer_page)])
+Language = Annotated[str, Query(pattern="^(fi|sv|en)$", description="language of the sheet")]
 
 
 def qr_svg(url: str) -> Markup:
@@ -31,20 +28,14 @@ def qr_svg(url: str) -> Markup:
     return Markup(code.svg_inline(scale=5, border=2, dark="#000", light="#fff", omitsize=True))
 
 
-def printed_at(config: BookingConfig, lang: str) -> str:
-    """Today's date as customers read it."""
-    return date_label(dt.datetime.now(config.tz), lang, config)
-
-
 @router.get("/form/{code}", response_class=HTMLResponse, summary="Print sheet of a form")
 def form_sheet(
     request: Request,
     code: str,
-    lang: str = LANGUAGE,
-    cat: Catalogue = Depends(get_catalogue),
-    texts: Texts = Depends(get_texts),
-    config: BookingConfig = Depends(get_booking_config),
-    templates=Depends(get_templates),
+    cat: CatalogueDep,
+    config: BookingConfigDep,
+    templates: Templates,
+    lang: Language = "fi",
 ):
     """The form's official name and code in the language, where to return it, and a QR code to its page."""
     form = cat.form(code)
@@ -56,8 +47,6 @@ def form_sheet(
         request,
         "print_form.html",
         {
-            "lang": lang,
-            "t": texts(lang),
             "point": cat.point,
             "form": form,
             "variant": variant,
@@ -76,12 +65,11 @@ def form_sheet(
 def booking_sheet(
     request: Request,
     reference: str,
-    lang: str = LANGUAGE,
-    client: BookingClient = Depends(get_booking_client),
-    config: BookingConfig = Depends(get_booking_config),
-    cat: Catalogue = Depends(get_catalogue),
-    texts: Texts = Depends(get_texts),
-    templates=Depends(get_templates),
+    client: BookingClientDep,
+    config: BookingConfigDep,
+    cat: CatalogueDep,
+    templates: Templates,
+    lang: Language = "fi",
 ):
     """Time, kind, topic and reference (and the room of a remote appointment); never the phone number."""
     booking = client.find(reference)
@@ -91,8 +79,6 @@ def booking_sheet(
         request,
         "print_booking.html",
         {
-            "lang": lang,
-            "t": texts(lang),
             "point": cat.point,
             "booking": booking,
             "kind": config.kind_name(booking.kind, lang),

@@ -7,46 +7,45 @@ the live feed polls CaseStore's change feed and every action is one conditional 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
-from fastapi.templating import Jinja2Templates
 
 from kiosk_ui.deps import (
     STAFF_COOKIE,
-    get_account_store,
-    get_case_store,
-    get_catalogue,
-    get_conversation_control,
-    get_event_log,
-    get_settings,
-    get_templates,
-    get_texts,
-    require_role,
+    Accounts,
+    Advisor,
+    Cases,
+    CatalogueDep,
+    Control,
+    Events,
+    SettingsDep,
+    Templates,
+    TextsDep,
     staff_lang,
+    staff_page,
     wants_json,
 )
 from kiosk_ui.gateway import clean_message
-from kiosk_ui.rasa_api import ConversationControl, ConversationControlError
-from kiosk_ui.routers.staff import _form
-from kiosk_ui.settings import Settings
+from kiosk_ui.rasa_api import ConversationControlError
 from kiosk_ui.texts import Texts
+from kiosk_ui.views.forms import staff_form
 from service_catalogue.loader import Catalogue
 from store.accounts import AccountStore, SessionInfo
 from store.cases import CaseConflict, CaseStore
-from store.events import EventLog
 from store.rows import HELSINKI
 
-router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False)
+router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False, dependencies=[Depends(staff_page)])
 OUTCOMES = ("helped", "referred", "customer_left")
 STAFF_MESSAGE_CHARS = 1000
-advisor = require_role("advisor")
 
 
 # What the page and the feed show of a case
@@ -118,16 +117,12 @@ def _colleagues(accounts: AccountStore) -> list[str]:
     return [a.username for a in accounts.list() if a.has_role("advisor")]
 
 
-def _context(request: Request, info: SessionInfo, texts: Texts, cat: Catalogue, accounts: AccountStore) -> dict:
+def _context(request: Request, texts: Texts, cat: Catalogue, accounts: AccountStore) -> dict:
     lang = staff_lang(request)
     d = texts(lang)["dashboard"]
     notice = request.query_params.get("notice", "")
     return {
-        "lang": lang,
-        "t": texts(lang)["staff"],
         "d": d,
-        "path": request.url.path,
-        "info": info,
         "outcomes": [(o, d["outcomes"][o]) for o in OUTCOMES],
         "authorities": _authorities(cat, lang),
         "categories": _categories(cat, lang),
@@ -161,15 +156,15 @@ def _texts_for_js(d: dict) -> dict:
 @router.get("", response_class=HTMLResponse)
 def dashboard(
     request: Request,
-    info: SessionInfo = Depends(advisor),
-    templates: Jinja2Templates = Depends(get_templates),
-    texts: Texts = Depends(get_texts),
-    cases: CaseStore = Depends(get_case_store),
-    cat: Catalogue = Depends(get_catalogue),
-    accounts: AccountStore = Depends(get_account_store),
+    info: Advisor,
+    templates: Templates,
+    texts: TextsDep,
+    cases: Cases,
+    cat: CatalogueDep,
+    accounts: Accounts,
 ) -> HTMLResponse:
-    context = _context(request, info, texts, cat, accounts)
-    lang, d = context["lang"], context["d"]
+    context = _context(request, texts, cat, accounts)
+    lang, d = staff_lang(request), context["d"]
     queue = [case_json(c, cat, d, lang) for c in cases.open_cases(cat.point["id"])]
     return templates.TemplateResponse(
         request,
@@ -193,15 +188,15 @@ def _open_case(cases: CaseStore, case_id: int, cat: Catalogue) -> dict:
 def case_page(
     case_id: int,
     request: Request,
-    info: SessionInfo = Depends(advisor),
-    templates: Jinja2Templates = Depends(get_templates),
-    texts: Texts = Depends(get_texts),
-    cases: CaseStore = Depends(get_case_store),
-    cat: Catalogue = Depends(get_catalogue),
-    accounts: AccountStore = Depends(get_account_store),
+    info: Advisor,
+    templates: Templates,
+    texts: TextsDep,
+    cases: Cases,
+    cat: CatalogueDep,
+    accounts: Accounts,
 ) -> HTMLResponse:
-    context = _context(request, info, texts, cat, accounts)
-    lang, d = context["lang"], context["d"]
+    context = _context(request, texts, cat, accounts)
+    lang, d = staff_lang(request), context["d"]
     case = case_json(_open_case(cases, case_id, cat), cat, d, lang)
     lines = [change_json(c) for c in cases.changes_after(0, case_id=case_id, limit=1000) if c["kind"] == "message"]
     return templates.TemplateResponse(
@@ -220,26 +215,29 @@ def case_page(
 # Actions: every one is a POST form with the session's CSRF token; JSON clients get the case or 409.
 
 
-def _done(
-    request: Request,
-    case_id: int,
-    back: str,
-    case: dict | None,
-    notice: str | None = None,
-    status_code: int = 200,
-    cat: Catalogue | None = None,
-    texts: Texts | None = None,
-) -> Response:
-    if wants_json(request):
-        if status_code >= 400:
-            return JSONResponse({"detail": notice}, status_code=status_code)
-        lang = staff_lang(request)
-        return JSONResponse({"case": case_json(case, cat, texts(lang)["dashboard"], lang)})
+def _back_to(request: Request, case_id: int, back: str, case: dict | None, notice: str | None) -> Response:
     path = f"/staff/cases/{case_id}" if back == "case" and not (case and case["status"] == "resolved") else "/staff"
     query = {"lang": staff_lang(request)}
     if notice:
         query["notice"] = notice
     return RedirectResponse(f"{path}?{urlencode(query)}", status_code=303)
+
+
+def _done(
+    request: Request, case_id: int, back: str, case: dict, notice: str | None, cat: Catalogue, texts: Texts
+) -> Response:
+    """A done action: the case for a JSON client, the page (with a notice) for a form."""
+    if wants_json(request):
+        lang = staff_lang(request)
+        return JSONResponse({"case": case_json(case, cat, texts(lang)["dashboard"], lang)})
+    return _back_to(request, case_id, back, case, notice)
+
+
+def _refused(request: Request, case_id: int, back: str, code: str, status_code: int) -> Response:
+    """A refused action: the code and the status for a JSON client, the page with the code as notice for a form."""
+    if wants_json(request):
+        return JSONResponse({"detail": code}, status_code=status_code)
+    return _back_to(request, case_id, back, None, code)
 
 
 class _Refused(Exception):
@@ -248,32 +246,36 @@ class _Refused(Exception):
         self.code, self.status_code = code, status_code
 
 
+# An action gets the posted form and the case; it returns the changed case and the notice to show.
+Action = Callable[[dict[str, str], dict], Awaitable[tuple[dict, str | None]]]
+
+
 async def _act(
-    request: Request, info: SessionInfo, case_id: int, cases: CaseStore, cat: Catalogue, texts: Texts, action
+    request: Request, info: SessionInfo, case_id: int, cases: CaseStore, cat: Catalogue, texts: Texts, action: Action
 ) -> Response:
     """Check the CSRF token, run the action, and answer the way the client asked (JSON or a redirect)."""
-    form = await _form(request, info.csrf_token)
+    form = await staff_form(request, info.csrf_token)
     back = form.get("back", "")
     case = await run_in_threadpool(_open_case, cases, case_id, cat)
     try:
         case, notice = await action(form, case)
     except CaseConflict as exc:
-        return _done(request, case_id, back, None, exc.code, 409)
+        return _refused(request, case_id, back, exc.code, 409)
     except ConversationControlError as exc:
-        return _done(request, case_id, back, None, exc.code, 503 if exc.code == "no_token" else 502)
+        return _refused(request, case_id, back, exc.code, 503 if exc.code == "no_token" else 502)
     except _Refused as exc:
-        return _done(request, case_id, back, None, exc.code, exc.status_code)
-    return _done(request, case_id, back, case, notice, cat=cat, texts=texts)
+        return _refused(request, case_id, back, exc.code, exc.status_code)
+    return _done(request, case_id, back, case, notice, cat, texts)
 
 
 @router.post("/cases/{case_id}/claim")
 async def claim(
     case_id: int,
     request: Request,
-    info: SessionInfo = Depends(advisor),
-    cases: CaseStore = Depends(get_case_store),
-    cat: Catalogue = Depends(get_catalogue),
-    texts: Texts = Depends(get_texts),
+    info: Advisor,
+    cases: Cases,
+    cat: CatalogueDep,
+    texts: TextsDep,
 ) -> Response:
     async def action(form, case):
         return cases.claim(case_id, info.account.username), None
@@ -285,11 +287,11 @@ async def claim(
 async def forward(
     case_id: int,
     request: Request,
-    info: SessionInfo = Depends(advisor),
-    cases: CaseStore = Depends(get_case_store),
-    cat: Catalogue = Depends(get_catalogue),
-    texts: Texts = Depends(get_texts),
-    accounts: AccountStore = Depends(get_account_store),
+    info: Advisor,
+    cases: Cases,
+    cat: CatalogueDep,
+    texts: TextsDep,
+    accounts: Accounts,
 ) -> Response:
     async def action(form, case):
         to = form.get("to", "")
@@ -306,11 +308,11 @@ async def forward(
 async def take_over(
     case_id: int,
     request: Request,
-    info: SessionInfo = Depends(advisor),
-    cases: CaseStore = Depends(get_case_store),
-    cat: Catalogue = Depends(get_catalogue),
-    texts: Texts = Depends(get_texts),
-    control: ConversationControl = Depends(get_conversation_control),
+    info: Advisor,
+    cases: Cases,
+    cat: CatalogueDep,
+    texts: TextsDep,
+    control: Control,
 ) -> Response:
     me = info.account.username
 
@@ -334,11 +336,11 @@ async def take_over(
 async def hand_back(
     case_id: int,
     request: Request,
-    info: SessionInfo = Depends(advisor),
-    cases: CaseStore = Depends(get_case_store),
-    cat: Catalogue = Depends(get_catalogue),
-    texts: Texts = Depends(get_texts),
-    control: ConversationControl = Depends(get_conversation_control),
+    info: Advisor,
+    cases: Cases,
+    cat: CatalogueDep,
+    texts: TextsDep,
+    control: Control,
 ) -> Response:
     async def action(form, case):
         if case["status"] == "resolved":
@@ -355,12 +357,12 @@ async def hand_back(
 async def resolve(
     case_id: int,
     request: Request,
-    info: SessionInfo = Depends(advisor),
-    cases: CaseStore = Depends(get_case_store),
-    cat: Catalogue = Depends(get_catalogue),
-    texts: Texts = Depends(get_texts),
-    events: EventLog = Depends(get_event_log),
-    control: ConversationControl = Depends(get_conversation_control),
+    info: Advisor,
+    cases: Cases,
+    cat: CatalogueDep,
+    texts: TextsDep,
+    events: Events,
+    control: Control,
 ) -> Response:
     lang = staff_lang(request)
 
@@ -394,10 +396,10 @@ async def resolve(
 async def send_message(
     case_id: int,
     request: Request,
-    info: SessionInfo = Depends(advisor),
-    cases: CaseStore = Depends(get_case_store),
-    cat: Catalogue = Depends(get_catalogue),
-    texts: Texts = Depends(get_texts),
+    info: Advisor,
+    cases: Cases,
+    cat: CatalogueDep,
+    texts: TextsDep,
 ) -> Response:
     async def action(form, case):
         try:
@@ -427,13 +429,13 @@ def _last_event_id(value: str | None, cursor: int) -> int | None:
 @router.get("/events", response_class=EventSourceResponse)
 async def live_events(
     request: Request,
-    info: SessionInfo = Depends(advisor),
-    cases: CaseStore = Depends(get_case_store),
-    cat: Catalogue = Depends(get_catalogue),
-    texts: Texts = Depends(get_texts),
-    settings: Settings = Depends(get_settings),
-    accounts: AccountStore = Depends(get_account_store),
-    last_event_id: str | None = Header(None),
+    info: Advisor,
+    cases: Cases,
+    cat: CatalogueDep,
+    texts: TextsDep,
+    settings: SettingsDep,
+    accounts: Accounts,
+    last_event_id: Annotated[str | None, Header()] = None,
 ) -> AsyncIterator[ServerSentEvent]:
     """A snapshot of every open case on each (re)connect, then each change as it is committed."""
     point, username, lang = cat.point["id"], info.account.username, staff_lang(request)
@@ -476,10 +478,8 @@ async def live_events(
                 await run_in_threadpool(cases.mark_present, username, point)
                 yield ServerSentEvent(comment="ping")
             if not changes:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(gone.wait(), settings.staff_events_poll_seconds)
-                except TimeoutError:
-                    pass
     finally:
         watcher.cancel()
 

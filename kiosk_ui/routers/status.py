@@ -6,12 +6,12 @@ import asyncio
 from dataclasses import asdict, dataclass
 
 import httpx
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from kiosk_ui.deps import get_catalogue, get_db_engine, get_settings, get_templates
+from kiosk_ui.deps import CatalogueDep, DbEngine, SettingsDep, Templates
 from kiosk_ui.settings import Settings
 from service_catalogue.loader import Catalogue
 
@@ -63,9 +63,9 @@ async def collect(settings: Settings, catalogue: Catalogue, engine: Engine) -> l
 
 @router.get("/status.json")
 async def status_json(
-    settings: Settings = Depends(get_settings),
-    catalogue: Catalogue = Depends(get_catalogue),
-    engine: Engine = Depends(get_db_engine),
+    settings: SettingsDep,
+    catalogue: CatalogueDep,
+    engine: DbEngine,
 ) -> dict:
     """Machine-readable status: every part with up/down and a short detail."""
     parts = await collect(settings, catalogue, engine)
@@ -75,10 +75,10 @@ async def status_json(
 @router.get("/", response_class=HTMLResponse)
 async def status_page(
     request: Request,
-    settings: Settings = Depends(get_settings),
-    catalogue: Catalogue = Depends(get_catalogue),
-    engine: Engine = Depends(get_db_engine),
-    templates=Depends(get_templates),
+    settings: SettingsDep,
+    catalogue: CatalogueDep,
+    engine: DbEngine,
+    templates: Templates,
 ) -> HTMLResponse:
     """The status page for whoever runs the point."""
     parts = await collect(settings, catalogue, engine)

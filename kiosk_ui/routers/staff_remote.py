@@ -1,0 +1,113 @@
+"""Today's remote appointments per room, and the advisor's mark that a remote connection was opened.
+
+The page shows time, topic, language and booking reference, never the phone number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from kiosk_ui.deps import (
+    Advisor,
+    BookingClientDep,
+    BookingConfigDep,
+    CatalogueDep,
+    Events,
+    StatisticsDep,
+    Templates,
+    TextsDep,
+    staff_lang,
+    staff_page,
+)
+from kiosk_ui.views.forms import staff_form
+from kiosk_ui.views.records import local, now, records_texts, start_of_day
+from kiosk_ui.views.remote import todays_remote, upcoming_remote
+from store.events import CATEGORIES
+
+router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False, dependencies=[Depends(staff_page)])
+REMOTE_EVENT = "remote_connection_opened"
+REMOTE_AUTHORITY = "kela"  # remote appointments are Kela's (booking.yml)
+
+
+@router.get("/remote", response_class=HTMLResponse)
+def remote_page(
+    request: Request,
+    info: Advisor,
+    templates: Templates,
+    texts: TextsDep,
+    cat: CatalogueDep,
+    client: BookingClientDep,
+    config: BookingConfigDep,
+    statistics: StatisticsDep,
+) -> HTMLResponse:
+    lang = staff_lang(request)
+    records = records_texts(texts, lang)
+    opened = statistics.services_recorded(REMOTE_EVENT, cat.point["id"], start_of_day(now()))
+    rooms: dict[str, dict[str, Any]] = {
+        room["id"]: {"id": room["id"], "name": room["name"][lang], "appointments": []}
+        for room in cat.point.get("remote_rooms", [])
+    }
+    for booking in todays_remote(client, cat):
+        if booking.room in rooms:
+            rooms[booking.room]["appointments"].append(
+                {
+                    "reference": booking.reference,
+                    "opened": booking.reference in opened,
+                    "time": f"{local(booking.start):%H.%M}–{local(booking.end):%H.%M}",
+                    "topic": config.topic_name(booking.topic, lang),
+                    "language": records["languages"].get(booking.language, booking.language),
+                }
+            )
+    error = request.query_params.get("error")
+    done = request.query_params.get("opened")
+    return templates.TemplateResponse(
+        request,
+        "staff_remote.html",
+        {
+            "r": records,
+            "rooms": list(rooms.values()),
+            "error": error if error == "unknown_booking" else None,
+            "opened_notice": done if done in opened else None,
+        },
+    )
+
+
+@router.get("/remote.json", summary="Today's and tomorrow's remote appointments per room (staff)")
+def remote_json(info: Advisor, client: BookingClientDep, cat: CatalogueDep) -> dict[str, Any]:
+    """/api/bookings/remote under /staff, where the browser sends the staff session cookie."""
+    return upcoming_remote(client, cat)
+
+
+@router.post("/remote/open")
+async def open_remote(
+    request: Request,
+    info: Advisor,
+    cat: CatalogueDep,
+    client: BookingClientDep,
+    events: Events,
+    statistics: StatisticsDep,
+) -> Response:
+    """Record that the remote connection of one of today's appointments was opened (once per appointment)."""
+    form = await staff_form(request, info.csrf_token)
+    reference = form.get("reference", "")
+    booking = next((b for b in todays_remote(client, cat) if b.reference == reference), None)
+    lang = quote(staff_lang(request))
+    if booking is None:
+        return Response(status_code=303, headers={"Location": f"/staff/remote?lang={lang}&error=unknown_booking"})
+    # A second click (or a reload that re-posts) must not count the same connection twice.
+    if reference not in statistics.services_recorded(REMOTE_EVENT, cat.point["id"], start_of_day(now())):
+        # The booking reference is not personal data; it ties the event to the appointment.
+        events.record(
+            event_type=REMOTE_EVENT,
+            authority=REMOTE_AUTHORITY,
+            category=CATEGORIES[REMOTE_EVENT],
+            channel="kiosk",
+            language=booking.language,
+            point_id=cat.point["id"],
+            service=reference,
+        )
+    return Response(status_code=303, headers={"Location": f"/staff/remote?lang={lang}&opened={quote(reference)}"})
