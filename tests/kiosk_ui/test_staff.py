@@ -72,7 +72,7 @@ def test_anonymous_pages_redirect_to_login_and_json_gets_401(client):
 def test_login_sets_http_only_strict_secure_cookie(client, accounts):
     response = login(client, "aino")
     assert response.status_code == 303 and response.headers["location"].startswith("/staff")
-    cookie = [c for c in response.headers.get_list("set-cookie") if c.startswith("staff_session=")][0]
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("staff_session="))
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Secure" in cookie and "Path=/staff" in cookie
     page = client.get("/staff")
     assert page.status_code == 200 and "aino" in page.text
@@ -82,7 +82,7 @@ def test_login_sets_http_only_strict_secure_cookie(client, accounts):
 def test_cookie_not_secure_when_the_setting_says_plain_http(tmp_path):
     with make_staff_client(tmp_path, staff_cookie_secure=False) as client:
         AccountStore(client.app.state.db_engine).create("aino", PASSWORD, "advisor")
-        cookie = [c for c in login(client, "aino").headers.get_list("set-cookie") if c.startswith("staff_session=")][0]
+        cookie = next(c for c in login(client, "aino").headers.get_list("set-cookie") if c.startswith("staff_session="))
         assert "Secure" not in cookie and "HttpOnly" in cookie
 
 

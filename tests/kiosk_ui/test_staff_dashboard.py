@@ -62,17 +62,17 @@ def cases(client) -> CaseStore:
 
 
 def new_case(cases: CaseStore, conversation_id: str = "conv-1", **details) -> dict:
-    values = dict(
-        point_id=POINT,
-        conversation_id=conversation_id,
-        language="sv",
-        channel="kiosk",
-        reason="customer_request",
-        summary="intents: service_housing_allowance",
-        services=["housing_allowance"],
-        forms=["AT 1"],
-        life_situation="KE1",
-    )
+    values = {
+        "point_id": POINT,
+        "conversation_id": conversation_id,
+        "language": "sv",
+        "channel": "kiosk",
+        "reason": "customer_request",
+        "summary": "intents: service_housing_allowance",
+        "services": ["housing_allowance"],
+        "forms": ["AT 1"],
+        "life_situation": "KE1",
+    }
     values.update(details)
     return cases.create_case(**values)
 

@@ -1,8 +1,12 @@
-"""The dashboard's live feed on a real server: uvicorn in a subprocess, a real SSE client, cases written from outside."""
+"""The dashboard's live feed on a real server.
+
+Uvicorn in a subprocess, a real SSE client, cases written from outside.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import queue
@@ -15,6 +19,7 @@ import time
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import pytest
@@ -113,10 +118,8 @@ class EventStream:
             asyncio.set_event_loop(self._loop)
             self._task = self._loop.create_task(self._read())
             started.set()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 self._loop.run_until_complete(self._task)
-            except asyncio.CancelledError:
-                pass
             self._loop.close()
 
         self._thread = threading.Thread(target=run, daemon=True)
@@ -165,7 +168,7 @@ class EventStream:
 class FakeRasaApi(BaseHTTPRequestHandler):
     """Rasa's HTTP API as far as the takeover needs it: remembers each POST."""
 
-    seen: list = []
+    seen: ClassVar[list] = []
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))

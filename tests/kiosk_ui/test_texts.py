@@ -32,7 +32,7 @@ def test_differing_placeholders_stop_the_app(tmp_path):
     en = yaml.safe_load((tmp_path / "en.yml").read_text(encoding="utf-8"))
     en["chat"]["ticket"] = "Your number is {number}."
     (tmp_path / "en.yml").write_text(yaml.safe_dump(en, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(TextsError, match="chat.ticket"):
+    with pytest.raises(TextsError, match=r"chat.ticket"):
         load_texts(tmp_path)
 
 
