@@ -47,7 +47,9 @@ def local_input(moment: dt.datetime) -> str:
 
 
 def receipt_form(token: str, **values) -> dict:
-    now = dt.datetime.now(HELSINKI) - dt.timedelta(minutes=5)
+    now = dt.datetime.now(HELSINKI)
+    # A few minutes back, but never into yesterday: receipts are numbered and listed per Helsinki day.
+    now = max(now - dt.timedelta(minutes=5), now.replace(hour=0, minute=0, second=0, microsecond=0))
     return {
         "csrf_token": token,
         "authority": "kela",
