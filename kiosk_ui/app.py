@@ -31,7 +31,7 @@ from kiosk_ui.routers import (
 from kiosk_ui.settings import Settings
 from kiosk_ui.texts import load_texts
 from service_catalogue.loader import load_catalogue
-from store.cases import make_engine
+from store.db import open_database
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Pages and answers that may hold a customer's conversation are never kept by a browser or proxy.
@@ -61,7 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings or Settings()
     app.state.catalogue = load_catalogue()
     app.state.texts = load_texts()
-    app.state.db_engine = make_engine(app.state.settings.app_database_url)
+    # The schema is created (and checked) once, here; the routers only use the engine.
+    app.state.db_engine = open_database(app.state.settings.app_database_url)
     app.state.templates = make_templates()
     app.state.booking_config = BookingConfig.from_catalogue(app.state.catalogue)
     app.state.booking_client = LocalBookingClient(

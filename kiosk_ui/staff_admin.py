@@ -13,7 +13,7 @@ import sys
 
 from kiosk_ui.settings import Settings
 from store.accounts import AccountStore
-from store.cases import make_engine
+from store.db import open_database
 
 
 def ensure_admin(store: AccountStore, environ=os.environ, out=sys.stdout) -> bool:
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv != ["ensure-admin"]:
         print("usage: python -m kiosk_ui.staff_admin ensure-admin", file=sys.stderr)
         return 2
-    store = AccountStore(make_engine(Settings().app_database_url))
+    store = AccountStore(open_database(Settings().app_database_url))
     ensure_admin(store)
     return 0
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import yaml
 
-LANGUAGES = ("fi", "sv", "en")
+from service_catalogue.loader import LANGUAGES
+
 I18N_DIR = Path(__file__).resolve().parent / "i18n"
 
 

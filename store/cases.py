@@ -20,11 +20,6 @@ if TYPE_CHECKING:
 TICKET_PREFIX = "A"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine whose tables exist. Kept for kiosk_ui until it imports store.db (make_engine + create_schema)."""
-    return open_database(url)
-
-
 class CaseConflict(Exception):
     """The case is not in a state that allows this (already claimed, already resolved, unknown)."""
 

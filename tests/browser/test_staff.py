@@ -11,7 +11,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from store.accounts import AccountError, AccountStore
-from store.cases import make_engine
+from store.db import open_database
+from store.rows import HELSINKI
 from tests.browser.conftest import LANDSCAPE, PHONE, ROOMY_LIMITS, App, EmbeddingSite
 from tests.browser.helpers import check_axe, shot
 from tests.browser.ui import FORM_REQUESTS, open_kiosk, ticket_of, tid
@@ -22,7 +23,7 @@ PASSWORD = "correct horse battery staple"
 
 def make_staff(database) -> AccountStore:
     """An advisor and an admin in the app's database."""
-    accounts = AccountStore(make_engine(f"sqlite:///{database}"))
+    accounts = AccountStore(open_database(f"sqlite:///{database}"))
     for name, role in (("aino", "advisor"), ("anna", "admin")):
         with contextlib.suppress(AccountError):  # made by an earlier test of this session
             accounts.create(name, PASSWORD, role)
@@ -152,7 +153,6 @@ def test_the_statistics_csv_equals_the_events_recorded_in_this_session(app, staf
     import datetime as dt
     import sqlite3
     from collections import Counter
-    from zoneinfo import ZoneInfo
 
     page = new_page(LANDSCAPE)
     sign_in(page, app.url, "anna")
@@ -172,11 +172,10 @@ def test_the_statistics_csv_equals_the_events_recorded_in_this_session(app, staf
         rows = connection.execute(
             "SELECT occurred_at, authority, category, event_type FROM service_events WHERE point_id = 'example-point'"
         ).fetchall()
-    helsinki = ZoneInfo("Europe/Helsinki")
-    year = dt.datetime.now(helsinki).year
+    year = dt.datetime.now(HELSINKI).year
     expected = Counter()
     for occurred_at, authority, category, event_type in rows:
-        local = dt.datetime.fromisoformat(occurred_at).replace(tzinfo=dt.UTC).astimezone(helsinki)
+        local = dt.datetime.fromisoformat(occurred_at).replace(tzinfo=dt.UTC).astimezone(HELSINKI)
         if local.year == year:
             expected[(f"{local:%Y-%m}", authority, category, event_type)] += 1
     assert ("tax", "feedback", "feedback_recorded") in {key[1:] for key in expected}

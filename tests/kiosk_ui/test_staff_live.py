@@ -26,7 +26,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from store.accounts import AccountStore
-from store.cases import CaseStore, make_engine
+from store.cases import CaseStore
+from store.db import open_database
 from store.models import StaffPresence
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -193,7 +194,7 @@ def rasa_api():
 @pytest.fixture(scope="module")
 def live(tmp_path_factory, rasa_api):
     url = f"sqlite:///{tmp_path_factory.mktemp('live')}/app.db"
-    engine = make_engine(url)
+    engine = open_database(url)
     AccountStore(engine).create("aino", PASSWORD, "advisor")
     # Heartbeats every 0.3 s here (15 s in use), so the presence test need not wait long.
     with web_app(
@@ -326,7 +327,7 @@ def test_heartbeats_keep_the_advisor_on_duty_and_the_feed_stops_when_the_dashboa
 
 def test_restarting_the_app_loses_no_case(tmp_path):
     url = f"sqlite:///{tmp_path}/app.db"
-    AccountStore(make_engine(url)).create("aino", PASSWORD, "advisor")
+    AccountStore(open_database(url)).create("aino", PASSWORD, "advisor")
     with web_app(url) as base:
         client, csrf = signed_in_client(base, "aino")
         waiting = new_case(CaseStore(url), "conv-restart-1")

@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import io
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.orm import Session
@@ -15,10 +14,10 @@ from store.accounts import AccountStore
 from store.cases import CaseStore
 from store.events import EventLog
 from store.models import BookingRow, DocumentReceipt
+from store.rows import HELSINKI
 from tests.kiosk_ui.test_staff import PASSWORD, make_staff_client, signed_in
 
 POINT = "example-point"
-HELSINKI = ZoneInfo("Europe/Helsinki")
 UTC = dt.UTC
 PAGES = ["/staff/receipts", "/staff/remote", "/staff/remote.json", "/staff/statistics", "/staff/statistics.csv"]
 FORMS = ["/staff/receipts", "/staff/remote/open"]
