@@ -19,6 +19,7 @@ router = APIRouter(tags=["widget"], dependencies=[Depends(customer_page)])
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 # The widget is one file: the case feed and the chat core (shared with the kiosk) and the widget's own panel.
 WIDGET_SOURCES = ("case-feed.js", "chat-core.js", "widget-panel.js")
+WIDGET_STYLES = ("chat-core.css", "widget.css")
 
 
 def build_widget_script(cat: Catalogue, texts: Texts, booking: BookingConfig, templates: Jinja2Templates) -> str:
@@ -29,7 +30,7 @@ def build_widget_script(cat: Catalogue, texts: Texts, booking: BookingConfig, te
         config=config,
         # The case feed is shared with the kiosk; inside the bundle's closure it adds no global name.
         source="\n".join((STATIC_DIR / name).read_text(encoding="utf-8") for name in WIDGET_SOURCES),
-        css=(STATIC_DIR / "widget.css").read_text(encoding="utf-8"),
+        css="\n".join((STATIC_DIR / name).read_text(encoding="utf-8") for name in WIDGET_STYLES),
     )
 
 

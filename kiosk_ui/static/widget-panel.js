@@ -135,7 +135,7 @@
 
   const host = el("div", { id: "asiointi-widget", "data-asiointi-widget": "" });
   const root = host.attachShadow({ mode: "open" });
-  const frame = el("aside", { class: "w", i18nLabel: "widget.title" });
+  const frame = el("aside", { class: "w chat-compact", i18nLabel: "widget.title" });
   frame.style.setProperty("--w-accent", accent);
   frame.style.setProperty("--w-on-accent", onAccent);
   frame.style.setProperty("--w-accent-text", accentText);
