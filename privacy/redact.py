@@ -93,10 +93,14 @@ def client_patterns() -> dict[str, str]:
     """The two patterns as JavaScript RegExp sources, so the chat screens mask with the server's rule.
 
     The screens hide a code or number the moment it is typed, before the server's redacted echo
-    arrives. Python's named groups are the only syntax the two dialects write differently.
+    arrives. The dialects differ in two places: named groups, and `\\w`, which is Unicode in Python but
+    ASCII in JavaScript, so it becomes letters, digits and `_` by Unicode property (the screens use the
+    `u` flag).
     """
+    word = r"\p{L}\p{N}_"
     return {
-        name: pattern.pattern.replace("(?P<", "(?<") for name, pattern in (("id_code", _ID_CODE), ("phone", _PHONE))
+        name: pattern.pattern.replace("(?P<", "(?<").replace("[\\w", f"[{word}").replace("\\w", f"[{word}]")
+        for name, pattern in (("id_code", _ID_CODE), ("phone", _PHONE))
     }
 
 

@@ -102,6 +102,10 @@ def test_kiosk_script_follows_the_case_and_asks_for_feedback(client):
     assert feedback["maxChars"] == 500
     for key in ("queue_next", "queue_ahead", "advisor_joined", "assistant_back", "feedback_rating_value"):
         assert key in config["texts"]["fi"]["chat"], key
-    script = client.get("/static/kiosk.js").text
+    page = client.get("/kiosk").text
+    # The kiosk is the chat core (shared with the widget) plus its own screens; the core comes first.
+    assert page.index('src="/static/case-feed.js"') < page.index('src="/static/chat-core.js"')
+    assert page.index('src="/static/chat-core.js"') < page.index('src="/static/kiosk.js"')
+    script = client.get("/static/chat-core.js").text + client.get("/static/kiosk.js").text
     for needle in ('"advisor-message"', '"feedback-rating"', "/api/live/", "/api/feedback", "closeFeed()"):
         assert needle in script, needle
