@@ -4,8 +4,9 @@ import pytest
 
 icalendar = pytest.importorskip("icalendar")
 
-from booking.ics import booking_ics  # noqa: E402
-from tests.booking.helpers import at, book  # noqa: E402
+# After the skip: booking.ics imports icalendar, which only the web environment has.
+from booking.ics import booking_ics  # noqa: E402 (must follow importorskip)
+from tests.booking.helpers import at, book  # noqa: E402 (must follow importorskip)
 
 
 def test_remote_booking_as_ics(client, config):
