@@ -58,7 +58,7 @@ $(WEB_VENV)/.lint-installed: $(WEB_VENV)/.installed requirements/lint.txt
 
 # ruff (lint and format) over everything; mypy twice, each part against the packages it runs with:
 # the web app in .venv-web, the actions and the bot in .venv-rasa (mypy's --python-executable).
-PY_WEB := kiosk_ui store booking privacy service_catalogue
+PY_WEB := kiosk_ui store booking privacy service_catalogue training
 PY_RASA := actions bot
 lint: $(WEB_VENV)/.lint-installed $(RASA_VENV)/.installed ## ruff lint and format check, mypy over the Python packages
 	$(WEB_VENV)/bin/ruff check .

@@ -19,9 +19,13 @@ from kiosk_ui.routers import (
     chat,
     kiosk,
     live,
+    model_server,
     printing,
     staff,
     staff_cases,
+    staff_examples,
+    staff_inbox,
+    staff_models,
     staff_receipts,
     staff_remote,
     staff_statistics,
@@ -106,4 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(staff_remote.router)
     app.include_router(staff_statistics.router)
     app.include_router(live.router)
+    app.include_router(staff_inbox.router)
+    app.include_router(staff_examples.router)
+    app.include_router(staff_models.router)
+    app.include_router(model_server.router)
     return app

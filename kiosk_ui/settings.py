@@ -48,6 +48,26 @@ class Settings(BaseSettings):
     # A takeover waits this long for Rasa to accept the pause or resume before it fails visibly.
     rasa_control_timeout_seconds: float = Field(5.0, gt=0, le=60)
 
+    # The editors' training workspace (/staff/training).
+    # Inbox entries (customers' messages, redacted) are kept this long, then deleted.
+    inbox_retention_days: int = Field(90, ge=1, le=365)
+    # A candidate model that scores this many points (of 100) below the active one, on the real messages
+    # or in any language, is a regression: activating it needs an admin and a written reason.
+    regression_margin_points: float = Field(1.0, ge=0, le=100)
+    # Rasa's tracker store, read by the inbox (the same database Rasa writes; SQLAlchemy URL).
+    tracker_store_url: str = Field("sqlite:///var/tracker.db", description="Rasa's SQL tracker store")
+    # Every Rasa instance whose running model the workspace shows (GET /status with rasa_token).
+    rasa_instances: Annotated[list[AnyHttpUrl], NoDecode] = Field(default_factory=list)
+    # Rasa instances pull the active model from /model-server with this token (`models:` in bot/endpoints.yml).
+    model_server_token: SecretStr | None = Field(None, description="token of the model server")
+
+    @field_validator("rasa_instances", mode="before")
+    @classmethod
+    def _split_instances(cls, value):
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
     @field_validator(
         "chat_rate_limit_client", "chat_rate_limit_conversation", "handoff_rate_limit_client", "staff_login_rate_limit"
     )

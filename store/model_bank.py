@@ -1,0 +1,3 @@
+"""Trained models, training jobs and activations (the model bank feature)."""
+
+from __future__ import annotations
