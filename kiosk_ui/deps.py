@@ -31,6 +31,10 @@ from store.events import EventLog
 from store.feedback import FeedbackStore
 from store.receipts import ReceiptStore
 from store.statistics import Statistics
+from training.bank import ModelBank
+from training.data import TrainingData
+from training.evalset import EvalSet
+from training.inbox import Inbox
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -224,6 +228,27 @@ def get_statistics(request: Request) -> Statistics:
     return Statistics(request.app.state.db_engine)
 
 
+def get_training_data(request: Request) -> TrainingData:
+    """The training examples (nlu_data/ and the editors' changes) over the app's database engine."""
+    return TrainingData(request.app.state.db_engine)
+
+
+def get_eval_set(request: Request) -> EvalSet:
+    """The evaluation set of real messages."""
+    return EvalSet(request.app.state.db_engine)
+
+
+def get_inbox(request: Request) -> Inbox:
+    """The editors' inbox over Rasa's tracker store and the app database."""
+    settings: Settings = request.app.state.settings
+    return Inbox(request.app.state.db_engine, settings.tracker_store_url, settings.inbox_retention_days)
+
+
+def get_model_bank(request: Request) -> ModelBank:
+    """The model bank: models in the app database, files under the settings' model_bank_dir."""
+    return ModelBank(request.app.state.db_engine, request.app.state.settings.model_bank_dir)
+
+
 def resume_cursor(last_event_id: str | None, after: int | None) -> int:
     """Where a reconnecting page left off: the Last-Event-ID header, or ?after= for a reloaded page."""
     if last_event_id and last_event_id.strip().isdigit():
@@ -264,6 +289,10 @@ FeedbackStoreDep = Annotated[FeedbackStore, Depends(get_feedback_store)]
 ReceiptsDep = Annotated[ReceiptStore, Depends(get_receipt_store)]
 StatisticsDep = Annotated[Statistics, Depends(get_statistics)]
 WidgetScript = Annotated[str, Depends(get_widget_script)]
+TrainingDataDep = Annotated[TrainingData, Depends(get_training_data)]
+EvalSetDep = Annotated[EvalSet, Depends(get_eval_set)]
+InboxDep = Annotated[Inbox, Depends(get_inbox)]
+ModelBankDep = Annotated[ModelBank, Depends(get_model_bank)]
 # The customer's open (or, for a resuming page, resolved) case that a live feed follows.
 ConversationCase = Annotated[dict, Depends(case_of_conversation)]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -56,6 +57,8 @@ class Settings(BaseSettings):
     regression_margin_points: float = Field(1.0, ge=0, le=100)
     # Rasa's tracker store, read by the inbox (the same database Rasa writes; SQLAlchemy URL).
     tracker_store_url: str = Field("sqlite:///var/tracker.db", description="Rasa's SQL tracker store")
+    # Trained models of the bank (git-ignored, like every model).
+    model_bank_dir: Path = Field(Path("var/models"), description="where the bank keeps model files")
     # Every Rasa instance whose running model the workspace shows (GET /status with rasa_token).
     rasa_instances: Annotated[list[AnyHttpUrl], NoDecode] = Field(default_factory=list)
     # Rasa instances pull the active model from /model-server with this token (`models:` in bot/endpoints.yml).
