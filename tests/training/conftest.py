@@ -1,0 +1,79 @@
+"""A tracker store built by hand in the schema of Rasa 3.6's SQLTrackerStore, for fast inbox tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+# rasa/core/tracker_store.py, SQLTrackerStore.SQLEvent.
+SCHEMA = """
+CREATE TABLE events (
+    id INTEGER NOT NULL PRIMARY KEY,
+    sender_id VARCHAR(255) NOT NULL,
+    type_name VARCHAR(255) NOT NULL,
+    timestamp FLOAT,
+    intent_name VARCHAR(255),
+    action_name VARCHAR(255),
+    data TEXT
+)
+"""
+START = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+
+
+class FakeTracker:
+    """Writes events as Rasa does: one row per event, the event itself as JSON in `data`."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.url = f"sqlite:///{path}"
+        with sqlite3.connect(path) as connection:
+            connection.execute(SCHEMA)
+
+    def _add(self, sender: str, kind: str, at: dt.datetime, event: dict, intent=None, action=None) -> None:
+        event = {"event": kind, "timestamp": at.timestamp(), **event}
+        with sqlite3.connect(self.path) as connection:
+            connection.execute(
+                "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (sender, kind, at.timestamp(), intent, action, json.dumps(event)),
+            )
+
+    def session(self, sender: str, at: dt.datetime, channel: str = "kiosk") -> None:
+        """A session start with its metadata, as Rasa writes it."""
+        self._add(sender, "slot", at, {"name": "session_started_metadata", "value": {"channel": channel}})
+        self._add(sender, "session_started", at, {})
+
+    def user(
+        self,
+        sender: str,
+        text: str,
+        intent: str,
+        confidence: float,
+        at: dt.datetime,
+        *,
+        second: tuple[str, float] = ("goodbye", 0.01),
+        language: str | None = None,
+        channel: str = "kiosk",
+        slot_language: str | None = "fi",
+    ) -> None:
+        """A customer's message with its parse data, then the language slot the assistant sets."""
+        metadata = {"channel": channel, **({"language": language} if language else {})}
+        ranking = [{"name": intent, "confidence": confidence}, {"name": second[0], "confidence": second[1]}]
+        parse = {"intent": {"name": intent, "confidence": confidence}, "intent_ranking": ranking, "text": text}
+        self._add(sender, "user", at, {"text": text, "metadata": metadata, "parse_data": parse}, intent=intent)
+        if slot_language:
+            self._add(sender, "slot", at + dt.timedelta(milliseconds=20), {"name": "language", "value": slot_language})
+
+    def bot(self, sender: str, text: str, at: dt.datetime) -> None:
+        """One line of the assistant."""
+        self._add(sender, "bot", at, {"text": text, "data": {}, "metadata": {}})
+
+
+@pytest.fixture
+def tracker(tmp_path) -> FakeTracker:
+    """An empty hand-built tracker store."""
+    return FakeTracker(tmp_path / "tracker.db")
