@@ -563,21 +563,21 @@ class TrainingData:
         base = _base(self.nlu_dir)
         merged = self.merged()
         files: dict[str, str] = {}
-        placed: dict[str, set[str]] = {lang: set() for lang in LANGUAGES}
+        # An intent that has no block in a language yet goes to the file where another language keeps it.
+        new: dict[str, dict[str, list[str]]] = {}
+        for lang in LANGUAGES:
+            for intent, texts in merged[lang].items():
+                if intent not in base.home[lang]:
+                    new.setdefault(_new_home(base, lang, intent), {})[intent] = texts
         for base_file in base.files:
             if base_file.lang is None:
                 files[base_file.rel] = base_file.text
                 continue
             lang = base_file.lang
-            own = {i for i, rel in base.home[lang].items() if rel == base_file.rel}
-            placed[lang] |= own
-            files[base_file.rel] = _rewrite(base_file, {i: merged[lang].get(i, []) for i in own})
-        for lang in LANGUAGES:
-            for intent, texts in merged[lang].items():
-                if intent in placed[lang] or not texts:
-                    continue
-                rel = _new_home(base, lang, intent)
-                files[rel] = _append_block(files.get(rel, 'version: "3.1"\nnlu:\n'), intent, texts)
+            wanted = {i: merged[lang].get(i, []) for i, rel in base.home[lang].items() if rel == base_file.rel}
+            files[base_file.rel] = _rewrite(base_file, wanted | new.pop(base_file.rel, {}))
+        for rel, wanted in new.items():  # a file the language did not have
+            files[rel] = _dump('version: "3.1"\nnlu: []\n', wanted)
         return files
 
     def export(self, directory: Path) -> None:
@@ -640,11 +640,17 @@ def _rewrite(base_file: _BaseFile, wanted: dict[str, list[str]]) -> str:
         out += lines[block.start : block.first_example] + _example_lines(texts, block.indent)
         position = block.end
     out += lines[position:]
+    for intent, texts in wanted.items():
+        if intent not in written and texts and not any(b.intent == intent for b in base_file.blocks):
+            out = _append_block(out, intent, texts)
     # The file ends as it did (a file without a final newline stays without one: the export diffs clean).
     text = "\n".join(out) + ("\n" if base_file.text.endswith("\n") else "")
-    if _read_intents(text) != {i: t for i, t in wanted.items() if t}:
-        return _dump(base_file.text, wanted)  # a layout the line rewrite does not know: write it out whole
-    return text
+    try:
+        same = _read_intents(text) == {i: t for i, t in wanted.items() if t}
+    except yaml.YAMLError:
+        same = False
+    # A layout the line rewrite does not know (another tool wrote the file): write the file out whole.
+    return text if same else _dump(base_file.text, wanted)
 
 
 def _read_intents(text: str) -> dict[str, list[str]]:
@@ -670,6 +676,9 @@ def _dump(original: str, wanted: dict[str, list[str]]) -> str:
             lines += [f"- intent: {intent}", "  examples: |", *_example_lines(wanted[intent], "    ")]
         else:
             lines += ["- " + line if n == 0 else "  " + line for n, line in enumerate(_dump_item(item))]
+    for intent, texts in wanted.items():
+        if intent not in done and texts:
+            lines += [f"- intent: {intent}", "  examples: |", *_example_lines(texts, "    ")]
     return "\n".join(lines) + "\n"
 
 
@@ -684,11 +693,11 @@ def _dump_item(item: dict) -> list[str]:
     return lines
 
 
-def _append_block(text: str, intent: str, texts: list[str]) -> str:
-    """The file's text with a new intent item at the end, indented like the file's other items."""
-    match = next(
-        (m for m in map(re.compile(r"^(\s*)- (?:intent|lookup|synonym|regex):").match, text.splitlines()) if m), None
-    )
+def _append_block(lines: list[str], intent: str, texts: list[str]) -> list[str]:
+    """The file's lines with a new intent item at the end, indented like the file's other items."""
+    match = next((m for m in map(_ITEM_LINE.match, lines) if m), None)
     indent = match.group(1) if match else ""
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
     block = [f"{indent}- intent: {intent}", f"{indent}  examples: |", *_example_lines(texts, f"{indent}    ")]
-    return text.rstrip("\n") + "\n\n" + "\n".join(block) + "\n"
+    return [*lines, "", *block]
