@@ -89,7 +89,7 @@ validate: $(RASA_VENV)/.installed ## check the catalogue and the training data (
 
 test-python: venvs ## pytest in both environments
 	$(RASA_VENV)/bin/python -m pytest -q tests/actions tests/bot tests/booking tests/catalogue tests/privacy tests/store
-	$(WEB_VENV)/bin/python -m pytest -q tests/kiosk_ui tests/booking/test_ics.py tests/test_project.py
+	$(WEB_VENV)/bin/python -m pytest -q tests/kiosk_ui tests/training tests/booking/test_ics.py tests/test_project.py
 
 test-stories: $(MODEL) ## Rasa test stories on the trained model
 	$(RASA) test core --model $(MODEL) --stories tests/stories --endpoints bot/endpoints.yml \

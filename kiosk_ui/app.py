@@ -50,11 +50,32 @@ KIOSK_CSP = (
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    """Open the gateway's HTTP client to Rasa for the app's lifetime (one connection pool)."""
+    """Open the gateway's HTTP client to Rasa for the app's lifetime (one connection pool), and run the
+    model bank's training jobs in the background (app.state.training_runner = False turns that off)."""
+    import asyncio
+    import contextlib
+
+    from training.evaluation import evaluator
+    from training.jobs import TrainingRunner
+
     settings: Settings = app.state.settings
-    async with httpx.AsyncClient(timeout=settings.rasa_timeout_seconds) as client:
-        app.state.rasa_client = client
-        yield
+    runner = getattr(app.state, "training_runner", None)
+    if runner is None:
+        runner = TrainingRunner(
+            app.state.db_engine,
+            settings.model_bank_dir,
+            evaluate=evaluator(app.state.db_engine, settings.model_bank_dir, settings.regression_margin_points),
+        )
+    task = asyncio.create_task(runner.run_forever()) if runner else None
+    try:
+        async with httpx.AsyncClient(timeout=settings.rasa_timeout_seconds) as client:
+            app.state.rasa_client = client
+            yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -80,6 +81,23 @@ def running(stack: Stack) -> Iterator[Stack]:
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make model` first")
     logs = {name: stack.tmp / f"{name}.log" for name in ("actions", "rasa")}
+    # bot/endpoints.yml pulls the model from the web app's model server (`models:`), which these stacks
+    # do not run: they get the same endpoints without `models:` and run the file model, unless the
+    # stack names a model server (`model_server_url`, and `model_server_token` if it has one).
+    endpoints = yaml.safe_load((ROOT / "bot" / "endpoints.yml").read_text(encoding="utf-8"))
+    model_server_url = getattr(stack, "model_server_url", None)
+    if model_server_url:
+        endpoints["models"]["url"] = model_server_url
+        endpoints["models"]["token"] = getattr(stack, "model_server_token", None) or ""
+    else:
+        endpoints.pop("models", None)
+    env = stack.env()
+    for section in endpoints.values():  # the stack's values, written out (Rasa would read them from env)
+        for key, value in section.items():
+            if isinstance(value, str) and value.startswith("${") and value.endswith("}"):
+                section[key] = env[value[2:-1]]
+    endpoints_file = stack.tmp / "endpoints.yml"
+    endpoints_file.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
     commands = {
         "actions": [str(RASA), "run", "actions", "--actions", "actions", "--port", str(stack.action_port)],
         "rasa": [
@@ -90,7 +108,7 @@ def running(stack: Stack) -> Iterator[Stack]:
             "--port",
             str(stack.rasa_port),
             "--endpoints",
-            "bot/endpoints.yml",
+            str(endpoints_file),
             "--credentials",
             "bot/credentials.yml",
             "--enable-api",

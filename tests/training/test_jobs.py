@@ -1,0 +1,200 @@
+"""Training jobs: the queue, stages from the log, cancel, unchanged data, a restart; one real `rasa train`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from store.db import open_database
+from training import jobs
+from training.bank import ModelBank
+from training.jobs import ProgressParser, TrainingRunner, expected_components
+
+# What rasa 3.6 prints while training (the lines the parser reads), then the model file.
+FAKE_TRAIN = textwrap.dedent(
+    """
+    import sys, time, pathlib
+    out, name, pause = pathlib.Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+    lines = [
+        "INFO rasa.cli.train - Started validating domain and training data...",
+        "INFO rasa.validator - No story structure conflicts found.",
+        "INFO rasa.engine.training.hooks - Starting to train component 'CountVectorsFeaturizer'.",
+        "INFO rasa.engine.training.hooks - Finished training component 'CountVectorsFeaturizer'.",
+        "INFO rasa.engine.training.hooks - Starting to train component 'RulePolicy'.",
+        "INFO rasa.engine.training.hooks - Finished training component 'RulePolicy'.",
+    ]
+    for line in lines:
+        print(line, flush=True)
+        time.sleep(pause)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.tar.gz").write_bytes(b"model " + name.encode())
+    print(f"Your Rasa model is trained and saved at '{out}/{name}.tar.gz'.", flush=True)
+    """
+)
+
+
+@pytest.fixture
+def engine(tmp_path):
+    return open_database(f"sqlite:///{tmp_path}/app.db")
+
+
+@pytest.fixture(autouse=True)
+def repo_data(monkeypatch):
+    """The repository's nlu_data/ as the merged data, whatever the examples feature does meanwhile."""
+    monkeypatch.setattr(jobs, "_training_data", lambda engine: None)
+
+
+def fake_runner(engine, directory: Path, pause: float = 0.0, **options) -> TrainingRunner:
+    script = directory.parent / "fake_train.py"
+    script.write_text(FAKE_TRAIN)
+
+    def command(nlu_dir: Path, out: Path, name: str) -> list[str]:
+        assert (nlu_dir / "fi").is_dir()  # the merged data was exported
+        return [sys.executable, str(script), str(out), name, str(pause)]
+
+    return TrainingRunner(engine, directory, command=command, poll_seconds=0.05, flush_seconds=0.05, **options)
+
+
+def test_parser_maps_rasa_lines_to_stages():
+    total, policies = expected_components()
+    assert "RulePolicy" in policies and total >= 5
+    parser = ProgressParser(3, {"RulePolicy"})
+    assert parser.feed("2026 INFO rasa.cli.train  - Started validating domain and training data...") == (
+        "validating",
+        5,
+    )
+    assert parser.feed("INFO rasa.validator  - No story structure conflicts found.")[0] == "reading_data"  # type: ignore[index]
+    assert parser.feed("Starting to train component 'RegexFeaturizer'.") == ("component:RegexFeaturizer", 20)
+    stage, percent = parser.feed("\x1b[0mRestored component 'RegexFeaturizer' from cache.")  # type: ignore[misc]
+    assert stage == "component:RegexFeaturizer" and 20 < percent < 85
+    assert parser.feed("Starting to train component 'RulePolicy'.")[0] == "policy:RulePolicy"  # type: ignore[index]
+    parser.feed("Finished training component 'RulePolicy'.")
+    assert parser.feed("Finished training component 'X'.") == ("saving", 85)
+    assert parser.feed("some other line") is None
+
+
+def test_a_job_trains_and_ends_ready_with_its_log(engine, tmp_path):
+    directory = tmp_path / "models"
+    runner = fake_runner(engine, directory)
+    bank = ModelBank(engine, directory)
+    job = bank.request("editor")
+    assert asyncio.run(runner.run_once())
+    record = bank.get(job.id)
+    assert record is not None
+    assert record.state == "ready", record.log
+    assert record.progress == 100 and record.path == directory / "model-00001.tar.gz"
+    assert record.size == len(b"model model-00001") and record.sha256 and record.data_checksum
+    assert "Starting to train component 'RulePolicy'" in record.log
+    assert not (directory / "work" / record.name).exists()
+    assert not asyncio.run(runner.run_once())  # nothing queued
+
+
+def test_same_data_as_the_active_model_is_not_trained_again(engine, tmp_path):
+    directory = tmp_path / "models"
+    runner = fake_runner(engine, directory)
+    bank = ModelBank(engine, directory)
+    first = bank.request("editor")
+    asyncio.run(runner.run_once())
+    bank.activate(first.id, "editor")
+    again = bank.request("editor")
+    asyncio.run(runner.run_once())
+    record = bank.get(again.id)
+    assert record is not None and record.state == "failed" and record.error == "unchanged"
+    assert record.file_name is None
+
+
+def test_failed_training_keeps_the_log(engine, tmp_path):
+    directory = tmp_path / "models"
+
+    def command(nlu_dir, out, name):
+        return [sys.executable, "-c", "import sys; print('InvalidConfigException: bad'); sys.exit(1)"]
+
+    runner = TrainingRunner(engine, directory, command=command, flush_seconds=0.05)
+    bank = ModelBank(engine, directory)
+    job = bank.request("editor")
+    asyncio.run(runner.run_once())
+    record = bank.get(job.id)
+    assert record is not None and record.state == "failed" and record.error == "exit_1"
+    assert "InvalidConfigException" in record.log
+
+
+def test_cancel_stops_the_process_group_and_the_queue_goes_on(engine, tmp_path):
+    directory = tmp_path / "models"
+    runner = fake_runner(engine, directory, pause=2.0)
+    bank = ModelBank(engine, directory)
+    first, second = bank.request("a"), bank.request("b")
+
+    async def scenario():
+        task = asyncio.create_task(runner.run_once())
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            record = bank.get(first.id)
+            if record and record.process_pid:
+                break
+        record = bank.get(first.id)
+        assert record is not None and record.state == "training" and record.process_pid
+        pid = record.process_pid
+        assert [r.id for r in bank.queue()] == [second.id]  # the second waits, visibly
+        bank.cancel(first.id)
+        started = asyncio.get_running_loop().time()
+        await task
+        assert asyncio.get_running_loop().time() - started < 5
+        return pid
+
+    pid = asyncio.run(scenario())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    record = bank.get(first.id)
+    assert record is not None and record.state == "failed" and record.error == "cancelled"
+    assert bank.get(second.id).state == "queued"  # type: ignore[union-attr]
+
+
+def test_a_job_of_a_web_app_that_went_away_ends_failed_on_start_up(engine, tmp_path):
+    directory = tmp_path / "models"
+    bank = ModelBank(engine, directory)
+    job = bank.request("a")
+    # A training process whose web worker is gone (a pid that is no longer running).
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    trainer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+    bank.claim_next("this-host", gone.pid)
+    bank.set_process(job.id, trainer.pid)
+    bank.append_log(job.id, "Starting to train component 'RegexFeaturizer'.\n")
+    runner = fake_runner(engine, directory, host="this-host")
+    assert runner.reap() == [job.id]
+    assert trainer.wait(timeout=10) != 0  # stopped, not left running
+    record = bank.get(job.id)
+    assert record is not None and record.state == "failed" and record.error == "interrupted"
+    assert "RegexFeaturizer" in record.log
+
+
+@pytest.mark.skipif(not jobs.RASA.exists(), reason="needs the Rasa environment (.venv-rasa)")
+def test_real_rasa_train_of_the_repository_data(engine, tmp_path):
+    """One real `rasa train` (about a minute on 2 cores; Rasa's cache in .rasa/ makes a repeat faster)."""
+    directory = tmp_path / "models"
+    runner = TrainingRunner(engine, directory, poll_seconds=0.1)
+    bank = ModelBank(engine, directory)
+    job = bank.request("editor")
+    stages: set[str] = set()
+
+    async def scenario():
+        task = asyncio.create_task(runner.run_once())
+        while not task.done():
+            record = bank.get(job.id)
+            if record and record.stage:
+                stages.add(record.stage.split(":")[0])
+            await asyncio.sleep(0.2)
+        await task
+
+    asyncio.run(asyncio.wait_for(scenario(), timeout=300))
+    record = bank.get(job.id)
+    assert record is not None
+    assert record.state == "ready", record.log[-3000:]
+    assert record.path is not None and record.path.stat().st_size > 100_000
+    assert {"validating", "component"} <= stages, stages
