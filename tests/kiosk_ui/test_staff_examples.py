@@ -78,7 +78,10 @@ def test_add_then_a_duplicate_is_refused_naming_the_intent(client, editor):
         data={"csrf_token": editor, "example_lang": "fi", "text": "Heippa kaikki täällä"},
     )
     assert refused.status_code == 400
-    assert "Sama esimerkki on jo aiheessa <a href=\"/staff/training/intents/greet?lang=fi&amp;examples=fi\">Tervehdys</a>." in refused.text
+    assert (
+        'Sama esimerkki on jo aiheessa <a href="/staff/training/intents/greet?lang=fi&amp;examples=fi">Tervehdys</a>.'
+        in refused.text
+    )
     assert 'href="/staff/training/intents/greet?lang=fi&amp;examples=fi"' in refused.text
 
 
