@@ -146,3 +146,27 @@ def test_download_and_unknown_model(client):
     assert "attachment" in response.headers["content-disposition"]
     assert client.get(f"{BASE}/99").status_code == 404
     assert client.get(f"{BASE}/99/download").status_code == 404
+
+
+def test_the_evaluation_comparison_is_shown(client):
+    from training.evaluation import Item, compare
+
+    bank = bank_of(client)
+    model = ready_model(bank)
+    items = [Item("hei", "fi", "heldout", "greet"), Item("tack", "sv", "real", "thank")]
+    scores = compare(items, {"hei": "greet", "tack": "greet"}, {"hei": "greet", "tack": "thank"})
+    scores["stories"] = {"candidate": {"correct": 60, "total": 64}, "active": {"correct": 64, "total": 64}}
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from store.model_bank import TrainedModel
+
+    with Session(bank.engine) as session:
+        session.execute(update(TrainedModel).where(TrainedModel.id == model).values(scores=scores, regression=True))
+        session.commit()
+    signed_in(client, "eero")
+    page = client.get(f"{BASE}/{model}?lang=sv").text
+    assert 'data-testid="models-compare"' in page
+    assert "Fel nu, rätt med modellen som används (1)" in page, page[page.find("models-compare") :][:3000]
+    assert ">tack<" in page
+    assert "60 / 64" in page
