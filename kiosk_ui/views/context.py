@@ -35,7 +35,7 @@ def set_staff_member(request: Request, info: SessionInfo) -> None:
 
 
 def page_context(request: Request) -> dict[str, Any]:
-    """`lang` and `t` for the request's templates; `path` and `info` too on staff pages; nothing elsewhere."""
+    """`lang` and `t` for the request's templates; `sections`, `path` and `info` too on staff pages."""
     page: PageLanguage | None = getattr(request.state, "page_language", None)
     if page is None:
         return {}
@@ -46,6 +46,8 @@ def page_context(request: Request) -> dict[str, Any]:
     return {
         "lang": page.lang,
         "t": tree[page.section],
+        # Every section of the page's language, for parts shared by several areas (the training nav).
+        "sections": tree,
         "path": request.url.path,
         "info": getattr(request.state, "staff_member", None),
     }
