@@ -197,4 +197,6 @@ def test_real_rasa_train_of_the_repository_data(engine, tmp_path):
     assert record is not None
     assert record.state == "ready", record.log[-3000:]
     assert record.path is not None and record.path.stat().st_size > 100_000
-    assert {"validating", "component"} <= stages, stages
+    # With Rasa's cache (.rasa/) the components are restored in milliseconds: their stages pass between polls.
+    assert {"validating", "reading_data", "saving"} <= stages, stages
+    assert "Starting to train component" in record.log or "Restored component" in record.log
