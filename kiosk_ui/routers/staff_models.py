@@ -141,7 +141,6 @@ async def bank_page(
         "staff_models.html",
         {
             "m": m,
-            "training": texts(lang)["training"],
             "rows": [_row(m, r) for r in records],
             "queue": [_row(m, r) for r in reversed(records) if r.state in ("queued", "training", "evaluating")],
             "active": active,
@@ -186,7 +185,6 @@ def _model_page(
         "staff_models_job.html",
         {
             "m": m,
-            "training": texts(lang)["training"],
             "row": _row(m, record),
             "record": record,
             "job": progress_json(m, record),
