@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from booking.client import LocalBookingClient
 from booking.config import BookingConfig
 from kiosk_ui.deps import make_templates
+from kiosk_ui.logs import hide_query_tokens
 from kiosk_ui.ratelimit import RateLimiter
 from kiosk_ui.routers import (
     bookings,
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Asiointipisteen avustaja / Samservicepunktens assistent / Service point assistant", lifespan=lifespan
     )
     app.state.settings = settings or Settings()
+    hide_query_tokens()
     app.state.catalogue = load_catalogue()
     app.state.texts = load_texts()
     # The schema is created (and checked) once, here; the routers only use the engine.
