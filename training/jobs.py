@@ -21,7 +21,7 @@ import shutil
 import signal
 import socket
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,15 +29,13 @@ import yaml
 from sqlalchemy.engine import Engine
 
 from training.bank import ModelBank, ModelRecord, process_alive
+from training.data import TrainingData
 
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
-NLU_DIR = ROOT / "nlu_data"
 CONFIG = ROOT / "config.yml"
-# What a model is trained from besides the NLU examples: the same data checksum means the same model.
-MODEL_INPUTS = (CONFIG, ROOT / "bot" / "domain", ROOT / "bot" / "data")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # Pipeline entries that train nothing, so Rasa's hooks log no "Starting to train" for them.
 NOT_TRAINED = ("SpacyNLP", "MitieNLP", "FallbackClassifier")
@@ -49,53 +47,17 @@ COMPONENTS_FROM, COMPONENTS_TO = 20, 84
 Evaluator = Callable[[ModelRecord, Path], Awaitable[tuple[dict | None, bool]]]
 
 
-def _files(paths: Iterable[Path]) -> list[Path]:
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in (".yml", ".yaml")))
-        elif path.is_file():
-            found.append(path)
-    return found
-
-
-def tree_checksum(paths: Iterable[Path], base: Path = ROOT) -> str:
-    """sha256 over the names and contents of the YAML files under `paths`."""
-    digest = hashlib.sha256()
-    for path in _files(paths):
-        try:
-            name = str(path.relative_to(base))
-        except ValueError:
-            name = path.name
-        digest.update(name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-def _training_data(engine: Engine):
-    """training.data.TrainingData when it can export the merged data (the examples feature), else None."""
-    from training.data import TrainingData
-
-    data = TrainingData(engine)
-    return data if hasattr(data, "export") and hasattr(data, "checksum") else None
-
-
 def data_checksum(engine: Engine) -> str:
     """The checksum of everything a model is trained from: the merged NLU data, config and domain."""
-    data = _training_data(engine)
-    nlu = data.checksum() if data is not None else tree_checksum([NLU_DIR])
-    return hashlib.sha256(f"{nlu}\0{tree_checksum(MODEL_INPUTS)}".encode()).hexdigest()
+    return TrainingData(engine).checksum()
 
 
 def export_data(engine: Engine, directory: Path) -> None:
     """Write the merged NLU data (nlu_data/ with the editors' changes) into `directory`."""
-    data = _training_data(engine)
     if directory.exists():
         shutil.rmtree(directory)
-    if data is not None:
-        directory.mkdir(parents=True)
-        data.export(directory)
-    else:
-        shutil.copytree(NLU_DIR, directory)
+    directory.mkdir(parents=True)
+    TrainingData(engine).export(directory)
 
 
 def expected_components(config: Path = CONFIG) -> tuple[int, set[str]]:

@@ -44,12 +44,6 @@ def engine(tmp_path):
     return open_database(f"sqlite:///{tmp_path}/app.db")
 
 
-@pytest.fixture(autouse=True)
-def repo_data(monkeypatch):
-    """The repository's nlu_data/ as the merged data, whatever the examples feature does meanwhile."""
-    monkeypatch.setattr(jobs, "_training_data", lambda engine: None)
-
-
 def fake_runner(engine, directory: Path, pause: float = 0.0, **options) -> TrainingRunner:
     script = directory.parent / "fake_train.py"
     script.write_text(FAKE_TRAIN)
