@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from privacy.redact import redact
 from store.events import EventLog
+from store.inbox import LOW_RATING, LowRatedConversation
 from store.models import Feedback
 from store.rows import UTC, row_dict, to_db
 
@@ -31,6 +32,7 @@ class FeedbackStore:
         rating: int,
         text: str | None = None,
         received_at: dt.datetime | None = None,
+        conversation_id: str | None = None,
     ) -> int:
         """Store one feedback (text redacted, empty text as none) and its event; the feedback's id."""
         if not 1 <= int(rating) <= 5:
@@ -49,6 +51,9 @@ class FeedbackStore:
         )
         with Session(self.engine) as session:
             session.add(feedback)
+            if conversation_id and int(rating) <= LOW_RATING:
+                # The editors' inbox shows what this customer wrote; the feedback row itself stays anonymous.
+                session.merge(LowRatedConversation(conversation_id=conversation_id, rated_at=to_db(received_at)))
             # One transaction: a feedback is never counted without its row, nor its row kept uncounted.
             EventLog.add(
                 session,

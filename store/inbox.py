@@ -21,6 +21,8 @@ else:
 
 # Longest message text kept: the web gateway accepts 500 characters, so nothing real is cut.
 MAX_TEXT_CHARS = 500
+# Feedback of 1 or 2 out of 5: the customer was not helped, so the conversation's messages go to the inbox.
+LOW_RATING = 2
 
 
 class InboxDecision(Base):
@@ -66,3 +68,16 @@ class EvalSetItem(Base):
     language: Mapped[str] = column(String(2), nullable=False)
     added_at: Mapped[dt.datetime] = column(DateTime, nullable=False)  # naive UTC
     added_by: Mapped[str] = column(String(64), nullable=False)  # staff username
+
+
+class LowRatedConversation(Base):
+    """A conversation whose customer rated the help low (store.feedback writes it with the feedback).
+
+    Only the random conversation id and the time: the inbox reads that conversation's messages from
+    Rasa's tracker store. Deleted with the inbox's decisions after its retention period.
+    """
+
+    __tablename__ = "inbox_low_rated_conversations"
+
+    conversation_id: Mapped[str] = column(String(128), primary_key=True)
+    rated_at: Mapped[dt.datetime] = column(DateTime, nullable=False)  # naive UTC

@@ -26,8 +26,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
 from privacy.redact import redact
-from store.inbox import InboxDecision
-from store.models import Feedback
+from store.inbox import InboxDecision, LowRatedConversation
 from store.rows import UTC, now_db, to_db
 from training.data import DuplicateExample
 from training.evalset import LANGUAGES, MAX_EDITOR_CHARS, EvalSet, clean_text, normalise
@@ -41,8 +40,6 @@ SMALL_MARGIN = 0.1
 # A customer who writes again within two minutes of an answer that missed is saying the same thing
 # in other words; later it is more likely a new question.
 FOLLOW_UP_SECONDS = 120
-# Feedback of 1 or 2 out of 5: the customer was not helped.
-LOW_RATING = 2
 # The active model is this sure of a message already: labelling it teaches the model little.
 CONFIDENT = 0.9
 FALLBACK_INTENT = "nlu_fallback"
@@ -366,13 +363,10 @@ class Inbox:
         return (now or dt.datetime.now(UTC)) - dt.timedelta(days=self.retention_days)
 
     def _low_rated(self, since: dt.datetime) -> set[str]:
-        """Conversations whose customer rated the help low, when feedback is stored with its conversation."""
-        conversation = getattr(Feedback, "conversation_id", None)
-        if conversation is None:
-            return set()
+        """Conversations whose customer rated the help low (store.feedback records them)."""
         with Session(self.engine) as session:
-            query = select(conversation).where(Feedback.rating <= LOW_RATING, Feedback.received_at >= to_db(since))
-            return {str(value) for value in session.execute(query).scalars() if value}
+            query = select(LowRatedConversation.conversation_id).where(LowRatedConversation.rated_at >= to_db(since))
+            return set(session.execute(query).scalars())
 
     def _decided(self) -> set[str]:
         with Session(self.engine) as session:
@@ -521,6 +515,8 @@ class Inbox:
     def purge(self, now: dt.datetime | None = None) -> int:
         """Delete the decisions older than the retention period (their messages have expired too); how many."""
         with Session(self.engine) as session:
-            result = session.execute(delete(InboxDecision).where(InboxDecision.decided_at < to_db(self.cutoff(now))))
+            cutoff = to_db(self.cutoff(now))
+            result = session.execute(delete(InboxDecision).where(InboxDecision.decided_at < cutoff))
+            session.execute(delete(LowRatedConversation).where(LowRatedConversation.rated_at < cutoff))
             session.commit()
             return int(result.rowcount)  # type: ignore[attr-defined]  # a DML Result has rowcount

@@ -211,5 +211,6 @@ def feedback(
         authority=body.authority,
         rating=body.rating,
         text=body.text,
+        conversation_id=body.conversation_id,
     )
     return FeedbackReply()

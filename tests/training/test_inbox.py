@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from store.db import open_database
+from store.feedback import FeedbackStore
 from tests.training.conftest import START
 from training.data import DuplicateExample
 from training.evalset import EvalSet
@@ -150,12 +151,17 @@ def test_retention_hides_old_messages_and_purge_deletes_old_decisions(inbox, tra
     assert inbox.purge(now=dt.datetime.now(dt.UTC) + dt.timedelta(days=91)) == 1
 
 
-def test_low_rated_conversations(inbox, tracker, monkeypatch):
+def test_low_rated_conversations(inbox, tracker, engine):
     tracker.session("rated", at(0))
     tracker.user("rated", "kiitos paljon", "thank", 0.97, at(1))
     assert inbox.entries(now=NOW) == []
-    monkeypatch.setattr(Inbox, "_low_rated", lambda self, since: {"rated"})
+    feedback = FeedbackStore(engine)
+    feedback.record(point_id="p", channel="web", language="fi", authority="kela", rating=3, conversation_id="rated")
+    assert inbox.entries(now=NOW) == []  # 3 of 5 is not a complaint
+    feedback.record(point_id="p", channel="web", language="fi", authority="kela", rating=2, conversation_id="rated")
     assert [e.reasons for e in inbox.entries(now=NOW)] == [("low_rating",)]
+    assert inbox.purge(now=dt.datetime.now(dt.UTC) + dt.timedelta(days=91)) == 0  # the note goes with retention
+    assert inbox.entries(now=NOW) == []
 
 
 def test_no_tracker_store_is_an_empty_inbox(engine, tmp_path):
