@@ -23,7 +23,10 @@
     bar.value = data.progress;
     bar.textContent = `${data.progress} %`;
     if (stage.textContent !== data.stage_label) stage.textContent = data.stage_label;
-    if (elapsed && data.elapsed_seconds !== null) elapsed.textContent = clock(data.elapsed_seconds);
+    if (elapsed && data.elapsed_seconds !== null) {
+      elapsed.textContent = clock(data.elapsed_seconds);
+      elapsed.closest("[hidden]")?.removeAttribute("hidden"); // a job that was queued when the page came
+    }
     if (state) state.textContent = data.state_label;
     if (log) log.textContent = data.log_tail;
     if (data.running) {
