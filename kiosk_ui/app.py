@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -37,6 +39,8 @@ from kiosk_ui.settings import Settings
 from kiosk_ui.texts import load_texts
 from service_catalogue.loader import load_catalogue
 from store.db import open_database
+from training.evaluation import evaluator
+from training.jobs import TrainingRunner
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Pages and answers that may hold a customer's conversation are never kept by a browser or proxy.
@@ -53,12 +57,6 @@ KIOSK_CSP = (
 async def lifespan(app: FastAPI):
     """Open the gateway's HTTP client to Rasa for the app's lifetime (one connection pool), and run the
     model bank's training jobs in the background (app.state.training_runner = False turns that off)."""
-    import asyncio
-    import contextlib
-
-    from training.evaluation import evaluator
-    from training.jobs import TrainingRunner
-
     settings: Settings = app.state.settings
     runner = getattr(app.state, "training_runner", None)
     if runner is None:

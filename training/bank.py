@@ -10,7 +10,10 @@ active model from the web app's model server (kiosk_ui.routers.model_server).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
+import shutil
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +25,14 @@ from sqlalchemy.orm import Session, aliased
 from store.model_bank import ModelActivation, TrainedModel
 from store.rows import UTC, now_db
 
+# The model `make model` trains from the repository's data: served while the bank has no active model.
+REPO_MODEL = Path(__file__).resolve().parents[1] / "models" / "assistant.tar.gz"
+# Who "started" a model the bank adopted from the repository (training.bank.ModelBank.adopt).
+REPOSITORY = "repository"
+CHUNK = 1024 * 1024
+_digests: dict[tuple[str, int, int], str] = {}
+_digests_lock = threading.Lock()
+
 # The job's log keeps its last lines only: enough to see why a training failed.
 LOG_MAX_CHARS = 20_000
 RUNNING = ("training", "evaluating")
@@ -31,6 +42,29 @@ ACTIVATABLE = ("ready", "retired")
 
 def _aware(moment: dt.datetime | None) -> dt.datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def file_sha256(path: Path) -> str:
+    """The file's sha256, computed once per (path, mtime, size): a model file is never rewritten in place."""
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    with _digests_lock:
+        if key in _digests:
+            return _digests[key]
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(CHUNK):
+            digest.update(block)
+    value = digest.hexdigest()
+    with _digests_lock:
+        _digests.clear()  # one repo model at a time: an older mtime is never asked again
+        _digests[key] = value
+    return value
+
+
+def repository_model() -> Path:
+    """The repository's trained model (a function, so tests can point it elsewhere)."""
+    return REPO_MODEL
 
 
 def bounded_log(log: str, more: str = "") -> str:
@@ -366,6 +400,33 @@ class ModelBank:
             )
             session.commit()
         return self.get(model_id)
+
+    def adopt(self, path: Path, started_by: str = REPOSITORY) -> ModelRecord | None:
+        """Keep a model trained outside the bank (`make model`'s) as a ready bank model, once per file content.
+
+        The bank then holds the model customers had before any editor trained one, so rolling back to it
+        is activating it like any other. Its file is copied: `make model` may overwrite the original.
+        """
+        if not path.is_file():
+            return None
+        sha256 = file_sha256(path)
+        known = self.by_sha256(sha256)
+        if known is not None:
+            return known
+        finished = dt.datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        with Session(self.engine) as session:
+            row = TrainedModel(
+                state="ready", started_by=started_by, created_at=now_db(), finished_at=finished.replace(tzinfo=None),
+                log="", progress=100, stage="done",
+            )  # fmt: skip
+            session.add(row)
+            session.flush()
+            file_name = f"{model_name(row.id)}.tar.gz"
+            self.directory.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, self.directory / file_name)
+            row.file_name, row.size, row.sha256 = file_name, path.stat().st_size, sha256
+            session.commit()
+            return self._record(row)
 
     def file_path(self, record: ModelRecord) -> Path | None:
         return record.path

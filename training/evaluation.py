@@ -26,7 +26,8 @@ from pathlib import Path
 import yaml
 from sqlalchemy.engine import Engine
 
-from training.bank import ModelBank, ModelRecord
+from service_catalogue.loader import LANGUAGES
+from training.bank import ModelBank, ModelRecord, repository_model
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +35,6 @@ ROOT = Path(__file__).resolve().parents[1]
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 HELDOUT_DIR = ROOT / "tests" / "nlu"
 STORIES = ROOT / "tests" / "stories"
-REPO_MODEL = ROOT / "models" / "assistant.tar.gz"
-LANGUAGES = ("fi", "sv", "en")
 MAX_EXAMPLES = 50  # regressions / improvements listed
 CORRECT = re.compile(r"Correct:\s+(\d+)\s*/\s*(\d+)")
 
@@ -232,7 +231,7 @@ def evaluator(
     async def evaluate(record: ModelRecord, path: Path) -> tuple[dict | None, bool]:
         bank = ModelBank(engine, directory)
         active = await asyncio.to_thread(bank.active)
-        baseline = active.path if active is not None and active.path is not None else REPO_MODEL
+        baseline = active.path if active is not None and active.path is not None else repository_model()
         work = Path(directory).resolve() / "work" / f"{record.name}-evaluation"
         shutil.rmtree(work, ignore_errors=True)
         data = work / "data"

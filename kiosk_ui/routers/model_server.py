@@ -13,43 +13,18 @@ run` on a fresh clone runs exactly the model it ran before.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
-import threading
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Query
 from fastapi.responses import FileResponse, Response
 
 from kiosk_ui.deps import ModelBankDep, SettingsDep
+from training.bank import file_sha256, repository_model
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/model-server", tags=["model server"], include_in_schema=False)
-
-REPO_MODEL = Path(__file__).resolve().parents[2] / "models" / "assistant.tar.gz"
-CHUNK = 1024 * 1024
-_digests: dict[tuple[str, int, int], str] = {}
-_digests_lock = threading.Lock()
-
-
-def file_sha256(path: Path) -> str:
-    """The file's sha256, computed once per (path, mtime, size): a model file is never rewritten in place."""
-    stat = path.stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
-    with _digests_lock:
-        if key in _digests:
-            return _digests[key]
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(CHUNK):
-            digest.update(block)
-    value = digest.hexdigest()
-    with _digests_lock:
-        _digests.clear()  # one repo model at a time: an older mtime is never asked again
-        _digests[key] = value
-    return value
 
 
 def etag_matches(if_none_match: str | None, sha256: str) -> bool:
@@ -91,8 +66,9 @@ def active_model(
             # Never fall back silently to another model: every instance keeps what it runs.
             logger.error("the active model %s has no file at %s", record.id, path)
             raise HTTPException(status_code=404, detail="the active model's file is missing")
-    elif REPO_MODEL.is_file():
-        path, sha256 = REPO_MODEL, file_sha256(REPO_MODEL)
+    elif repository_model().is_file():
+        path = repository_model()
+        sha256 = file_sha256(path)
     else:
         raise HTTPException(status_code=404, detail="no model: train one")
     headers = {"ETag": f'"{sha256}"', "filename": path.name, "Cache-Control": "no-cache"}

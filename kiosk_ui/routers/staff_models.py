@@ -22,7 +22,7 @@ from kiosk_ui.deps import Editor, ModelBankDep, RasaClient, SettingsDep, Templat
 from kiosk_ui.settings import Settings
 from kiosk_ui.views.forms import staff_form
 from store.rows import HELSINKI, UTC
-from training.bank import ModelBank, ModelRecord
+from training.bank import REPOSITORY, ModelBank, ModelRecord, repository_model
 from training.jobs import data_checksum
 
 router = APIRouter(
@@ -123,6 +123,7 @@ def _row(m: dict, record: ModelRecord) -> dict[str, Any]:
         "checksum": (record.data_checksum or "")[:10],
         "size": _size(record.size),
         "stage_label": stage_label(m, record),
+        "by": m["from_repository"] if record.started_by == REPOSITORY else record.started_by,
     }
 
 
@@ -133,6 +134,8 @@ async def bank_page(
 ) -> HTMLResponse:  # fmt: skip
     lang = staff_lang(request)
     m = _texts(texts, lang)
+    # The model customers had before any editor trained one joins the bank, so it can be rolled back to.
+    await run_in_threadpool(bank.adopt, repository_model())
     records = await run_in_threadpool(bank.all)
     active = next((r for r in records if r.state == "active"), None)
     notice = request.query_params.get("notice")

@@ -32,6 +32,8 @@ class FakeRasa:
 
 
 def make_client(tmp_path, rasa: FakeRasa, **settings) -> TestClient:
+    # The model bank's files go to the test's folder too (the app adopts the repository model on start).
+    settings.setdefault("model_bank_dir", tmp_path / "models")
     app = create_app(
         Settings(app_database_url=f"sqlite:///{tmp_path}/app.db", rasa_url="http://rasa.test:5005", **settings)
     )

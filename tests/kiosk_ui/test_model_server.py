@@ -9,6 +9,7 @@ import pytest
 from kiosk_ui.routers import model_server
 from store.db import open_database
 from tests.kiosk_ui.conftest import make_client
+from training import bank as bank_module
 from training.bank import ModelBank
 
 URL = "/model-server/active"
@@ -19,7 +20,7 @@ def repo_model(tmp_path, monkeypatch):
     path = tmp_path / "repo" / "assistant.tar.gz"
     path.parent.mkdir()
     path.write_bytes(b"the repository's model")
-    monkeypatch.setattr(model_server, "REPO_MODEL", path)
+    monkeypatch.setattr(bank_module, "REPO_MODEL", path)
     return path
 
 
@@ -68,7 +69,7 @@ def test_serves_the_active_model_with_its_sha256(tmp_path, rasa, repo_model):
 
 
 def test_no_model_at_all_is_404(tmp_path, rasa, monkeypatch):
-    monkeypatch.setattr(model_server, "REPO_MODEL", tmp_path / "nothing.tar.gz")
+    monkeypatch.setattr(bank_module, "REPO_MODEL", tmp_path / "nothing.tar.gz")
     with make_client(tmp_path, rasa) as client:
         assert client.get(URL).status_code == 404
 

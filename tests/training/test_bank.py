@@ -93,3 +93,19 @@ def test_the_log_is_bounded():
     log = bounded_log("", "line\n" * (LOG_MAX_CHARS // 2))
     assert len(log) <= LOG_MAX_CHARS
     assert log.startswith("line\n")
+
+
+def test_the_repository_model_is_adopted_once_and_can_be_rolled_back_to(bank, tmp_path):
+    original = tmp_path / "assistant.tar.gz"
+    original.write_bytes(b"the repository's model")
+    adopted = bank.adopt(original)
+    assert adopted is not None and adopted.state == "ready" and adopted.started_by == "repository"
+    assert adopted.path is not None and adopted.path.read_bytes() == b"the repository's model"
+    assert bank.adopt(original) == adopted  # the same content is one model
+    newer = trained(bank)
+    assert bank.activate(newer, "eeva") is not None
+    original.write_bytes(b"retrained by make model")  # the bank keeps its own copy
+    rolled_back = bank.activate(adopted.id, "eeva", reason="back to the original")
+    assert rolled_back is not None and rolled_back.state == "active"
+    assert rolled_back.path is not None and rolled_back.path.read_bytes() == b"the repository's model"
+    assert bank.adopt(tmp_path / "missing.tar.gz") is None
