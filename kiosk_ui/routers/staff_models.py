@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -18,11 +19,23 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from kiosk_ui.deps import Editor, ModelBankDep, RasaClient, SettingsDep, Templates, TextsDep, staff_lang, staff_page
+from kiosk_ui.deps import (
+    CatalogueDep,
+    Editor,
+    ModelBankDep,
+    RasaClient,
+    SettingsDep,
+    Templates,
+    TextsDep,
+    staff_lang,
+    staff_page,
+)
 from kiosk_ui.settings import Settings
 from kiosk_ui.views.forms import staff_form
+from service_catalogue.loader import Catalogue
 from store.rows import HELSINKI, UTC
 from training.bank import REPOSITORY, ModelBank, ModelRecord, repository_model
+from training.intents import intent_names
 from training.jobs import data_checksum
 
 router = APIRouter(
@@ -175,7 +188,7 @@ def _get(bank: ModelBank, model_id: int) -> ModelRecord:
 
 
 def _model_page(
-    request: Request, templates: Templates, texts, bank: ModelBank, record: ModelRecord, *,
+    request: Request, templates: Templates, texts, cat: Catalogue, bank: ModelBank, record: ModelRecord, *,
     error: str | None = None, status_code: int = 200, reason: str = "",
 ) -> HTMLResponse:  # fmt: skip
     lang = staff_lang(request)
@@ -194,6 +207,8 @@ def _model_page(
             "active": active,
             "activations": activations,
             "scores": record.scores,
+            # The evaluation names intents as editors know them, with the raw name in small type.
+            "names": intent_names(lang, cat, texts),
             "notice": notice if notice in NOTICES else None,
             "error": error,
             "reason": reason,
@@ -205,9 +220,10 @@ def _model_page(
 
 @router.get("/{model_id}", response_class=HTMLResponse)
 def model_page(
-    request: Request, model_id: int, info: Editor, templates: Templates, texts: TextsDep, bank: ModelBankDep
-) -> HTMLResponse:
-    return _model_page(request, templates, texts, bank, _get(bank, model_id))
+    request: Request, model_id: int, info: Editor, templates: Templates, texts: TextsDep, cat: CatalogueDep,
+    bank: ModelBankDep,
+) -> HTMLResponse:  # fmt: skip
+    return _model_page(request, templates, texts, cat, bank, _get(bank, model_id))
 
 
 @router.get("/{model_id}/progress.json")
@@ -226,8 +242,9 @@ async def cancel(request: Request, model_id: int, info: Editor, bank: ModelBankD
 
 @router.post("/{model_id}/activate")
 async def activate(
-    request: Request, model_id: int, info: Editor, templates: Templates, texts: TextsDep, bank: ModelBankDep
-) -> Response:
+    request: Request, model_id: int, info: Editor, templates: Templates, texts: TextsDep, cat: CatalogueDep,
+    bank: ModelBankDep,
+) -> Response:  # fmt: skip
     form = await staff_form(request, info.csrf_token)
     record = await run_in_threadpool(_get, bank, model_id)
     reason = form.get("reason", "").strip()
@@ -240,11 +257,8 @@ async def activate(
         error = "reason_required"
     if error:
         status = 403 if error == "admin_required" else 400
-        return await run_in_threadpool(
-            lambda: _model_page(
-                request, templates, texts, bank, record, error=error, status_code=status, reason=reason[:MAX_REASON]
-            )
-        )
+        page = partial(_model_page, request, templates, texts, cat, bank, record)
+        return await run_in_threadpool(page, error=error, status_code=status, reason=reason[:MAX_REASON])
     done = await run_in_threadpool(
         lambda: bank.activate(model_id, info.account.username, reason=reason, override=record.regression)
     )
