@@ -41,6 +41,7 @@ from service_catalogue.loader import load_catalogue
 from store.db import open_database
 from training.evaluation import evaluator
 from training.jobs import TrainingRunner
+from training.validation import rasa_data_validate
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Pages and answers that may hold a customer's conversation are never kept by a browser or proxy.
@@ -64,6 +65,7 @@ async def lifespan(app: FastAPI):
             app.state.db_engine,
             settings.model_bank_dir,
             evaluate=evaluator(app.state.db_engine, settings.model_bank_dir, settings.regression_margin_points),
+            validate=rasa_data_validate,
         )
     task = asyncio.create_task(runner.run_forever()) if runner else None
     try:

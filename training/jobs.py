@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import os
 import re
@@ -28,8 +27,9 @@ from pathlib import Path
 import yaml
 from sqlalchemy.engine import Engine
 
-from training.bank import ModelBank, ModelRecord, process_alive
+from training.bank import ModelBank, ModelRecord, file_sha256, process_alive
 from training.data import TrainingData
+from training.validation import check
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ PROGRESS = {"waiting": 0, "exporting": 2, "validating": 5, "reading_data": 15, "
 COMPONENTS_FROM, COMPONENTS_TO = 20, 84
 
 Evaluator = Callable[[ModelRecord, Path], Awaitable[tuple[dict | None, bool]]]
+Validator = Callable[[Path], Awaitable[tuple[bool, str]]]
 
 
 def data_checksum(engine: Engine) -> str:
@@ -105,14 +106,6 @@ class ProgressParser:
         return None
 
 
-def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1024 * 1024):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def rasa_train_command(nlu_dir: Path, out_dir: Path, name: str) -> list[str]:
     """`rasa train` of the merged data into the bank, at a lower priority than the serving processes."""
     return [
@@ -154,6 +147,7 @@ class TrainingRunner:
         *,
         command: Callable[[Path, Path, str], Sequence[str]] = rasa_train_command,
         evaluate: Evaluator = no_evaluation,
+        validate: Validator | None = None,
         poll_seconds: float = 1.0,
         flush_seconds: float = 1.0,
         host: str | None = None,
@@ -164,6 +158,8 @@ class TrainingRunner:
         self.bank = ModelBank(engine, self.directory)
         self.command = command
         self.evaluate = evaluate
+        # `rasa data validate` on the merged data (the web app passes training.validation's; ~20 s).
+        self.validate = validate
         self.poll_seconds = poll_seconds
         self.flush_seconds = flush_seconds
         self.host = host or socket.gethostname()
@@ -221,6 +217,10 @@ class TrainingRunner:
             await asyncio.to_thread(bank.unchanged, record.id, checksum)
             return
         await asyncio.to_thread(export_data, self.engine, work / "nlu")
+        await asyncio.to_thread(bank.set_stage, record.id, "validating", PROGRESS["validating"])
+        if not await self._valid(record, work / "nlu"):
+            shutil.rmtree(work, ignore_errors=True)
+            return
         self.directory.mkdir(parents=True, exist_ok=True)
         code = await self._train(record, work / "nlu")
         shutil.rmtree(work, ignore_errors=True)
@@ -234,7 +234,7 @@ class TrainingRunner:
         if code != 0 or not path.is_file():
             await asyncio.to_thread(bank.fail, record.id, f"exit_{code}")
             return
-        sha256 = await asyncio.to_thread(file_digest, path)
+        sha256 = await asyncio.to_thread(file_sha256, path)
         await asyncio.to_thread(bank.trained, record.id, path.name, path.stat().st_size, sha256)
         candidate = await asyncio.to_thread(bank.get, record.id)
         try:
@@ -250,6 +250,22 @@ class TrainingRunner:
             await asyncio.to_thread(bank.fail, record.id, "cancelled")
             return
         await asyncio.to_thread(bank.evaluated, record.id, scores, regression)
+
+    async def _valid(self, record: ModelRecord, nlu_dir: Path) -> bool:
+        """The quick checks and `rasa data validate`; a failure ends the job as invalid_data, with the reasons."""
+        findings = [f for f in await asyncio.to_thread(check, TrainingData(self.engine)) if f.blocking]
+        if findings:
+            lines = "".join(
+                f"{f.code}: {f.intent or ''} {f.language or ''} {f.text or f.detail or ''}\n" for f in findings
+            )
+            await asyncio.to_thread(self.bank.fail, record.id, "invalid_data", lines)
+            return False
+        if self.validate is None:
+            return True
+        ok, output = await self.validate(nlu_dir)
+        if not ok:
+            await asyncio.to_thread(self.bank.fail, record.id, "invalid_data", output)
+        return ok
 
     async def _train(self, record: ModelRecord, nlu_dir: Path) -> int:
         """Run the training process; its exit code (negative when stopped by a signal)."""

@@ -27,6 +27,7 @@ from kiosk_ui.deps import (
     SettingsDep,
     Templates,
     TextsDep,
+    TrainingDataDep,
     staff_lang,
     staff_page,
 )
@@ -37,13 +38,14 @@ from store.rows import HELSINKI, UTC
 from training.bank import REPOSITORY, ModelBank, ModelRecord, repository_model
 from training.intents import intent_names
 from training.jobs import data_checksum
+from training.validation import MIN_EXAMPLES, check
 
 router = APIRouter(
     prefix="/staff/training/models", tags=["staff"], include_in_schema=False, dependencies=[Depends(staff_page)]
 )
 MAX_REASON = 500
 MAX_QUEUED = 5
-NOTICES = ("queued", "unchanged", "queue_full", "activated", "cancelled", "not_activatable")
+NOTICES = ("queued", "unchanged", "queue_full", "activated", "cancelled", "not_activatable", "invalid_data")
 ERRORS = ("reason_required", "admin_required", "reason_too_long")
 STATUS_TIMEOUT = 2.0
 
@@ -143,7 +145,7 @@ def _row(m: dict, record: ModelRecord) -> dict[str, Any]:
 @router.get("", response_class=HTMLResponse)
 async def bank_page(
     request: Request, info: Editor, templates: Templates, texts: TextsDep, bank: ModelBankDep,
-    settings: SettingsDep, client: RasaClient,
+    settings: SettingsDep, client: RasaClient, data: TrainingDataDep, cat: CatalogueDep,
 ) -> HTMLResponse:  # fmt: skip
     lang = staff_lang(request)
     m = _texts(texts, lang)
@@ -162,13 +164,19 @@ async def bank_page(
             "active": active,
             "instances": await instance_models(client, settings, bank),
             "notice": notice if notice in NOTICES else None,
+            # Validation before training: what to fix, each with a link to the intent and language concerned.
+            "findings": await run_in_threadpool(check, data),
+            "names": intent_names(lang, cat, texts),
+            "min_examples": MIN_EXAMPLES,
         },
     )
 
 
 @router.post("/train")
-async def train(request: Request, info: Editor, bank: ModelBankDep) -> Response:
+async def train(request: Request, info: Editor, bank: ModelBankDep, data: TrainingDataDep) -> Response:
     await staff_form(request, info.csrf_token)
+    if any(f.blocking for f in await run_in_threadpool(check, data)):
+        return see_other(request, "/staff/training/models", notice="invalid_data")
     active = await run_in_threadpool(bank.active)
     if active is not None and active.data_checksum:
         checksum = await run_in_threadpool(data_checksum, bank.engine)

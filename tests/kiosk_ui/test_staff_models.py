@@ -170,3 +170,21 @@ def test_the_evaluation_comparison_is_shown(client):
     assert "Fel nu, rätt med modellen som används (1)" in page, page[page.find("models-compare") :][:3000]
     assert ">tack<" in page
     assert "60 / 64" in page
+
+
+def test_validation_is_shown_before_training_and_a_blocking_problem_stops_it(client, monkeypatch):
+    from kiosk_ui.routers import staff_models
+    from training.validation import Finding
+
+    token = signed_in(client, "eero")
+    page = client.get(f"{BASE}?lang=en").text
+    assert "Before training" in page and "The examples and the service catalogue are in order" in page
+    duplicate = Finding("duplicate", True, intent="greet", language="fi", text="moi", other_intent="goodbye")
+    few = Finding("too_few", False, intent="thank", language="sv", count=3)
+    monkeypatch.setattr(staff_models, "check", lambda data: [duplicate, few])
+    page = client.get(f"{BASE}?lang=en").text
+    assert "is in both" in page and "only 3 examples in Swedish" in page
+    assert "/staff/training/intents/greet?lang=en&amp;examples=fi" in page and "disabled" in page
+    response = client.post(f"{BASE}/train", data={"csrf_token": token})
+    assert response.status_code == 303 and "notice=invalid_data" in response.headers["location"]
+    assert bank_of(client).queue() == []

@@ -194,3 +194,18 @@ def test_real_rasa_train_of_the_repository_data(engine, tmp_path):
     # With Rasa's cache (.rasa/) the components are restored in milliseconds: their stages pass between polls.
     assert {"validating", "reading_data", "saving"} <= stages, stages
     assert "Starting to train component" in record.log or "Restored component" in record.log
+
+
+def test_data_that_fails_validation_is_not_trained(engine, tmp_path):
+    async def refuse(nlu_dir: Path) -> tuple[bool, str]:
+        assert (nlu_dir / "fi").is_dir()  # Rasa checks the merged data the training would use
+        return False, "UserWarning: Issues found in the training data\n"
+
+    directory = tmp_path / "models"
+    runner = fake_runner(engine, directory, validate=refuse)
+    bank = ModelBank(engine, directory)
+    job = bank.request("editor")
+    assert asyncio.run(runner.run_once())
+    record = bank.get(job.id)
+    assert record is not None and record.state == "failed" and record.error == "invalid_data"
+    assert "Issues found" in record.log and record.path is None
