@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from store.db import database_url, open_database
 from store.models import CaseChange, HandoffCase, StaffPresence
-from store.rows import HELSINKI, UTC, row_dict, to_db
+from store.rows import HELSINKI, UTC, row_dict, rowcount, to_db
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import CursorResult
+    pass
 
 TICKET_PREFIX = "A"
 
@@ -164,16 +164,13 @@ class CaseStore:
             if case is None:
                 raise CaseConflict("unknown_case")
             if values:
-                # An UPDATE gives a CursorResult (with rowcount); Session.execute is typed for any statement.
-                result = cast(
-                    "CursorResult[Any]",
+                done = rowcount(
                     session.execute(
                         update(HandoffCase)
                         .where(HandoffCase.id == case_id, HandoffCase.status.in_(allowed))
                         .values(**values)
-                    ),
+                    )
                 )
-                done = result.rowcount
             else:
                 done = int(case.status in allowed)
             if not done:

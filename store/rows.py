@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import CursorResult, Result
 
 UTC = dt.UTC
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -19,6 +23,12 @@ def to_db(moment: dt.datetime) -> dt.datetime:
 def now_db() -> dt.datetime:
     """Now, as the database keeps it."""
     return to_db(dt.datetime.now(UTC))
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE touched (Session.execute is typed for any statement; DML gives a
+    CursorResult, which has rowcount)."""
+    return int(cast("CursorResult[Any]", result).rowcount)
 
 
 def row_dict(row, *times: str) -> dict:

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, aliased
 
 from store.model_bank import ModelActivation, TrainedModel
-from store.rows import UTC, now_db
+from store.rows import UTC, now_db, rowcount
 
 # The model `make model` trains from the repository's data: served while the bank has no active model.
 REPO_MODEL = Path(__file__).resolve().parents[1] / "models" / "assistant.tar.gz"
@@ -264,7 +264,7 @@ class ModelBank:
                 .execution_options(synchronize_session=False)
             )
             session.commit()
-            if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's CursorResult has it
+            if rowcount(result) != 1:
                 return None
         return self.get(first)
 
@@ -322,7 +322,7 @@ class ModelBank:
                 .execution_options(synchronize_session=False)
             )
             session.commit()
-            return result.rowcount == 1  # type: ignore[attr-defined]
+            return rowcount(result) == 1
 
     def fail(self, model_id: int, error: str, log: str = "") -> None:
         """The job ended without a model: an error code (cancelled, interrupted, exit_1, …) and its log."""

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from privacy.redact import redact
 from store.inbox import MAX_TEXT_CHARS, EvalSetItem
-from store.rows import UTC, now_db
+from store.rows import UTC, now_db, rowcount
 
 LANGUAGES = ("fi", "sv", "en")
 INTENT_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
@@ -102,7 +102,7 @@ class EvalSet:
         with Session(self.engine) as session:
             result = session.execute(delete(EvalSetItem).where(EvalSetItem.id == item_id))
             session.commit()
-            return bool(result.rowcount)  # type: ignore[attr-defined]  # a DML Result has rowcount
+            return bool(rowcount(result))
 
     def export(self, path: Path, language: str | None = None) -> int:
         """Write the items (of one language) as Rasa NLU YAML for `rasa test nlu --nlu <path>`; how many."""

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from privacy.redact import redact
 from store.inbox import InboxDecision, LowRatedConversation
-from store.rows import UTC, now_db, to_db
+from store.rows import UTC, now_db, rowcount, to_db
 from training.data import DuplicateExample
 from training.evalset import LANGUAGES, MAX_EDITOR_CHARS, EvalSet, clean_text, normalise
 
@@ -519,4 +519,4 @@ class Inbox:
             result = session.execute(delete(InboxDecision).where(InboxDecision.decided_at < cutoff))
             session.execute(delete(LowRatedConversation).where(LowRatedConversation.rated_at < cutoff))
             session.commit()
-            return int(result.rowcount)  # type: ignore[attr-defined]  # a DML Result has rowcount
+            return rowcount(result)
