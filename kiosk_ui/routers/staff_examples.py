@@ -23,6 +23,7 @@ from fastapi.templating import Jinja2Templates
 from kiosk_ui.deps import CatalogueDep, Editor, Templates, TextsDep, TrainingDataDep, staff_lang, staff_page
 from kiosk_ui.texts import LANGUAGES, Texts
 from kiosk_ui.views.forms import staff_form
+from kiosk_ui.views.records import local_label
 from service_catalogue.loader import Catalogue
 from store.rows import HELSINKI
 from training.data import (
@@ -61,10 +62,6 @@ def _redirect(request: Request, path: str, **params: str) -> RedirectResponse:
     """303 to a training page in this page's language, with what it should show."""
     query = urlencode({"lang": staff_lang(request), **{k: v for k, v in params.items() if v}})
     return RedirectResponse(f"{path}?{query}", status_code=303)
-
-
-def _local(moment: dt.datetime) -> str:
-    return moment.astimezone(HELSINKI).strftime("%d.%m.%Y %H:%M")
 
 
 def _known_intent(data: TrainingData, intent: str) -> None:
@@ -155,7 +152,9 @@ def _intent_page(
             "near": [(i, intent_name(i, names), text) for i, text in near or []],
             "values": values or {},
             "done": done if done in DONE else None,
-            "history": [dict(vars(change), when=_local(change.at)) for change in data.history(intent=intent, limit=10)],
+            "history": [
+                dict(vars(change), when=local_label(change.at)) for change in data.history(intent=intent, limit=10)
+            ],
         },
         status_code=status_code,
     )
@@ -305,11 +304,11 @@ def _history_page(
         "staff_examples_history.html",
         {
             **_texts(texts, lang),
-            "changes": [dict(vars(c), when=_local(c.at), name=intent_name(c.intent, names)) for c in changes],
+            "changes": [dict(vars(c), when=local_label(c.at), name=intent_name(c.intent, names)) for c in changes],
             "conflicts": [
                 dict(
                     vars(c.change),
-                    when=_local(c.change.at),
+                    when=local_label(c.change.at),
                     name=intent_name(c.change.intent, names),
                     reason=c.reason,
                     other_name=intent_name(c.other_intent, names) if c.other_intent else None,

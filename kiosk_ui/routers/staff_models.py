@@ -33,8 +33,9 @@ from kiosk_ui.deps import (
 )
 from kiosk_ui.settings import Settings
 from kiosk_ui.views.forms import staff_form
+from kiosk_ui.views.records import local_label
 from service_catalogue.loader import Catalogue
-from store.rows import HELSINKI, UTC
+from store.rows import UTC
 from training.bank import REPOSITORY, ModelBank, ModelRecord, repository_model
 from training.intents import intent_names
 from training.jobs import data_checksum
@@ -57,10 +58,6 @@ def see_other(request: Request, path: str, notice: str) -> RedirectResponse:
 
 def _texts(texts, lang: str) -> dict:
     return texts(lang)["models"]
-
-
-def _local(moment: dt.datetime | None) -> str:
-    return moment.astimezone(HELSINKI).strftime("%d.%m.%Y %H:%M") if moment else ""
 
 
 def _size(size: int | None) -> str:
@@ -133,8 +130,8 @@ def _row(m: dict, record: ModelRecord) -> dict[str, Any]:
         "record": record,
         "name": record.name,
         "state_label": m["states"][record.state],
-        "created": _local(record.created_at),
-        "finished": _local(record.finished_at),
+        "created": local_label(record.created_at),
+        "finished": local_label(record.finished_at),
         "checksum": (record.data_checksum or "")[:10],
         "size": _size(record.size),
         "stage_label": stage_label(m, record),
@@ -203,7 +200,7 @@ def _model_page(
     m = _texts(texts, lang)
     active = bank.active()
     notice = request.query_params.get("notice")
-    activations = [{"activation": a, "at": _local(a.at)} for a in bank.activations(record.id)]
+    activations = [{"activation": a, "at": local_label(a.at)} for a in bank.activations(record.id)]
     return templates.TemplateResponse(
         request,
         "staff_models_job.html",

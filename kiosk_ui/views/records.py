@@ -27,6 +27,11 @@ def local(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(HELSINKI)
 
 
+def local_label(moment: dt.datetime | None) -> str:
+    """A stored time as staff pages show it: Helsinki time, '01.12.2026 09:05'; empty for none."""
+    return local(moment).strftime("%d.%m.%Y %H:%M") if moment else ""
+
+
 def start_of_day(moment: dt.datetime) -> dt.datetime:
     """Midnight in Helsinki of the moment's day."""
     return dt.datetime.combine(moment.astimezone(HELSINKI).date(), dt.time(0), HELSINKI)
