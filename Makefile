@@ -19,7 +19,7 @@ export TRACKER_DB ?= var/tracker.db
 export APP_DATABASE_URL ?= sqlite:///var/app.db
 
 .PHONY: help run test venvs model validate lint format test-python test-stories test-e2e test-browser browser-deps \
-	bench clean clean-db
+	bench clean clean-db migrate backup test-fault
 
 # Every target with a `## ` comment is listed (the convention of the Rasa repository's Makefile).
 help: ## list the targets
@@ -89,7 +89,8 @@ validate: $(RASA_VENV)/.installed ## check the catalogue and the training data (
 
 test-python: venvs ## pytest in both environments
 	$(RASA_VENV)/bin/python -m pytest -q tests/actions tests/bot tests/booking tests/catalogue tests/privacy tests/store
-	$(WEB_VENV)/bin/python -m pytest -q tests/kiosk_ui tests/training tests/booking/test_ics.py tests/test_project.py
+	$(WEB_VENV)/bin/python -m pytest -q tests/kiosk_ui tests/training tests/booking/test_ics.py tests/test_project.py \
+		tests/deploy
 
 test-stories: $(MODEL) ## Rasa test stories on the trained model
 	$(RASA) test core --model $(MODEL) --stories tests/stories --endpoints bot/endpoints.yml \
@@ -102,7 +103,11 @@ test-e2e: venvs $(MODEL) ## end-to-end tests over REST against a real Rasa and a
 test-browser: venvs $(MODEL) browser-deps ## kiosk, widget and staff pages in Chromium, with axe-core
 	$(WEB_VENV)/bin/python -m pytest -q tests/browser
 
-test: venvs $(MODEL) lint validate test-python test-stories test-e2e test-browser ## everything CI runs
+# The supervised stack of `make run` with parts killed on purpose (issue 12's fault tests).
+test-fault: venvs $(MODEL) ## kill parts of a running stack and check that nothing is lost
+	$(WEB_VENV)/bin/python -m pytest -q tests/fault
+
+test: venvs $(MODEL) lint validate test-python test-stories test-e2e test-fault test-browser ## everything CI runs
 
 bench: venvs ## print the figures of bench/ (the stack ones need `make run` in another terminal)
 	$(RASA_VENV)/bin/python bench/nlu_cross_validation.py
@@ -110,6 +115,12 @@ bench: venvs ## print the figures of bench/ (the stack ones need `make run` in a
 	$(RASA_VENV)/bin/python bench/booking_slots.py
 	$(WEB_VENV)/bin/python bench/booking_flow.py
 	$(WEB_VENV)/bin/python bench/gateway_latency.py
+
+migrate: $(WEB_VENV)/.installed ## bring the app database's tables up to date (Alembic)
+	$(WEB_VENV)/bin/python -m store.migrate
+
+backup: $(WEB_VENV)/.installed ## copy the app database and the conversations to var/backups/ (README: restore)
+	$(WEB_VENV)/bin/python -m store.backup
 
 # Keeps the model; moves the local database (cases, bookings, accounts, statistics) aside.
 clean-db: ## move the local app database aside (keeps the model)

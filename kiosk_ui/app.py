@@ -26,6 +26,7 @@ from kiosk_ui.routers import (
     printing,
     staff,
     staff_cases,
+    staff_devices,
     staff_examples,
     staff_inbox,
     staff_models,
@@ -136,5 +137,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(staff_inbox.router)
     app.include_router(staff_examples.router)
     app.include_router(staff_models.router)
+    app.include_router(staff_devices.router)
     app.include_router(model_server.router)
     return app

@@ -64,6 +64,15 @@ class Settings(BaseSettings):
     # Rasa instances pull the active model from /model-server with this token (`models:` in bot/endpoints.yml).
     model_server_token: SecretStr | None = Field(None, description="token of the model server")
 
+    # --- Issue 12: the production-grade base. Each part adds its own settings in its own block below. ---
+    # The shared secret the gateway signs channel/point metadata with (GATEWAY_SECRET); Rasa's REST channel
+    # believes `channel` and `point` only when the signature is right.
+    gateway_secret: SecretStr | None = Field(None, description="HMAC key shared with Rasa's REST channel")
+    # Host names this app answers to (TrustedHostMiddleware); JSON or comma-separated.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["localhost", "127.0.0.1"])
+    # Retention (store.retention): conversations in Rasa's tracker store and the other personal data.
+    conversation_retention_days: int = Field(30, ge=1, le=3650)
+
     @field_validator("rasa_instances", mode="before")
     @classmethod
     def _split_instances(cls, value):
@@ -79,7 +88,7 @@ class Settings(BaseSettings):
         limits.parse(value)  # raises ValueError on anything but "N/second|minute|hour|day"
         return value
 
-    @field_validator("allowed_origins", mode="before")
+    @field_validator("allowed_origins", "allowed_hosts", mode="before")
     @classmethod
     def _split_origins(cls, value):
         if isinstance(value, str):

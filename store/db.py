@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import Engine
 
 # Each feature's tables register on Base.metadata when its module is imported.
-from store import inbox, model_bank, nlu_overlay  # noqa: F401 (imported for their tables)
+from store import devices, inbox, login_throttle, model_bank, nlu_overlay  # noqa: F401 (imported for their tables)
 from store.models import Base
 
 DEFAULT_URL = "sqlite:///var/app.db"
