@@ -73,6 +73,21 @@ class Settings(BaseSettings):
     # Retention (store.retention): conversations in Rasa's tracker store and the other personal data.
     conversation_retention_days: int = Field(30, ge=1, le=3650)
 
+    # Kiosk devices and public limits (issue 12). A browser holding a registered device's cookie is a kiosk
+    # (kiosk_device, HttpOnly, SameSite=Strict, Secure as staff_cookie_secure); this long, then enrol again.
+    kiosk_device_cookie_days: int = Field(365, ge=1, le=400)  # browsers cap a cookie's life at 400 days
+    # Open (pending) cases of a point above which a new handoff is answered "the queue is full".
+    handoff_queue_limit: int = Field(30, ge=1, le=1000)
+    # Feedback per client address and per point (any address), on top of once per conversation.
+    feedback_rate_limit_client: str = Field("10/hour", description="feedback per client address")
+    feedback_rate_limit_point: str = Field("300/hour", description="feedback per point")
+
+    @field_validator("feedback_rate_limit_client", "feedback_rate_limit_point")
+    @classmethod
+    def _feedback_rate_limit(cls, value: str) -> str:
+        limits.parse(value)  # raises ValueError on anything but "N/second|minute|hour|day"
+        return value
+
     @field_validator("rasa_instances", mode="before")
     @classmethod
     def _split_instances(cls, value):
