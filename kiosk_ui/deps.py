@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 import httpx
@@ -27,6 +28,7 @@ from kiosk_ui.views.context import page_context, set_page_language, set_staff_me
 from service_catalogue.loader import Catalogue
 from store.accounts import AccountStore, SessionInfo
 from store.cases import CaseStore
+from store.devices import DeviceStore
 from store.events import EventLog
 from store.feedback import FeedbackStore
 from store.receipts import ReceiptStore
@@ -305,3 +307,35 @@ Staff = Annotated[SessionInfo, Depends(require_staff)]
 Advisor = Annotated[SessionInfo, Depends(require_advisor)]
 Editor = Annotated[SessionInfo, Depends(require_editor)]
 Admin = Annotated[SessionInfo, Depends(require_admin)]
+
+# --- Kiosk devices (issue 12): only a browser holding a registered device's cookie is a kiosk. ---
+
+DEVICE_COOKIE = "kiosk_device"
+
+
+def get_device_store(request: Request) -> DeviceStore:
+    """Registered kiosk devices over the app's database engine."""
+    return DeviceStore(request.app.state.db_engine)
+
+
+@dataclass(frozen=True)
+class ClientKind:
+    """Who is calling the public API: a registered kiosk (channel "kiosk", its device's point) or anyone ("web")."""
+
+    channel: Literal["kiosk", "web"]
+    device: dict | None = None
+
+    @property
+    def point(self) -> str | None:
+        """The device's point; None for a web client, whose point is the one it names."""
+        return self.device["point_id"] if self.device else None
+
+
+def client_kind(request: Request) -> ClientKind:
+    """Channel "kiosk" only with a valid, unrevoked device cookie; a body claiming "kiosk" without one is "web"."""
+    device = get_device_store(request).identify(request.cookies.get(DEVICE_COOKIE))
+    return ClientKind("kiosk", device) if device else ClientKind("web")
+
+
+Devices = Annotated[DeviceStore, Depends(get_device_store)]
+ClientChannel = Annotated[ClientKind, Depends(client_kind)]
