@@ -3,40 +3,22 @@
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 from typing import Annotated, Any, Literal
 
 import httpx
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, Field, SecretStr
 
+from privacy.gateway_signature import sign
 from privacy.redact import redact
+
+# The rules live in privacy.text_input so Rasa's REST channel enforces the same ones; these names stay
+# importable from here for the routers.
+from privacy.text_input import CONVERSATION_ID, MAX_MESSAGE_CHARS, POINT_ID, clean_message
 
 log = logging.getLogger(__name__)
 
-MAX_MESSAGE_CHARS = 500
-CONVERSATION_ID = r"^[A-Za-z0-9_-]{8,64}$"
-POINT_ID = r"^[a-z0-9][a-z0-9-]{0,63}$"  # the same rule as the actions' handoff
-# Bidirectional overrides and isolates (category Cf) can make a message read differently on screen
-# than it is stored; the remaining Cf characters (zero-width joiners in emoji, soft hyphens) stay.
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
-_SPACES = re.compile(r"\s+")
-
 Language = Literal["fi", "sv", "en"]
 Channel = Literal["kiosk", "web"]
-
-
-def clean_message(value: Any) -> Any:
-    """Drop control characters, turn line breaks and tabs into spaces, trim; non-text passes to the type check."""
-    if not isinstance(value, str):
-        return value
-    # A pasted novel is refused before any per-character work is spent on it.
-    if len(value) > MAX_MESSAGE_CHARS * 4:
-        raise ValueError(f"message longer than {MAX_MESSAGE_CHARS} characters")
-    text = "".join(
-        " " if ch in "\t\n\r\v\f" else ch for ch in value if ch in "\t\n\r\v\f" or unicodedata.category(ch) != "Cc"
-    )
-    return _SPACES.sub(" ", _BIDI_CONTROLS.sub("", text)).strip()
 
 
 Message = Annotated[
@@ -131,18 +113,26 @@ def echo_of(message: str) -> str:
 
 
 async def ask_rasa(
-    client: httpx.AsyncClient, rasa_url: str, request: ChatRequest, allow_empty: bool = False
+    client: httpx.AsyncClient,
+    rasa_url: str,
+    request: ChatRequest,
+    allow_empty: bool = False,
+    *,
+    secret: SecretStr | str | None = None,
 ) -> list[dict]:
     """Send one message to Rasa's REST channel with the point's metadata; its reply objects as-is.
 
     `allow_empty` is for a conversation Rasa has paused (an advisor took it over): it answers [] then.
+    `secret` (GATEWAY_SECRET) signs the metadata; without it Rasa answers as on the web at the default point.
     """
     metadata: dict[str, Any] = {"channel": request.channel, "point": request.point}
     if request.language:
         metadata["language"] = request.language
     body = {"sender": request.conversation_id, "message": request.message, "metadata": metadata}
+    key = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
+    headers = sign(key, request.conversation_id, request.message, metadata) if key else {}
     try:
-        response = await client.post(f"{rasa_url.rstrip('/')}/webhooks/rest/webhook", json=body)
+        response = await client.post(f"{rasa_url.rstrip('/')}/webhooks/rest/webhook", json=body, headers=headers)
         response.raise_for_status()
         messages = response.json()
     except (httpx.HTTPError, ValueError) as exc:
