@@ -1,4 +1,4 @@
-"""The app database: its URL, one engine factory and the schema, for the action server and the web app."""
+"""The app database: its URL, one engine factory and its migrated schema, for the action server and the web app."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
 # Each feature's tables register on Base.metadata when its module is imported.
 from store import devices, inbox, login_throttle, model_bank, nlu_overlay  # noqa: F401 (imported for their tables)
-from store.models import Base
+from store.models import Base  # noqa: F401 (re-exported: the metadata that holds every table)
 
 DEFAULT_URL = "sqlite:///var/app.db"
 
@@ -22,7 +22,7 @@ def database_url() -> str:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for the URL; creates the folder of a SQLite file. Creates no table (see create_schema)."""
+    """An engine for the URL; creates the folder of a SQLite file. Creates no table (see open_database)."""
     options: dict[str, Any] = {}
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
@@ -34,30 +34,26 @@ def make_engine(url: str) -> Engine:
 
 
 class StaleSchema(RuntimeError):
-    """The database was made by an older version of the tables; the message names what is missing."""
+    """The database matches no known version of the tables, or was made by a newer release; the message says how."""
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every table that is missing, then check the existing ones (create_all adds no columns)."""
-    Base.metadata.create_all(engine)
-    check_schema(engine)
+    """Bring the engine's database up to date: Alembic's migrations to head, under a lock (store.migrate)."""
+    # Imported here: store.migrate imports this module (make_engine, StaleSchema) for its command line.
+    from store.migrate import upgrade
+
+    upgrade(engine)
 
 
 def check_schema(engine: Engine) -> None:
-    """Fail loudly when an existing table lacks columns the code needs."""
-    inspector = inspect(engine)
-    for table in Base.metadata.sorted_tables:
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        missing = sorted(column.name for column in table.columns if column.name not in present)
-        if missing:
-            raise StaleSchema(
-                f"{engine.url}: table {table.name} lacks columns {missing}; it was made by an "
-                f"older version. Move the database file away (or run `make clean-db`) and start again."
-            )
+    """Fail loudly (StaleSchema) unless the database is at the newest revision; changes nothing."""
+    from store.migrate import verify
+
+    verify(engine)
 
 
 def open_database(url: str) -> Engine:
-    """make_engine and create_schema in one: an engine whose tables exist (scripts, tests, bench)."""
+    """An engine whose database is up to date (migrated on the way): the web app, scripts, tests and bench."""
     engine = make_engine(url)
     create_schema(engine)
     return engine
