@@ -1,44 +1,54 @@
 #!/usr/bin/env bash
-# Starts the action server, the web app and the Rasa server; Ctrl-C stops all three.
+# `make run`: checks the catalogue, brings the app database up to date, makes the first staff admin, then
+# hands over to supervisor (deploy/supervisord.conf), which runs the action server, the web app and Rasa
+# and restarts any of them that dies. Ctrl-C stops all three.
 # Rasa pulls its model from the web app's model server (`models:` in bot/endpoints.yml): the model
-# bank's active model, or models/assistant.tar.gz while the bank has none. So the web app comes first.
+# bank's active model, or models/assistant.tar.gz while the bank has none. So Rasa waits for the web app.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Ports, and where supervisor keeps its socket, pid file and log (the fault tests use their own).
+export RASA_PORT="${RASA_PORT:-5005}" ACTION_PORT="${ACTION_PORT:-5055}" WEB_PORT="${WEB_PORT:-8000}"
+export RUN_DIR="${RUN_DIR:-$PWD/var}"
+mkdir -p "$RUN_DIR"
+RUN_DIR=$(cd "$RUN_DIR" && pwd)
+
+token() { python3 -c 'import secrets; print(secrets.token_urlsafe(32))'; }
+# Every secret is random per run unless the environment sets it; only the Rasa token is kept in a file
+# (readable by you only) for calling Rasa's HTTP API by hand. None of them ever goes on a command line.
 if [[ -z "${RASA_TOKEN:-}" ]]; then
-  RASA_TOKEN=$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')
-  echo "RASA_TOKEN was not set; this run's API token is in var/rasa_token (readable by you only)."
-  mkdir -p var && (umask 077 && printf '%s\n' "$RASA_TOKEN" > var/rasa_token)
+  RASA_TOKEN=$(token)
+  echo "RASA_TOKEN was not set; this run's API token is in ${RUN_DIR}/rasa_token (readable by you only)."
+  (umask 077 && printf '%s\n' "$RASA_TOKEN" > "$RUN_DIR/rasa_token")
 fi
 export RASA_TOKEN
-if [[ -z "${MODEL_SERVER_TOKEN:-}" ]]; then
-  MODEL_SERVER_TOKEN=$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')
+export MODEL_SERVER_TOKEN="${MODEL_SERVER_TOKEN:-$(token)}"
+export ACTION_SERVER_TOKEN="${ACTION_SERVER_TOKEN:-$(token)}"
+export GATEWAY_SECRET="${GATEWAY_SECRET:-$(token)}"
+
+# Where the parts find each other, from the ports (the Makefile's default action URL follows ACTION_PORT).
+if [[ -z "${ACTION_ENDPOINT_URL:-}" || "$ACTION_ENDPOINT_URL" == "http://localhost:5055/webhook" ]]; then
+  export ACTION_ENDPOINT_URL="http://127.0.0.1:${ACTION_PORT}/webhook"
 fi
-export MODEL_SERVER_TOKEN
-export MODEL_SERVER_URL="${MODEL_SERVER_URL:-http://127.0.0.1:8000/model-server/active}"
-mkdir -p var
+export MODEL_SERVER_URL="${MODEL_SERVER_URL:-http://127.0.0.1:${WEB_PORT}/model-server/active}"
+export RASA_URL="${RASA_URL:-http://127.0.0.1:${RASA_PORT}}"
+export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://127.0.0.1:${ACTION_PORT}}"
+export PYTHONPATH="$PWD" RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1
+export TRACKER_DIALECT="${TRACKER_DIALECT:-sqlite}" TRACKER_DB="${TRACKER_DB:-var/tracker.db}"
+export APP_DATABASE_URL="${APP_DATABASE_URL:-sqlite:///var/app.db}"
+# The default databases live in var/.
+[[ "$TRACKER_DB" == var/* || "$APP_DATABASE_URL" == sqlite:///var/* ]] && mkdir -p var
+
 # A bad catalogue entry stops everything here, naming the file and the entry.
 .venv-rasa/bin/python -m service_catalogue
+# The app database's tables up to date (Alembic); a database of an older release is upgraded in place.
+.venv-web/bin/python -m store.migrate
 # The first staff admin (/staff): from STAFF_ADMIN_USER/STAFF_ADMIN_PASSWORD, or a one-time password
 # printed here once. Nothing happens when an admin exists.
 .venv-web/bin/python -m kiosk_ui.staff_admin ensure-admin
 # The web app runs on plain http on localhost here, so the staff cookie cannot be Secure.
 export STAFF_COOKIE_SECURE=false
 
-trap 'trap - EXIT INT TERM; kill $(jobs -p) 2>/dev/null; wait' EXIT INT TERM
-
-.venv-rasa/bin/rasa run actions --actions actions --port 5055 &
-# An open dashboard keeps its live feed (/staff/events) open; Ctrl-C closes it after 3 s instead of waiting.
-.venv-web/bin/uvicorn kiosk_ui.app:create_app --factory --host 127.0.0.1 --port 8000 --timeout-graceful-shutdown 3 &
-# Rasa's first pull happens at its start: wait until the model server answers.
-for _ in $(seq 120); do
-  python3 -c 'import sys, urllib.request; urllib.request.urlopen("http://127.0.0.1:8000/static/favicon.svg", timeout=2)' \
-    2>/dev/null && break
-  sleep 0.5
-done
-.venv-rasa/bin/rasa run --port 5005 \
-  --endpoints bot/endpoints.yml --credentials bot/credentials.yml \
-  --enable-api --auth-token "$RASA_TOKEN" &
-
-echo "Starting: Rasa http://localhost:5005  actions http://localhost:5055  web app http://localhost:8000"
-wait -n
+echo "Starting under supervisor: Rasa http://127.0.0.1:${RASA_PORT}  actions http://127.0.0.1:${ACTION_PORT}" \
+  " web app http://localhost:${WEB_PORT}"
+exec .venv-web/bin/supervisord -n -c "${SUPERVISOR_CONF:-deploy/supervisord.conf}"
