@@ -16,8 +16,10 @@ def test_nginx_accepts_the_site(tmp_path):
     if not shutil.which("nginx") or not shutil.which("openssl"):
         pytest.skip("nginx or openssl is not installed (apt: nginx-light openssl; .ci/run installs them)")
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-        + ["-subj", "/CN=assistant.example.fi", "-keyout", "privkey.pem", "-out", "fullchain.pem"],
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=assistant.example.fi", "-keyout", "privkey.pem", "-out", "fullchain.pem"),
+        ],
         cwd=tmp_path,
         check=True,
         capture_output=True,
