@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from privacy.redact import client_patterns, redact
+from tests.privacy.test_redact import FORMATS
 
 CORE = Path(__file__).resolve().parents[3] / "kiosk_ui" / "static" / "chat-core.js"
 NODE = shutil.which("node") or "/usr/bin/node"
@@ -68,6 +69,10 @@ MASK_CASES = [
 ]
 
 
+# The server's table of formats too, alone and in a sentence: every row masks alike in both dialects.
+TABLE_CASES = [text for param in FORMATS for text in (param.values[0], f"Moi, {param.values[0]}. Kiitos!")]
+
+
 def test_the_clients_mask_equals_the_servers_redaction():
     assert len(MASK_CASES) >= 25
     masked = run_core(
@@ -77,6 +82,14 @@ def test_the_clients_mask_equals_the_servers_redaction():
     expected = [redact(text).text for text in MASK_CASES]
     assert masked == expected
     assert "<ID_CODE>" in masked[0] and "<PHONE_NUMBER>" in masked[15]  # the table does mask something
+
+
+def test_the_clients_mask_agrees_on_the_table_of_formats():
+    masked = run_core(
+        "return data.cases.map((text) => pure.mask(text, data.patterns));",
+        {"cases": TABLE_CASES, "patterns": client_patterns()},
+    )
+    assert dict(zip(TABLE_CASES, masked, strict=True)) == {text: redact(text).text for text in TABLE_CASES}
 
 
 def test_text_lookup_fills_placeholders_and_falls_back_to_the_key():
