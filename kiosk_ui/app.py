@@ -40,6 +40,7 @@ from kiosk_ui.settings import Settings
 from kiosk_ui.texts import load_texts
 from service_catalogue.loader import load_catalogue
 from store.db import open_database
+from store.retention import RetentionJob, RetentionPolicy
 from training.evaluation import evaluator
 from training.jobs import TrainingRunner
 from training.validation import rasa_data_validate
@@ -58,8 +59,26 @@ KIOSK_CSP = (
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     """Open the gateway's HTTP client to Rasa for the app's lifetime (one connection pool), and run the
-    model bank's training jobs in the background (app.state.training_runner = False turns that off)."""
+    model bank's training jobs and the retention job in the background (app.state.training_runner or
+    app.state.retention_job = False turns one off)."""
     settings: Settings = app.state.settings
+    retention = getattr(app.state, "retention_job", None)
+    if retention is None:
+        retention = app.state.retention_job = RetentionJob(
+            app.state.db_engine,
+            settings.tracker_store_url,
+            RetentionPolicy(
+                conversation_days=settings.conversation_retention_days,
+                inbox_days=settings.inbox_retention_days,
+                takeover_days=settings.takeover_retention_days,
+                booking_phone_days=settings.booking_phone_retention_days,
+                login_forget_hours=settings.staff_login_forget_hours,
+                login_device_days=settings.staff_login_device_days,
+            ),
+            settings.retention_interval_seconds,
+        )
+    # Personal data past its time is deleted at start-up and then every interval (store.retention).
+    retention_task = asyncio.create_task(retention.run_forever()) if retention else None
     runner = getattr(app.state, "training_runner", None)
     if runner is None:
         runner = TrainingRunner(
@@ -74,10 +93,11 @@ async def lifespan(app: FastAPI):
             app.state.rasa_client = client
             yield
     finally:
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for background in (task, retention_task):
+            if background is not None:
+                background.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await background
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["localhost", "127.0.0.1"])
     # Retention (store.retention): conversations in Rasa's tracker store and the other personal data.
     conversation_retention_days: int = Field(30, ge=1, le=3650)
+    # Retention (issue 12, H7): the job in the app's lifespan runs at start-up and then this often.
+    retention_interval_seconds: float = Field(3600.0, ge=1, le=86400)
+    # Takeover chat lines of a case nobody resolved are blanked after this long (resolving blanks them at once).
+    takeover_retention_days: int = Field(7, ge=1, le=365)
+    # A booking's phone number (Kela calls it) is removed this long after the appointment.
+    booking_phone_retention_days: int = Field(30, ge=1, le=3650)
 
     # Kiosk devices and public limits (issue 12). A browser holding a registered device's cookie is a kiosk
     # (kiosk_device, HttpOnly, SameSite=Strict, Secure as staff_cookie_secure); this long, then enrol again.
