@@ -48,6 +48,7 @@ class FeedbackStore:
             authority=authority,
             rating=int(rating),
             text=cleaned,
+            conversation_id=conversation_id,  # one rating per conversation (issue 12)
         )
         with Session(self.engine) as session:
             session.add(feedback)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 
 from kiosk_ui.deps import (
     Cases,
     CatalogueDep,
+    ClientChannel,
+    DbEngine,
     RasaClient,
     RateLimiterDep,
     SettingsDep,
@@ -21,9 +25,19 @@ from kiosk_ui.deps import (
 from kiosk_ui.gateway import ChatReply, ChatRequest, HandoffReply, HandoffRequest, RasaUnavailable, ask_rasa, echo_of
 from kiosk_ui.ratelimit import RateLimited
 from kiosk_ui.views.limits import RATE_LIMITED, too_many
+from kiosk_ui.views.public import waiting, web_handoff_unavailable
 from store.cases import CaseConflict, CaseStore
 
 router = APIRouter(prefix="/api", tags=["chat"], dependencies=[Depends(check_origin)])
+# A full queue empties as the advisor calls customers: worth asking again after a minute.
+QUEUE_FULL_RETRY_SECONDS = 60
+HANDOFF_REFUSED: dict[int | str, dict[str, Any]] = {
+    409: {"description": "a web customer cannot be handed over now (`reason`: closed or no_advisor; `message`)"},
+    429: {
+        "description": "too many handoffs from this client, or the point's queue is full (`reason`: queue_full, "
+        "`message` in the customer's language); Retry-After says when to ask again"
+    },
+}
 
 
 @router.post(
@@ -41,15 +55,21 @@ async def chat(
     limiter: RateLimiterDep,
     client: RasaClient,
     cases: Cases,
+    who: ClientChannel,
 ):
     """Forward the message to Rasa's REST channel with channel, point and (when chosen) language metadata.
+
+    The channel is "kiosk", at the kiosk's point, only for a browser holding a registered device's
+    cookie; any other caller is answered as "web", whatever the body says.
 
     Rasa's reply objects come back unchanged. When Rasa or the action server does not answer, the
     reply is still 200, with one plain message in the screen's language and `degraded: true`.
     While an advisor has taken the conversation over, the redacted message goes to the advisor's
     chat and the reply is `messages: []`, `taken_over: true` (the paused assistant answers nothing).
     """
-    known_point(body.point, cat)
+    known_point(body.point, cat)  # a real point, even when a kiosk's device decides which
+    point = known_point(who.point or body.point, cat)
+    body = body.model_copy(update={"channel": who.channel, "point": point["id"]})
     try:
         limiter.hit(settings.chat_rate_limit_client, "chat-client", client_address(request))
         limiter.hit(settings.chat_rate_limit_conversation, "chat-conversation", body.conversation_id)
@@ -90,7 +110,7 @@ async def _to_advisor(body: ChatRequest, echo: str, cases: CaseStore) -> bool:
 @router.post(
     "/handoff",
     response_model=HandoffReply,
-    responses=RATE_LIMITED,
+    responses=HANDOFF_REFUSED,
     summary="Call the advisor directly (the assistant is down, or a paper form is wanted)",
 )
 def handoff(
@@ -100,20 +120,40 @@ def handoff(
     cat: CatalogueDep,
     limiter: RateLimiterDep,
     cases: Cases,
+    engine: DbEngine,
+    texts: TextsDep,
+    who: ClientChannel,
 ):
-    """Store a handoff case in the app's database and return its ticket number."""
-    point = known_point(body.point, cat)
+    """Store a handoff case in the app's database and return its ticket number.
+
+    A registered kiosk (its device cookie) hands over at its point at any time; anyone else is a web
+    customer, handed over only while the point is open and an advisor is on duty, as the assistant does.
+    Nobody gets a ticket while the point's queue is full.
+    """
+    known_point(body.point, cat)  # a real point, even when a kiosk's device decides which
+    point = known_point(who.point or body.point, cat)
     try:
         limiter.hit(settings.handoff_rate_limit_client, "handoff-client", client_address(request))
     except RateLimited as exc:
         return too_many(exc)
+    if who.channel == "web":
+        why = web_handoff_unavailable(cat, cases, point["id"])
+        if why:
+            return _refused(409, why, texts.text(body.language, f"limits.handoff_{why}"))
+    if waiting(engine, point["id"]) >= settings.handoff_queue_limit:
+        return _refused(
+            429,
+            "queue_full",
+            texts.text(body.language, "limits.queue_full"),
+            {"Retry-After": str(QUEUE_FULL_RETRY_SECONDS)},
+        )
     form = cat.form(body.form) if body.form else None
     forms = [form["code"]] if form else []
     case = cases.create_case(
         point_id=point["id"],
         conversation_id=body.conversation_id,
         language=body.language,
-        channel=body.channel,
+        channel=who.channel,
         reason=body.reason,
         forms=forms,
         services=[],
@@ -121,3 +161,8 @@ def handoff(
         summary=f"forms: {', '.join(forms)}" if forms else "",
     )
     return HandoffReply(ticket=case["ticket"])
+
+
+def _refused(status: int, reason: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """A handoff that gives no ticket: why, and what to tell the customer in their language."""
+    return JSONResponse({"detail": reason, "reason": reason, "message": message}, status_code=status, headers=headers)

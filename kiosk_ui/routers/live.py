@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -10,16 +11,20 @@ from typing import Annotated
 import anyio
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, BeforeValidator, Field
 
 from kiosk_ui.deps import (
     Cases,
     CatalogueDep,
+    ClientChannel,
     ConversationCase,
+    DbEngine,
     FeedbackStoreDep,
     RateLimiterDep,
     SettingsDep,
+    TextsDep,
     check_origin,
     client_address,
     known_point,
@@ -28,6 +33,7 @@ from kiosk_ui.deps import (
 from kiosk_ui.gateway import CONVERSATION_ID, POINT_ID, Channel, Language, clean_message
 from kiosk_ui.ratelimit import RateLimited
 from kiosk_ui.views.limits import RATE_LIMITED, too_many
+from kiosk_ui.views.public import already_rated, had_matter
 from store.cases import CaseStore
 from store.feedback import MAX_TEXT_CHARS
 from store.rows import HELSINKI
@@ -39,8 +45,9 @@ POLL_SECONDS = 0.3
 # server from connections whose page vanished without closing them.
 MAX_FEED_SECONDS = 30 * 60
 RETRY_MS = 2000
-# Feedback from one conversation: enough to correct a slip, not enough to stuff the statistics.
-FEEDBACK_PER_CONVERSATION = "3/hour"
+# One feedback per conversation (issue 12): checked and stored under one lock, so two posts at once
+# cannot both pass the check (one app process per point, as the rate limiter assumes).
+_FEEDBACK_LOCK = threading.Lock()
 STATUS_KINDS = {
     "created": "pending",
     "claimed": "claimed",
@@ -184,7 +191,13 @@ class FeedbackReply(BaseModel):
 @router.post(
     "/feedback",
     response_model=FeedbackReply,
-    responses=RATE_LIMITED,
+    responses={
+        **RATE_LIMITED,
+        409: {
+            "description": "refused: the conversation has given its feedback (`reason`: already_rated) or had "
+            "no matter to rate (`reason`: no_matter); `message` in the customer's language"
+        },
+    },
     summary="Record the customer's feedback (1-5 and optional text) for an authority",
 )
 def feedback(
@@ -192,25 +205,43 @@ def feedback(
     request: Request,
     settings: SettingsDep,
     cat: CatalogueDep,
+    texts: TextsDep,
     limiter: RateLimiterDep,
     store: FeedbackStoreDep,
+    engine: DbEngine,
+    who: ClientChannel,
 ):
-    """Store the feedback with its text redacted, and count it in the statistics."""
-    point = known_point(body.point, cat)
+    """Store the feedback with its text redacted, and count it in the statistics.
+
+    Only once per conversation, and only for a conversation that had a matter (a case, or a checklist,
+    form, booking or ticket the assistant showed): a made-up conversation adds nothing to the
+    statistics. The channel is "kiosk", at the kiosk's point, only with a registered device's cookie.
+    """
+    known_point(body.point, cat)  # a real point, even when a kiosk's device decides which
+    point = known_point(who.point or body.point, cat)
     if body.authority not in cat.active_authorities(dt.datetime.now(HELSINKI).date()):
         raise HTTPException(status_code=422, detail=f"unknown or ended authority {body.authority!r}")
     try:
-        limiter.hit(settings.handoff_rate_limit_client, "feedback-client", client_address(request))
-        limiter.hit(FEEDBACK_PER_CONVERSATION, "feedback-conversation", body.conversation_id)
+        limiter.hit(settings.feedback_rate_limit_client, "feedback-client", client_address(request))
+        limiter.hit(settings.feedback_rate_limit_point, "feedback-point", point["id"])
     except RateLimited as exc:
         return too_many(exc)
-    store.record(
-        point_id=point["id"],
-        channel=body.channel,
-        language=body.language,
-        authority=body.authority,
-        rating=body.rating,
-        text=body.text,
-        conversation_id=body.conversation_id,
-    )
+    with _FEEDBACK_LOCK:
+        if already_rated(engine, body.conversation_id):
+            return _refused("already_rated", texts.text(body.language, "limits.feedback_already"))
+        if not had_matter(engine, settings.tracker_store_url, body.conversation_id):
+            return _refused("no_matter", texts.text(body.language, "limits.feedback_no_matter"))
+        store.record(
+            point_id=point["id"],
+            channel=who.channel,
+            language=body.language,
+            authority=body.authority,
+            rating=body.rating,
+            text=body.text,
+            conversation_id=body.conversation_id,
+        )
     return FeedbackReply()
+
+
+def _refused(reason: str, message: str) -> JSONResponse:
+    return JSONResponse({"detail": reason, "reason": reason, "message": message}, status_code=409)

@@ -9,8 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kiosk_ui.app import create_app
-from kiosk_ui.deps import get_rasa_client
+from kiosk_ui.deps import DEVICE_COOKIE, get_rasa_client
 from kiosk_ui.settings import Settings
+from store.devices import DeviceStore
 
 POINT = "example-point"
 
@@ -34,6 +35,8 @@ class FakeRasa:
 def make_client(tmp_path, rasa: FakeRasa, **settings) -> TestClient:
     # The model bank's files go to the test's folder too (the app adopts the repository model on start).
     settings.setdefault("model_bank_dir", tmp_path / "models")
+    # Feedback looks for the conversation's matter in Rasa's tracker store: the test's own (none by default).
+    settings.setdefault("tracker_store_url", f"sqlite:///{tmp_path}/tracker.db")
     app = create_app(
         Settings(app_database_url=f"sqlite:///{tmp_path}/app.db", rasa_url="http://rasa.test:5005", **settings)
     )
@@ -55,6 +58,19 @@ def rasa() -> FakeRasa:
 def client(tmp_path, rasa) -> TestClient:
     with make_client(tmp_path, rasa, allowed_origins=["https://www.esimerkkikunta.fi"]) as client:
         yield client
+
+
+def register_kiosk(client: TestClient, name: str = "Lobby") -> str:
+    """Register a kiosk device at the point and give the client its cookie, as an enrolled kiosk has; the secret."""
+    _, secret = DeviceStore(client.app.state.db_engine).register(POINT, name, "admin")
+    client.cookies.set(DEVICE_COOKIE, secret)
+    return secret
+
+
+@pytest.fixture
+def kiosk_device(client) -> str:
+    """The test client is a registered kiosk (only a device's cookie makes a request channel "kiosk")."""
+    return register_kiosk(client)
 
 
 def chat_body(**overrides) -> dict:

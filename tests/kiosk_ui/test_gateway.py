@@ -6,10 +6,10 @@ from sqlalchemy.orm import Session
 
 from store.cases import CaseStore
 from store.models import HandoffCase
-from tests.kiosk_ui.conftest import POINT, chat_body, make_client
+from tests.kiosk_ui.conftest import POINT, chat_body, make_client, register_kiosk
 
 
-def test_message_goes_to_rasas_rest_channel_with_the_points_metadata(client, rasa):
+def test_message_goes_to_rasas_rest_channel_with_the_points_metadata(client, rasa, kiosk_device):
     rasa.reply = [
         {"recipient_id": "conv-12345678", "text": "Hej!", "buttons": [{"title": "A", "payload": "/a"}]},
         {"recipient_id": "conv-12345678", "custom": {"type": "handoff", "ticket": "A001"}},
@@ -105,9 +105,10 @@ def test_rasa_down_gives_a_plain_message_in_the_screens_language(client, rasa, l
     assert message["custom"] == {"type": "unavailable"} and message["text"].startswith(words)
 
 
-def test_a_chosen_language_wins_for_the_degraded_message_and_web_gets_no_advisor_promise(client, rasa):
+def test_a_chosen_language_wins_for_the_degraded_message_and_web_gets_no_advisor_promise(client, rasa, kiosk_device):
     rasa.down = True
     kiosk = client.post("/api/chat", json=chat_body(language="sv", ui_language="fi")).json()
+    client.cookies.clear()  # a browser without the device cookie is a web customer
     web = client.post("/api/chat", json=chat_body(channel="web", ui_language="en")).json()
     assert "Servicerådgivaren" in kiosk["messages"][0]["text"]
     assert "advisor" not in web["messages"][0]["text"]
@@ -125,7 +126,7 @@ def test_rasa_error_status_counts_as_down(client, rasa):
     assert client.post("/api/chat", json=chat_body()).json()["degraded"] is True
 
 
-def test_handoff_creates_a_case_with_the_next_ticket(client):
+def test_handoff_creates_a_case_with_the_next_ticket(client, kiosk_device):
     body = {"conversation_id": "conv-12345678", "point": POINT, "language": "sv", "channel": "kiosk"}
     first = client.post("/api/handoff", json=body)
     second = client.post("/api/handoff", json={**body, "reason": "paper_form", "form": "AT 1r"})
@@ -142,6 +143,7 @@ def test_handoff_creates_a_case_with_the_next_ticket(client):
 def test_handoff_checks_its_input_and_is_rate_limited(tmp_path, rasa):
     body = {"conversation_id": "conv-12345678", "point": POINT}
     with make_client(tmp_path, rasa, handoff_rate_limit_client="2/minute") as client:
+        register_kiosk(client)
         assert client.post("/api/handoff", json={**body, "point": "elsewhere"}).status_code == 422
         assert client.post("/api/handoff", json={**body, "reason": "free text"}).status_code == 422
         codes = [client.post("/api/handoff", json=body).status_code for _ in range(3)]
