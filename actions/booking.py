@@ -267,6 +267,8 @@ class ValidateBookingForm(Action):
             turn.set("booking_language", language_of(tracker))
         reason = turn.leaving()
         if reason:
+            # The form ends here whatever follows (action_booking_done forgets it too).
+            services.contact_vault().forget(tracker.sender_id)
             turn.set("booking_cancelled", reason)
             return turn.events()
         changed = turn.read_changes()
@@ -396,6 +398,13 @@ def cleared() -> list:
     return [SlotSet(s, None) for s in ALL_SLOTS]
 
 
+def ended(tracker: Tracker) -> list:
+    """The booking form is over (booked, moved, cancelled, left): forget its slots and the typed number."""
+    # The vault keeps a number only for the form that asked for it; the timer (KEEP_FOR) is the backstop.
+    services.contact_vault().forget(tracker.sender_id)
+    return cleared()
+
+
 def choose_again(response: str, dispatcher: CollectingDispatcher, *slots: str) -> list:
     """Say what went wrong, empty the slots and return to the form."""
     dispatcher.utter_message(response=response)
@@ -412,17 +421,17 @@ class ActionBookingDone(Action):
         values = {s: tracker.get_slot(s) for s in ALL_SLOTS}
         lang = language_of(tracker)
         if values["booking_cancelled"] == "handoff":
-            return cleared() + hand_off(dispatcher, tracker)
+            return ended(tracker) + hand_off(dispatcher, tracker)
         if values["booking_cancelled"] or not values["booking_confirmed"]:
             dispatcher.utter_message(response="utter_booking_cancelled")
-            return cleared()
+            return ended(tracker)
         start = filled_start(tracker)
         try:
             if values["booking_reference"]:
                 booking = services.booking_client().move(values["booking_reference"], start)
                 tell_booking(dispatcher, booking, lang, "utter_booking_moved")
                 record(tracker, "booking_moved", "kela", booking.language)
-                return cleared()
+                return ended(tracker)
             phone = None
             if values["booking_kind"] == "phone":
                 phone = normalise_phone(services.contact_vault().peek(tracker.sender_id) or "")
@@ -440,8 +449,6 @@ class ActionBookingDone(Action):
             )
         except SlotUnavailable:
             return choose_again("utter_booking_slot_taken", dispatcher, "booking_start", "booking_confirmed")
-        if phone:
-            services.contact_vault().take(tracker.sender_id)
         tell_booking(dispatcher, booking, lang, f"utter_booking_confirmed_{booking.kind}")
         record(tracker, "booking_made", "kela", booking.language)
-        return cleared()
+        return ended(tracker)

@@ -89,6 +89,8 @@ class ActionManageBooking(Action):
                 FollowupAction("booking_form"),
             ]
         services.booking_client().cancel(booking.reference)
+        # No booking form follows a cancellation: no number may wait for one.
+        services.contact_vault().forget(tracker.sender_id)
         dispatcher.utter_message(
             response="utter_booking_cancelled_by_reference", reference=booking.reference, when=when
         )

@@ -1,4 +1,4 @@
-"""Keeps a phone number typed in the chat out of the conversation until a booking takes it."""
+"""Keeps a phone number typed during a booking out of the conversation until the booking takes it."""
 
 from __future__ import annotations
 
@@ -9,9 +9,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from store.models import VaultEntry
+from store.rows import rowcount
 
-# Long enough to finish a booking at a kiosk, short enough that a number does not linger.
-KEEP_FOR = dt.timedelta(minutes=30)
+# The number is typed at the booking form's phone question, and the form needs it only until the
+# customer confirms the time a few answers later. A kiosk wipes an idle conversation after two minutes
+# (KIOSK_IDLE_SECONDS + KIOSK_WIPE_SECONDS), so 15 minutes covers a slow customer and a changed time,
+# and a number left behind by an abandoned booking is gone soon after. A booking that outlives it
+# asks for the number again (utter_booking_phone_expired).
+KEEP_FOR = dt.timedelta(minutes=15)
 
 
 def _utc(now: dt.datetime | None) -> dt.datetime:
@@ -44,6 +49,15 @@ class ContactVault:
     def take(self, conversation_id: str, now: dt.datetime | None = None) -> str | None:
         """The conversation's number, removed from the vault."""
         phone = self.peek(conversation_id, now)
+        self.forget(conversation_id)
+        return phone
+
+    def forget(self, conversation_id: str) -> None:
+        """Remove the conversation's number, if any (its booking form ended)."""
         with Session(self.engine) as session, session.begin():
             session.execute(delete(VaultEntry).where(VaultEntry.conversation_id == conversation_id))
-        return phone
+
+    def purge_expired(self, now: dt.datetime | None = None) -> int:
+        """Delete every number older than KEEP_FOR (the retention job calls this); how many went."""
+        with Session(self.engine) as session, session.begin():
+            return rowcount(session.execute(delete(VaultEntry).where(VaultEntry.stored_at < _utc(now) - KEEP_FOR)))

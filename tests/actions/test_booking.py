@@ -225,6 +225,95 @@ def test_cancel_by_reference(dispatcher, case_db):
     assert dispatcher.messages[-1]["response"] == "utter_booking_cancelled_by_reference"
 
 
+# The contact vault keeps a number only while the booking form that asked for it is open.
+
+
+@pytest.mark.parametrize(
+    "intent, entities",
+    [("choose", [entity("booking_choice", "cancel")]), ("deny", []), ("goodbye", []), ("request_human", [])],
+)
+def test_leaving_the_booking_forgets_the_number(dispatcher, case_db, intent, entities):
+    services.contact_vault().put("test-conversation", "040 123 4567")
+    got = validate(dispatcher, "x", intent, entities, slots=PHONE_BOOKING, requested="booking_phone")
+    assert got["booking_cancelled"] and services.contact_vault().peek("test-conversation") is None
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [{"booking_cancelled": "customer"}, {"booking_cancelled": "handoff"}, {"booking_confirmed": None}],
+)
+def test_a_booking_that_ends_unbooked_forgets_the_number(dispatcher, case_db, ending):
+    services.contact_vault().put("test-conversation", "040 123 4567")
+    events = done(dispatcher, {**PHONE_BOOKING, "booking_phone": "<PHONE_NUMBER>", **ending})
+    assert services.contact_vault().peek("test-conversation") is None
+    assert all(v is None for v in slots_of(events).values())
+
+
+def test_a_moved_booking_forgets_the_number(dispatcher, case_db):
+    first, second = services.booking_client().free_slots("remote", "housing", "fi")[:2]
+    booking = services.booking_client().book(
+        kind="remote",
+        topic="housing",
+        language="fi",
+        start=first.start,
+        phone=None,
+        point_id="example-point",
+        channel="web",
+    )
+    services.contact_vault().put("test-conversation", "040 123 4567")
+    done(
+        dispatcher,
+        {
+            "booking_kind": "remote",
+            "booking_topic": "housing",
+            "booking_language": "fi",
+            "booking_start": second.key,
+            "booking_confirmed": True,
+            "booking_reference": booking.reference,
+        },
+    )
+    assert dispatcher.messages[-1]["response"] == "utter_booking_moved"
+    assert services.contact_vault().peek("test-conversation") is None
+
+
+def test_a_booking_that_goes_back_to_choosing_keeps_the_number(dispatcher, case_db):
+    slot = services.booking_client().free_slots("phone", "housing", "fi")[0]
+    services.booking_client().book(
+        kind="phone",
+        topic="housing",
+        language="fi",
+        start=slot.start,
+        phone="+358401111111",
+        point_id="example-point",
+        channel="web",
+    )
+    services.contact_vault().put("test-conversation", "040 123 4567")
+    events = done(
+        dispatcher,
+        {**PHONE_BOOKING, "booking_start": slot.key, "booking_phone": "<PHONE_NUMBER>", "booking_confirmed": True},
+    )
+    assert FollowupAction("booking_form") in events  # the form goes on, so the number waits for it
+    assert services.contact_vault().peek("test-conversation") == "040 123 4567"
+
+
+def test_cancel_by_reference_forgets_any_number(dispatcher, case_db):
+    slot = services.booking_client().free_slots("remote", "studies", "en")[0]
+    booking = services.booking_client().book(
+        kind="remote",
+        topic="studies",
+        language="en",
+        start=slot.start,
+        phone=None,
+        point_id="example-point",
+        channel="web",
+    )
+    services.contact_vault().put("test-conversation", "040 123 4567")
+    slots = {"booking_manage": "cancel", "booking_reference": booking.reference}
+    run(ActionManageBooking(), dispatcher, make_tracker("", "cancel_booking", slots=slots), {})
+    assert services.booking_client().find(booking.reference).status == "cancelled"
+    assert services.contact_vault().peek("test-conversation") is None
+
+
 @pytest.mark.parametrize(
     "text, found",
     [
