@@ -252,3 +252,42 @@ def test_a_time_stamp_survives_the_upgrade(tmp_path):
     _insert_every_table(path)
     case = CaseStore(engine=open_database(f"sqlite:///{path}")).get(1)
     assert case["created_at"] == dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+
+
+def test_postgresql_upgrades_to_the_models_under_the_advisory_lock(postgres):
+    """The same migrations on PostgreSQL (issue 16 runs it in CI): head equals the models, eight starts at once
+    migrate once, and the database made before migrations (create_all) is adopted there too."""
+    errors: list[BaseException] = []
+
+    def start():
+        try:
+            open_database(postgres).dispose()
+        except BaseException as error:  # the assertion below shows it
+            errors.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    engine = create_engine(postgres)
+    assert _diff(engine) == []
+    with engine.begin() as connection:
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").fetchall() == [(head_revision(),)]
+    # Back to the release before migrations: the baseline's tables with a row, no alembic_version.
+    with migrate.locked(engine) as connection:
+        from alembic import command
+
+        command.downgrade(migrate.alembic_config(connection), "0001")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO feedback (received_at, point_id, channel, language, authority, rating) "
+            "VALUES (now(), 'p', 'web', 'fi', 'kela', 5)"
+        )
+        connection.exec_driver_sql("DROP TABLE alembic_version")
+    assert migrate.upgrade(engine) == (None, head_revision())
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT rating, conversation_id FROM feedback").fetchall() == [(5, None)]
+    assert _diff(engine) == []
+    engine.dispose()
