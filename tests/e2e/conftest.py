@@ -1,8 +1,14 @@
-"""A real stack for end-to-end tests: the trained model in a Rasa server, and the action server."""
+"""A real stack for end-to-end tests: the trained model in a Rasa server, and the action server.
+
+Both start with the project's own launchers (`python -m bot.server`, `python -m actions.server`), with
+their secrets in the environment as supervisors give them: RASA_TOKEN, ACTION_SERVER_TOKEN and
+GATEWAY_SECRET (the web apps of tests/browser get the same environment).
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import time
@@ -15,8 +21,10 @@ import httpx
 import pytest
 import yaml
 
+from privacy.gateway_signature import sign
+
 ROOT = Path(__file__).resolve().parents[2]
-RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 MODEL = ROOT / "models" / "assistant.tar.gz"
 STARTUP_SECONDS = 240
 
@@ -49,30 +57,52 @@ class Stack:
         self.rasa_port, self.action_port = free_port(), free_port()
         self.tracker_db = tmp / "tracker.db"
         self.app_db = tmp / "app.db"
-        self.token = uuid.uuid4().hex
+        self.token = uuid.uuid4().hex  # RASA_TOKEN
+        self.action_token = uuid.uuid4().hex  # ACTION_SERVER_TOKEN
+        self.gateway_secret = uuid.uuid4().hex  # GATEWAY_SECRET
         self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
         self.action_url = f"http://127.0.0.1:{self.action_port}"
 
     def env(self) -> dict:
+        # BIND_ADDRESS is left to the launchers' default (loopback), which tests/e2e/test_ports.py checks.
+        inherited = {key: value for key, value in os.environ.items() if key != "BIND_ADDRESS"}
         return {
-            **os.environ,
+            **inherited,
             "PYTHONPATH": str(ROOT),
             "RASA_TELEMETRY_ENABLED": "false",
             "ACTION_ENDPOINT_URL": f"{self.action_url}/webhook",
             "TRACKER_DIALECT": "sqlite",
             "TRACKER_DB": str(self.tracker_db),
             "APP_DATABASE_URL": f"sqlite:///{self.app_db}",
+            "RASA_TOKEN": self.token,
+            "ACTION_SERVER_TOKEN": self.action_token,
+            "GATEWAY_SECRET": self.gateway_secret,
         }
 
-    def say(self, sender: str, message: str, **metadata) -> list[dict]:
-        """Send one message over the REST channel; the assistant's replies."""
+    def say(self, sender: str, message: str, *, signed: bool = True, **metadata) -> list[dict]:
+        """Send one message over the REST channel, signed as the gateway signs it; the assistant's replies."""
+        metadata = {"channel": "kiosk", **metadata}
+        headers = sign(self.gateway_secret, sender, message, metadata) if signed else {}
         response = httpx.post(
             f"{self.rasa_url}/webhooks/rest/webhook",
             timeout=30,
-            json={"sender": sender, "message": message, "metadata": {"channel": "kiosk", **metadata}},
+            headers=headers,
+            json={"sender": sender, "message": message, "metadata": metadata},
         )
         response.raise_for_status()
         return response.json()
+
+
+SECRETS = {"RASA_TOKEN", "ACTION_SERVER_TOKEN", "GATEWAY_SECRET", "MODEL_SERVER_TOKEN"}
+
+
+def with_values(config, env: dict):
+    """The endpoints with every ${VAR} but the secrets replaced by the stack's value."""
+    if isinstance(config, dict):
+        return {key: with_values(value, env) for key, value in config.items()}
+    if isinstance(config, str):
+        return re.sub(r"\$\{(\w+)\}", lambda m: m.group() if m.group(1) in SECRETS else env[m.group(1)], config)
+    return config
 
 
 @contextmanager
@@ -91,18 +121,16 @@ def running(stack: Stack) -> Iterator[Stack]:
         endpoints["models"]["token"] = getattr(stack, "model_server_token", None) or ""
     else:
         endpoints.pop("models", None)
-    env = stack.env()
-    for section in endpoints.values():  # the stack's values, written out (Rasa would read them from env)
-        for key, value in section.items():
-            if isinstance(value, str) and value.startswith("${") and value.endswith("}"):
-                section[key] = env[value[2:-1]]
     endpoints_file = stack.tmp / "endpoints.yml"
-    endpoints_file.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
+    # The stack's values, written out (Rasa would read them from the environment), secrets excepted: the
+    # file is the test's, the secrets stay in the environment as in production.
+    endpoints_file.write_text(yaml.safe_dump(with_values(endpoints, stack.env())), encoding="utf-8")
     commands = {
-        "actions": [str(RASA), "run", "actions", "--actions", "actions", "--port", str(stack.action_port)],
+        "actions": [str(RASA_PYTHON), "-m", "actions.server", "--port", str(stack.action_port)],
         "rasa": [
-            str(RASA),
-            "run",
+            str(RASA_PYTHON),
+            "-m",
+            "bot.server",
             "--model",
             str(MODEL),
             "--port",
@@ -111,9 +139,6 @@ def running(stack: Stack) -> Iterator[Stack]:
             str(endpoints_file),
             "--credentials",
             "bot/credentials.yml",
-            "--enable-api",
-            "--auth-token",
-            stack.token,
         ],
     }
     processes = {}
@@ -125,6 +150,7 @@ def running(stack: Stack) -> Iterator[Stack]:
         wait_until_up(f"{stack.action_url}/health", processes["actions"], logs["actions"])
         wait_until_up(f"{stack.rasa_url}/version", processes["rasa"], logs["rasa"])
         stack.logs = logs
+        stack.processes = processes
         yield stack
     finally:
         for process in processes.values():
