@@ -1,9 +1,13 @@
-"""The action server's shared objects, each built once on first use: nothing happens at import time.
+"""The action server's shared objects, each built once on first use: nothing is built at import time.
 
 One engine on APP_DATABASE_URL, its schema created once, carries the case store, the booking client,
 the service event log and the contact vault. The catalogue, the booking configuration and the language
 detector are read from their files once. Actions (and the Rasa server's channel, for the contact vault)
 take them from here; tests point APP_DATABASE_URL elsewhere and call `reset()`.
+
+Importing it does one thing: every log record of the process is redacted from then on
+(privacy.logging_filter). Both the action server and Rasa (through its channel) import this module
+as they start, so neither logs an identity code or a phone number.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from booking.client import BookingClient, LocalBookingClient
 from booking.config import BookingConfig
+from privacy import logging_filter
 from privacy.vault import ContactVault
 from service_catalogue.loader import Catalogue, load_catalogue
 from store.cases import CaseStore
@@ -24,6 +29,8 @@ from store.events import EventLog
 if TYPE_CHECKING:
     from actions.language import LanguageDetector
     from store.db import Engine  # SQLAlchemy's, through store.db: the Rasa run reads no SQLAlchemy 1.4 types
+
+logging_filter.install()
 
 T = TypeVar("T")
 

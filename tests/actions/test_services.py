@@ -45,3 +45,13 @@ def test_importing_the_actions_builds_nothing(tmp_path):
         [sys.executable, "-c", code], check=True, env={"APP_DATABASE_URL": f"sqlite:///{database}", "PATH": ""}
     )
     assert not database.exists()
+
+
+def test_importing_the_actions_redacts_every_log_record_of_the_process():
+    code = (
+        "import logging, sys, actions.booking; "
+        "logging.basicConfig(stream=sys.stdout, level=logging.INFO, format='%(message)s'); "
+        "logging.getLogger('rasa_sdk.executor').info('got %s from %s', '040 123 4567', 'hetu:131052-308T')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert done.stdout.strip() == "got <PHONE_NUMBER> from hetu:<ID_CODE>"
