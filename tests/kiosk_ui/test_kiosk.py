@@ -2,10 +2,12 @@
 
 import json
 import re
+from html import unescape
 
 import pytest
 
-from tests.kiosk_ui.conftest import make_client
+from store.devices import DeviceStore
+from tests.kiosk_ui.conftest import POINT, chat_body, make_client
 
 
 def kiosk_config(html: str) -> dict:
@@ -109,3 +111,51 @@ def test_kiosk_script_follows_the_case_and_asks_for_feedback(client):
     script = client.get("/static/chat-core.js").text + client.get("/static/kiosk.js").text
     for needle in ('"advisor-message"', '"feedback-rating"', "/api/live/", "/api/feedback", "closeFeed()"):
         assert needle in script, needle
+
+
+def test_enrolment_asks_then_stores_the_device_cookie_and_the_kiosk_is_a_kiosk(tmp_path, rasa):
+    with make_client(tmp_path, rasa, staff_cookie_secure=False) as client:
+        _, secret = DeviceStore(client.app.state.db_engine).register(POINT, "Aula", "anna")
+        page = client.get(f"/kiosk/enrol?token={secret}&lang=sv")
+        assert (
+            page.status_code == 200 and '"Aula"' in unescape(page.text) and "Ta den här webbläsaren i bruk" in page.text
+        )
+        assert page.headers["cache-control"] == "no-store" and page.headers["referrer-policy"] == "no-referrer"
+        assert not client.cookies  # opening the link stores nothing
+        done = client.post("/kiosk/enrol?lang=sv", data={"token": secret}, follow_redirects=False)
+        assert done.status_code == 303 and done.headers["location"] == "/kiosk?lang=sv"
+        cookie = done.headers["set-cookie"]
+        assert cookie.startswith(f"kiosk_device={secret};")
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
+        assert "Secure" not in cookie  # STAFF_COOKIE_SECURE=false, plain http on localhost
+        assert f"Max-Age={365 * 24 * 3600}" in cookie
+        client.post("/api/chat", json=chat_body(channel="web"))
+        assert rasa.requests[0]["body"]["metadata"]["channel"] == "kiosk"
+
+
+def test_the_device_cookie_is_secure_by_default(client):
+    _, secret = DeviceStore(client.app.state.db_engine).register(POINT, "Aula", "anna")
+    done = client.post("/kiosk/enrol", data={"token": secret}, follow_redirects=False)
+    assert "Secure" in done.headers["set-cookie"]
+
+
+@pytest.mark.parametrize("token", ["not-a-device", "x" * 128])
+def test_a_wrong_or_revoked_enrolment_link_enrols_nothing(client, token):
+    devices = DeviceStore(client.app.state.db_engine)
+    device, secret = devices.register(POINT, "Aula", "anna")
+    devices.revoke(device["id"], "anna")
+    for wrong in (token, secret):
+        page = client.get(f"/kiosk/enrol?token={wrong}&lang=en")
+        assert page.status_code == 404 and "The link does not work" in page.text
+        done = client.post("/kiosk/enrol", data={"token": wrong}, follow_redirects=False)
+        assert done.status_code == 404 and "set-cookie" not in done.headers
+    assert client.get("/kiosk/enrol?token=" + "x" * 129).status_code == 422
+    assert client.get("/kiosk/enrol").status_code == 422
+
+
+def test_another_site_cannot_enrol_a_browser(client):
+    _, secret = DeviceStore(client.app.state.db_engine).register(POINT, "Aula", "anna")
+    done = client.post(
+        "/kiosk/enrol", data={"token": secret}, headers={"Origin": "https://evil.example"}, follow_redirects=False
+    )
+    assert done.status_code == 403 and "set-cookie" not in done.headers
