@@ -65,21 +65,21 @@ def already_rated(engine: Engine, conversation_id: str) -> bool:
 def had_matter(engine: Engine, tracker_url: str, conversation_id: str) -> bool:
     """A case in the app database, or a matter the assistant showed in Rasa's tracker store."""
     with Session(engine) as session:
-        query = select(HandoffCase.id).where(HandoffCase.conversation_id == conversation_id).limit(1)
-        if session.execute(query).first() is not None:
+        case = select(HandoffCase.id).where(HandoffCase.conversation_id == conversation_id).limit(1)
+        if session.execute(case).first() is not None:
             return True
     tracker = _tracker_engine(tracker_url)
     if tracker is None:
         return False
-    query = text("SELECT data FROM events WHERE sender_id = :sender AND type_name = 'bot'")
+    bot_lines = text("SELECT data FROM events WHERE sender_id = :sender AND type_name = 'bot'")
     try:
         with tracker.connect() as connection:
-            rows = connection.execute(query, {"sender": conversation_id}).all()
+            rows = connection.execute(bot_lines, {"sender": conversation_id}).scalars().all()
     except SQLAlchemyError:
         return False  # no tracker table yet: no conversation either
-    for (data,) in rows:
+    for data in rows:
         try:
-            event = json.loads(data or "{}")
+            event = json.loads(str(data or "{}"))
         except ValueError:
             continue
         custom = (event.get("data") or {}).get("custom") if isinstance(event, dict) else None
