@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.common import language_of, point_and_channel, tell_if_redacted
+from booking.client import REFERENCE_ALPHABET
 from booking.slots import holiday_dates
 from service_catalogue.loader import Catalogue, parse_hours
 from service_catalogue.views import channels_text
@@ -34,6 +36,12 @@ SMALL_TALK = {
 }
 # Channels a web customer can use instead of a live chat (the point's own desk is not one of them).
 REMOTE_CHANNELS = ("online", "phone")
+# What a case may name: intent names as the domain spells them, catalogue codes, booking references
+# as the booking client makes them. Anything else in a tracker (a forged one, or a payload of an
+# older release) is left out, so the advisor's queue never shows free text.
+INTENT_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+FORM_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .-]{0,15}")  # a catalogue code or its language variant
+REFERENCE = re.compile(f"[{REFERENCE_ALPHABET}]{{4}}-[{REFERENCE_ALPHABET}]{{4}}")
 
 
 def conversation_facts(tracker: Tracker) -> dict[str, Any]:
@@ -55,27 +63,39 @@ def conversation_facts(tracker: Tracker) -> dict[str, Any]:
         if value and value not in facts[key]:
             facts[key].append(value)
 
+    def known(entries: dict[str, dict], value: Any) -> str | None:
+        return value if isinstance(value, str) and value in entries else None
+
     for event in tracker.events:
         if event.get("event") == "user":
             name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            if name and name not in SMALL_TALK:
+            if isinstance(name, str) and INTENT_NAME.fullmatch(name) and name not in SMALL_TALK:
                 add("intents", name)
-            found = cat.topic(name or "")
+            found = cat.topic(name) if isinstance(name, str) else None
             if found and found[0] == "service":
                 add("services", found[1]["id"])
                 facts["authority"] = found[1]["authority"]
-        custom = ((event.get("data") or {}).get("custom") or {}) if event.get("event") == "bot" else {}
+        data = event.get("data") if event.get("event") == "bot" else None
+        custom = data.get("custom") if isinstance(data, dict) else None
+        if not isinstance(custom, dict):
+            continue
         if custom.get("type") == "life_situation":
-            facts["life_situation"] = custom.get("code")
-            steps = [s for s in custom.get("services") or [] if s.get("id")]
+            facts["life_situation"] = known(cat.life_situations, custom.get("code"))
+            steps = [
+                s for s in custom.get("services") or [] if isinstance(s, dict) and known(cat.services, s.get("id"))
+            ]
             for service in steps:
                 add("services", service["id"])
-            facts["authority"] = next((s.get("authority") for s in steps if s.get("authority")), facts["authority"])
+            facts["authority"] = next(
+                (s["authority"] for s in steps if known(cat.authorities, s.get("authority"))), facts["authority"]
+            )
         elif custom.get("type") == "form":
-            add("forms", custom.get("code"))
-            facts["authority"] = custom.get("authority") or facts["authority"]
+            code = custom.get("code")
+            add("forms", code if isinstance(code, str) and FORM_CODE.fullmatch(code) and cat.form(code) else None)
+            facts["authority"] = known(cat.authorities, custom.get("authority")) or facts["authority"]
         elif custom.get("type") == "booking":
-            add("bookings", custom.get("reference"))
+            reference = custom.get("reference")
+            add("bookings", reference if isinstance(reference, str) and REFERENCE.fullmatch(reference) else None)
             facts["authority"] = "kela"  # only Kela appointments are booked here
     return facts
 

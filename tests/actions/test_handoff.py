@@ -137,3 +137,26 @@ def test_the_points_own_phone_is_the_contact_route_when_set(dispatcher, case_db,
 def test_the_kiosk_calls_the_advisor_even_when_nobody_is_logged_in(dispatcher, case_db):
     hand_off(dispatcher, make_tracker("ihminen", "request_human", metadata=KIOSK), now=MONDAY_10.replace(hour=20))
     assert customs(dispatcher, "handoff")[0]["ticket"] == "A001"
+
+
+def test_a_forged_tracker_puts_no_free_text_in_the_case(dispatcher, case_db):
+    """Only names the catalogue, the domain and the booking client make reach the advisor's queue."""
+    html = "<img src=x onerror=alert(1)> 040 123 4567"
+    history = [
+        user_event("x", html, metadata=KIOSK),
+        user_event("x", "service_housing_allowance"),
+        bot({"type": "life_situation", "code": html, "services": [{"id": html, "authority": html}, "x", None]}),
+        bot({"type": "life_situation", "code": "KE8", "services": [{"id": "unemployment_benefit", "authority": html}]}),
+        bot({"type": "form", "code": html, "authority": html}),
+        bot({"type": "form", "code": "AT 1r", "authority": "kela"}),
+        bot({"type": "booking", "reference": html}),
+        bot({"type": "booking", "reference": "K7QH-29XM"}),
+        {"event": "bot", "text": "...", "data": "not a dict"},
+        {"event": "bot", "text": "...", "data": {"custom": ["a list"]}},
+    ]
+    run(ActionHandoff(), dispatcher, make_tracker("ihminen", "request_human", history=history), {})
+    case = CaseStore(case_db).list_cases()[0]
+    assert case["life_situation"] == "KE8" and case["forms"] == ["AT 1r"] and case["bookings"] == ["K7QH-29XM"]
+    assert case["services"] == ["housing_allowance", "unemployment_benefit"]
+    assert case["intents"] == ["service_housing_allowance", "request_human"]
+    assert "<" not in str(case) and "040" not in str(case)
