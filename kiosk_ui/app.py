@@ -8,13 +8,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from booking.client import LocalBookingClient
 from booking.config import BookingConfig
 from kiosk_ui.deps import make_templates
+from kiosk_ui.errors import RejectLoneSurrogates, add_error_handlers
 from kiosk_ui.logs import hide_query_tokens
 from kiosk_ui.ratelimit import RateLimiter
 from kiosk_ui.routers import (
@@ -36,6 +38,7 @@ from kiosk_ui.routers import (
     status,
     widget,
 )
+from kiosk_ui.security_headers import SecurityHeaders
 from kiosk_ui.settings import Settings
 from kiosk_ui.texts import load_texts
 from service_catalogue.loader import load_catalogue
@@ -46,14 +49,6 @@ from training.jobs import TrainingRunner
 from training.validation import rasa_data_validate
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-# Pages and answers that may hold a customer's conversation are never kept by a browser or proxy.
-NO_STORE_PREFIXES = ("/kiosk", "/print/", "/api/", "/bookings/", "/staff")
-# The kiosk and print pages load nothing from elsewhere; print pages are framed by the kiosk only.
-KIOSK_CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; "
-    "form-action 'self'; object-src 'none'"
-)
 
 
 @asynccontextmanager
@@ -120,6 +115,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.widget_script = widget.build_widget_script(
         app.state.catalogue, app.state.texts, app.state.booking_config, app.state.templates
     )
+    # A JSON body with a lone surrogate is refused before any route (it is not text that can be stored);
+    # inside CORS, so that the widget on another site can read the refusal.
+    app.add_middleware(RejectLoneSurrogates)
     # The widget runs on the municipality's own pages, so its calls to /api are cross-origin.
     app.add_middleware(
         CORSMiddleware,
@@ -129,17 +127,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=600,
     )
 
-    @app.middleware("http")
-    async def privacy_headers(request: Request, call_next):
-        response = await call_next(request)
-        path = request.url.path
-        if path.startswith(NO_STORE_PREFIXES):
-            response.headers["Cache-Control"] = "no-store"
-            response.headers["Referrer-Policy"] = "no-referrer"
-        if path == "/kiosk" or path.startswith("/print/") or path.startswith("/staff"):
-            response.headers["Content-Security-Policy"] = KIOSK_CSP
-            response.headers["X-Content-Type-Options"] = "nosniff"
-        return response
+    # A Host header not in ALLOWED_HOSTS is refused with 400 (no answers for a rebound or forged name).
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=app.state.settings.allowed_hosts)
+    # Outermost, so that every answer, a refused host included, carries the security headers.
+    app.add_middleware(SecurityHeaders)
+    add_error_handlers(app)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(status.router)

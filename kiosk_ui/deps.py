@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 from fastapi import Depends, Header, HTTPException, Query, Request
@@ -128,13 +128,31 @@ def known_point(point: str, cat: Catalogue) -> dict:
     return cat.point
 
 
+def host_allowed(host: str, allowed_hosts: list[str]) -> bool:
+    """Whether a host name is one of the app's own (ALLOWED_HOSTS: exact names or `*.example.fi`); a bare
+    `*` names no host, so it never makes a foreign origin our own."""
+    host = host.lower().rstrip(".")
+    for pattern in (p.lower() for p in allowed_hosts):
+        if pattern == host or (pattern.startswith("*.") and host.endswith(pattern[1:])):
+            return True
+    return False
+
+
 def check_origin(request: Request) -> None:
-    """Refuse a cross-site call from an origin that is not allowed, even when the browser did not preflight it."""
+    """Refuse a cross-site call from an origin that is not allowed, even when the browser did not preflight it.
+
+    Allowed: ALLOWED_ORIGINS (the municipality's sites) and the app's own host names from ALLOWED_HOSTS;
+    never whatever the Host header says (a forged or DNS-rebound Host must not make an origin our own).
+    """
     origin = request.headers.get("origin")
     if origin is None:
         return
-    own = f"{request.url.scheme}://{request.url.netloc}".lower()
-    if origin.lower() != own and origin.lower() not in request.app.state.settings.allowed_origins:
+    settings: Settings = request.app.state.settings
+    try:
+        host = urlsplit(origin).hostname
+    except ValueError:
+        host = None
+    if origin.lower() not in settings.allowed_origins and not (host and host_allowed(host, settings.allowed_hosts)):
         raise HTTPException(status_code=403, detail="origin not allowed")
 
 

@@ -37,6 +37,7 @@ def make_client(tmp_path, rasa: FakeRasa, **settings) -> TestClient:
     settings.setdefault("model_bank_dir", tmp_path / "models")
     # Feedback looks for the conversation's matter in Rasa's tracker store: the test's own (none by default).
     settings.setdefault("tracker_store_url", f"sqlite:///{tmp_path}/tracker.db")
+    settings.setdefault("allowed_hosts", ["testserver"])  # TestClient's host name
     app = create_app(
         Settings(app_database_url=f"sqlite:///{tmp_path}/app.db", rasa_url="http://rasa.test:5005", **settings)
     )
@@ -47,6 +48,12 @@ def make_client(tmp_path, rasa: FakeRasa, **settings) -> TestClient:
 
     app.dependency_overrides[get_rasa_client] = fake_client
     return TestClient(app)
+
+
+@pytest.fixture(autouse=True)
+def allowed_hosts(monkeypatch):
+    """Apps built from Settings() here answer TestClient's "testserver" and the local uvicorn servers."""
+    monkeypatch.setenv("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 
 
 @pytest.fixture
