@@ -69,11 +69,15 @@ class FeedbackStore:
             return feedback.id
 
     def list_feedback(self, point_id: str | None = None, authority: str | None = None) -> list[dict]:
-        """Every feedback (of one point or authority), oldest first, `received_at` as aware UTC."""
+        """Every feedback (of one point or authority), oldest first, `received_at` as aware UTC, text redacted."""
         with Session(self.engine) as session:
             query = select(Feedback).order_by(Feedback.received_at, Feedback.id)
             if point_id:
                 query = query.where(Feedback.point_id == point_id)
             if authority:
                 query = query.where(Feedback.authority == authority)
-            return [row_dict(row, "received_at") for row in session.execute(query).scalars()]
+            rows = [row_dict(row, "received_at") for row in session.execute(query).scalars()]
+        for row in rows:
+            # Texts stored before the redaction caught today's formats are shown redacted too.
+            row["text"] = redact(row["text"]).text if row["text"] else row["text"]
+        return rows

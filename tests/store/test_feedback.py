@@ -3,10 +3,13 @@
 import datetime as dt
 
 import pytest
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from store.db import open_database
 from store.events import EventLog
 from store.feedback import FeedbackStore
+from store.models import Feedback
 
 FIELDS = {"point_id": "p1", "channel": "kiosk", "language": "fi", "authority": "kela"}
 
@@ -51,3 +54,30 @@ def test_long_text_is_cut_after_redaction(tmp_path):
     store.record(rating=3, text="a" * 495 + " 0401234567", **FIELDS)
     (row,) = store.list_feedback()
     assert len(row["text"]) == 500 and "0401" not in row["text"]
+
+
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("soita 358401234567", "soita <PHONE_NUMBER>"),
+        ("numero 040/123 4567 tai 40 123 4567", "numero <PHONE_NUMBER> tai <PHONE_NUMBER>"),
+        ("hetu131052\u2013308T", "hetu<ID_CODE>"),
+        ("koodi 131052 - 308", "koodi <ID_CODE>"),
+        ("aukeaa klo 9.00\u201316.00, 13.10.2026", "aukeaa klo 9.00\u201316.00, 13.10.2026"),
+    ],
+)
+def test_todays_formats_are_stored_redacted(tmp_path, typed, stored):
+    engine = open_database(f"sqlite:///{tmp_path}/app.db")
+    FeedbackStore(engine).record(rating=2, text=typed, **FIELDS)
+    with Session(engine) as session:
+        assert session.execute(select(Feedback.text)).scalar_one() == stored
+
+
+def test_text_stored_before_todays_redaction_is_shown_redacted(tmp_path):
+    engine = open_database(f"sqlite:///{tmp_path}/app.db")
+    store = FeedbackStore(engine)
+    store.record(rating=2, text="x", **FIELDS)
+    with Session(engine) as session:  # as an older release stored it
+        session.execute(update(Feedback).values(text="soita 040.123.4567"))
+        session.commit()
+    assert [f["text"] for f in store.list_feedback()] == ["soita <PHONE_NUMBER>"]
