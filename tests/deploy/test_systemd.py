@@ -14,8 +14,8 @@ SERVICES = sorted(UNITS.glob("assistant-*.service"))
 INSTALL_DIR = "/opt/assistant"
 
 
-def settings(*files: Path) -> dict[str, list[str]]:
-    """Every key of the files' [Service] sections with its values, in order (keys may repeat)."""
+def settings(*files: Path, section_name: str = "Service") -> dict[str, list[str]]:
+    """Every key of the files' sections of that name with its values, in order (keys may repeat)."""
     found: dict[str, list[str]] = {}
     for file in files:
         section = ""
@@ -23,7 +23,7 @@ def settings(*files: Path) -> dict[str, list[str]]:
             line = raw.strip()
             if line.startswith("["):
                 section = line
-            elif section == "[Service]" and "=" in line and not line.startswith("#"):
+            elif section == f"[{section_name}]" and "=" in line and not line.startswith("#"):
                 key, value = line.split("=", 1)
                 found.setdefault(key, []).append(value)
     return found
@@ -39,6 +39,8 @@ def test_every_part_has_a_unit():
         "assistant-migrate.service",
         "assistant-retention.service",
         "assistant-retention.timer",
+        "assistant-backup.service",
+        "assistant-backup.timer",
     } <= names
 
 
@@ -127,6 +129,21 @@ def test_only_the_web_app_is_behind_a_port_and_secrets_stay_off_command_lines():
     for unit in SERVICES:
         text = unit.read_text(encoding="utf-8")
         assert "--auth-token" not in text and "TOKEN=" not in text and "SECRET=" not in text
+
+
+def test_the_target_starts_every_part_and_timer():
+    wanted = set(" ".join(settings(UNITS / "assistant.target", section_name="Unit")["Wants"]).split())
+    started = {unit.name for unit in SERVICES if "Restart=on-failure" in unit.read_text(encoding="utf-8")}
+    timers = {unit.name for unit in UNITS.glob("*.timer")}
+    assert started | timers == wanted
+    for timer in timers:  # each timer starts its oneshot service of the same name
+        assert (UNITS / timer.replace(".timer", ".service")).exists()
+
+
+def test_the_env_example_sets_every_secret():
+    example = (ROOT / "deploy" / "assistant.env.example").read_text(encoding="utf-8")
+    for secret in ("RASA_TOKEN", "ACTION_SERVER_TOKEN", "GATEWAY_SECRET", "MODEL_SERVER_TOKEN"):
+        assert f"\n{secret}=change-me\n" in example
 
 
 def test_the_web_app_and_the_action_server_start_after_the_migrations():
