@@ -19,7 +19,7 @@ export TRACKER_DB ?= var/tracker.db
 export APP_DATABASE_URL ?= sqlite:///var/app.db
 
 .PHONY: help run test venvs model validate lint format test-python test-stories test-e2e test-browser browser-deps \
-	bench clean clean-db migrate backup test-fault
+	bench soak clean clean-db migrate backup test-fault
 
 # Every target with a `## ` comment is listed (the convention of the Rasa repository's Makefile).
 help: ## list the targets
@@ -115,6 +115,9 @@ bench: venvs ## print the figures of bench/ (the stack ones need `make run` in a
 	$(RASA_VENV)/bin/python bench/booking_slots.py
 	$(WEB_VENV)/bin/python bench/booking_flow.py
 	$(WEB_VENV)/bin/python bench/gateway_latency.py
+
+soak: venvs ## 50 conversations for 10 minutes through the gateway of `make run` (errors, p95, memory)
+	$(WEB_VENV)/bin/python bench/soak.py
 
 migrate: $(WEB_VENV)/.installed ## bring the app database's tables up to date (Alembic)
 	$(WEB_VENV)/bin/python -m store.migrate
