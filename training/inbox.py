@@ -370,7 +370,10 @@ class Inbox:
 
     def _decided(self) -> set[str]:
         with Session(self.engine) as session:
-            return set(session.execute(select(InboxDecision.message_key)).scalars())
+            rows = session.execute(select(InboxDecision.message_key, InboxDecision.text, InboxDecision.language)).all()
+        # A decision stored before the redaction caught today's formats is keyed by the text as it was
+        # redacted then; its text redacted today gives the key the same messages group under now.
+        return {row.message_key for row in rows} | {message_key(clean_text(row.text), row.language) for row in rows}
 
     def entries(
         self,

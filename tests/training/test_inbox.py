@@ -9,9 +9,11 @@ import uuid
 
 import httpx
 import pytest
+from sqlalchemy.orm import Session
 
 from store.db import open_database
 from store.feedback import FeedbackStore
+from store.inbox import InboxDecision
 from tests.training.conftest import START
 from training.data import DuplicateExample
 from training.evalset import EvalSet
@@ -291,3 +293,29 @@ def test_the_inbox_of_real_conversations(real_stack, tmp_path):
     assert Inbox.annotate(list(entries.values()), rasa, None) is True
     rephrase = entries["mikä on asumistuki"].prediction
     assert rephrase is not None and rephrase.intent == "service_housing_allowance" and len(rephrase.alternatives) == 2
+
+
+def test_messages_stored_before_todays_redaction_are_shown_redacted(inbox, tracker):
+    """The tracker store may hold what an older channel let through; the inbox redacts as it reads."""
+    tracker.session("old", at(0))
+    tracker.bot("old", "Soita 09 310 1234", at(1))
+    tracker.user("old", "puh 358401234567 tai 40 123 4567, hetu131052\u2013308", "nlu_fallback", 0.4, at(2))
+    tracker.user("old", "numero 040/123 4567 ja 040.123.4567", "nlu_fallback", 0.4, at(3))
+    texts = {e.text: e.context for e in inbox.entries(now=NOW)}
+    assert texts == {
+        "puh <PHONE_NUMBER> tai <PHONE_NUMBER>, hetu<ID_CODE>": "Soita <PHONE_NUMBER>",
+        "numero <PHONE_NUMBER> ja <PHONE_NUMBER>": None,
+    }
+
+
+def test_a_decision_stored_before_todays_redaction_still_hides_its_message(inbox, tracker, engine):
+    tracker.session("old", at(0))
+    tracker.user("old", "soita 358401234567", "nlu_fallback", 0.4, at(2))
+    tracker.user("old", "ihan muu asia", "nlu_fallback", 0.4, at(3))
+    with Session(engine) as session:  # as an older release decided it: its redaction kept the number
+        session.add(
+            InboxDecision(message_key=message_key("soita 358401234567", "fi"), text="soita 358401234567",
+                          language="fi", action="discard", decided_by="eeva", decided_at=NOW.replace(tzinfo=None))
+        )  # fmt: skip
+        session.commit()
+    assert [e.text for e in inbox.entries(now=NOW)] == ["ihan muu asia"]
