@@ -3,6 +3,7 @@ from here, as the Annotated aliases at the end of this file (`cases: Cases`, `in
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from store.cases import CaseStore
 from store.devices import DeviceStore
 from store.events import EventLog
 from store.feedback import FeedbackStore
+from store.login_throttle import LoginThrottleStore, Policy, ThrottleConfig
 from store.receipts import ReceiptStore
 from store.statistics import Statistics
 from training.bank import ModelBank

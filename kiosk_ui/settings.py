@@ -38,10 +38,9 @@ class Settings(BaseSettings):
     kiosk_allow_test_timeouts: bool = False
 
     # Staff pages (/staff): session length, the cookie's Secure flag (false only for http on
-    # localhost, set so by scripts/run.sh) and failed logins per client address and per username.
+    # localhost, set so by scripts/run.sh); failed logins: see "Staff login throttling" below.
     staff_session_hours: float = Field(8.0, gt=0, le=24)
     staff_cookie_secure: bool = True
-    staff_login_rate_limit: str = Field("5/15 minutes", description="failed logins per address and per username")
     # The dashboard's live feed (/staff/events): how often it looks for new changes in the database
     # (the action server writes cases from another process) and how often it says it is still there.
     staff_events_poll_seconds: float = Field(0.2, gt=0, le=5)
@@ -94,6 +93,35 @@ class Settings(BaseSettings):
         limits.parse(value)  # raises ValueError on anything but "N/second|minute|hour|day"
         return value
 
+    # Staff login throttling (issue 12; store.login_throttle): growing delays, never a lockout (OWASP ASVS 4.0
+    # V2.2.1). After the free failures each further failure doubles the next attempt's wait, from the base
+    # delay up to a cap per kind of key: per username (every address together) short enough to keep an
+    # advisor's own wait small, yet at most 100 failures an hour (checked below); per address+username
+    # longer; per address longest, with more free failures because an office shares one address. A browser
+    # with a device cookie from an earlier sign-in of the username waits for none of these.
+    staff_login_free_failures: int = Field(5, ge=1, le=20, description="per username and address+username")
+    staff_login_address_free_failures: int = Field(20, ge=1, le=200)
+    staff_login_base_delay_seconds: float = Field(1.0, gt=0, le=60)
+    staff_login_user_max_delay_seconds: float = Field(40.0, ge=1, le=3600)
+    staff_login_pair_max_delay_seconds: float = Field(300.0, ge=1, le=3600)
+    staff_login_address_max_delay_seconds: float = Field(900.0, ge=1, le=3600)
+    # Failures with one device cookie before it stops exempting its browser (until that browser's next success).
+    staff_login_device_failures: int = Field(5, ge=1, le=20)
+    staff_login_device_days: int = Field(90, ge=1, le=400)  # unused this long, a device cookie is forgotten
+    # A key without failures this long is forgotten. At least an hour: a shorter pause would start a fresh
+    # run of free failures within the same hour.
+    staff_login_forget_hours: float = Field(24.0, ge=1, le=720)
+
+    @field_validator("staff_login_user_max_delay_seconds")
+    @classmethod
+    def _at_most_100_per_hour(cls, value: float, info) -> float:
+        from store.login_throttle import Policy, max_failures_per_hour  # the same arithmetic as the throttle
+
+        free, base = info.data.get("staff_login_free_failures"), info.data.get("staff_login_base_delay_seconds")
+        if free is not None and base is not None and max_failures_per_hour(Policy(free, base, value)) > 100:
+            raise ValueError("lets more than 100 failed logins an hour through per username (OWASP ASVS V2.2.1)")
+        return value
+
     @field_validator("rasa_instances", mode="before")
     @classmethod
     def _split_instances(cls, value):
@@ -101,9 +129,7 @@ class Settings(BaseSettings):
             return [v.strip() for v in value.split(",") if v.strip()]
         return value
 
-    @field_validator(
-        "chat_rate_limit_client", "chat_rate_limit_conversation", "handoff_rate_limit_client", "staff_login_rate_limit"
-    )
+    @field_validator("chat_rate_limit_client", "chat_rate_limit_conversation", "handoff_rate_limit_client")
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         limits.parse(value)  # raises ValueError on anything but "N/second|minute|hour|day"

@@ -1,13 +1,14 @@
 """Staff pages (/staff): login, logout, own password, accounts (the dashboard is in staff_cases.py).
 
 Sessions live in the database (the cookie holds a random token); every form carries a CSRF token
-(the session's, or before login a cookie's) compared in constant time; failed logins are limited
-per client address and per username.
+(the session's, or before login a cookie's) compared in constant time; failed logins slow down the
+next attempts per username, address and both, but never for a browser holding a device cookie from
+an earlier sign-in of the username (store.login_throttle).
 """
 
 from __future__ import annotations
 
-import contextlib
+import math
 import secrets
 from urllib.parse import quote
 
@@ -19,7 +20,7 @@ from kiosk_ui.deps import (
     STAFF_COOKIE,
     Accounts,
     Admin,
-    RateLimiterDep,
+    LoginThrottleDep,
     SettingsDep,
     Staff,
     Templates,
@@ -27,13 +28,18 @@ from kiosk_ui.deps import (
     staff_lang,
     staff_page,
 )
-from kiosk_ui.ratelimit import RateLimited
 from kiosk_ui.settings import Settings
 from kiosk_ui.views.forms import see_other, staff_form
+from kiosk_ui.views.records import local, local_label
 from store.accounts import ROLES, AccountError
 
 router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False, dependencies=[Depends(staff_page)])
 LOGIN_CSRF_COOKIE = "staff_login_csrf"
+# The device cookie (OWASP "device cookies"): random tokens of this browser's earlier sign-ins, only sent
+# to the login form; the database keeps their SHA-256 and the username each belongs to.
+DEVICE_COOKIE = "staff_device"
+# A wait longer than this is told in minutes.
+WAIT_IN_SECONDS_MAX = 90
 
 
 def _cookie(response: Response, settings: Settings, name: str, value: str, max_age: int, path: str) -> None:
@@ -52,14 +58,20 @@ def _login_page(
     error: str | None = None,
     status_code: int = 200,
     username: str = "",
+    retry_after: int = 0,
 ) -> HTMLResponse:
     token = secrets.token_urlsafe(32)
+    if retry_after:
+        error = "rate_limited_seconds" if retry_after <= WAIT_IN_SECONDS_MAX else "rate_limited_minutes"
+    wait = {"seconds": retry_after, "minutes": math.ceil(retry_after / 60)}
     response = templates.TemplateResponse(
         request,
         "staff_login.html",
-        {"csrf_token": token, "error": error, "username": username},
+        {"csrf_token": token, "error": error, "username": username, "wait": wait},
         status_code=status_code,
     )
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
     _cookie(response, settings, LOGIN_CSRF_COOKIE, token, 3600, "/staff/login")
     return response
 
@@ -79,24 +91,25 @@ async def login(
     templates: Templates,
     settings: SettingsDep,
     accounts: Accounts,
-    limiter: RateLimiterDep,
+    throttle: LoginThrottleDep,
 ) -> Response:
     form = await staff_form(request, request.cookies.get(LOGIN_CSRF_COOKIE))
     username = form.get("username", "").strip()[:64]
     password = form.get("password", "")[:1024]
-    rule = settings.staff_login_rate_limit
-    keys = (("staff-login-address", client_address(request)), ("staff-login-user", username.lower()))
-    if not all(limiter.allowed(rule, *key) for key in keys):
-        return _login_page(request, templates, settings, "rate_limited", 429, username)
+    device_cookie = request.cookies.get(DEVICE_COOKIE)
+    # The failure is reserved before the password is checked; a throttled attempt gets 429 and its password
+    # is never looked at, so the answer says nothing about whether it was right.
+    attempt = throttle.begin(username, client_address(request), device_cookie)
+    if attempt.refused:
+        return _login_page(request, templates, settings, None, 429, username, attempt.retry_after)
     account = accounts.authenticate(username, password)
     if account is None:
-        for key in keys:
-            with contextlib.suppress(RateLimited):  # already at the limit; the next attempt is refused above
-                limiter.hit(rule, *key)
         return _login_page(request, templates, settings, "login_failed", 401, username)
+    device_cookie = throttle.succeeded(attempt, device_cookie)
     token, _ = accounts.start_session(account, settings.staff_session_hours)
     response = see_other(request, "/staff/password" if account.must_change_password else "/staff")
     _cookie(response, settings, STAFF_COOKIE, token, int(settings.staff_session_hours * 3600), "/staff")
+    _cookie(response, settings, DEVICE_COOKIE, device_cookie, settings.staff_login_device_days * 86400, "/staff/login")
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/staff/login")
     return response
 
@@ -156,18 +169,47 @@ async def change_password(
 # Accounts (admin)
 
 
+def _accounts_page(
+    request: Request,
+    templates: Jinja2Templates,
+    accounts: Accounts,
+    throttle: LoginThrottleDep,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    throttled = [
+        {
+            **row,
+            "first": local_label(row["first_failure_at"]),
+            "last": local_label(row["last_failure_at"]),
+            "until": local(row["blocked_until"]).strftime("%H:%M:%S") if row["blocked_until"] else "",
+        }
+        for row in throttle.active()
+    ]
+    return templates.TemplateResponse(
+        request,
+        "staff_accounts.html",
+        {
+            "accounts": accounts.list(),
+            "roles": ROLES,
+            "error": error,
+            "created": None if error else request.query_params.get("created"),
+            "cleared": not error and request.query_params.get("cleared") == "1",
+            "throttled": throttled,
+        },
+        status_code=status_code,
+    )
+
+
 @router.get("/accounts", response_class=HTMLResponse)
 def accounts_page(
     request: Request,
     info: Admin,
     templates: Templates,
     accounts: Accounts,
+    throttle: LoginThrottleDep,
 ):
-    return templates.TemplateResponse(
-        request,
-        "staff_accounts.html",
-        {"accounts": accounts.list(), "roles": ROLES, "error": None, "created": request.query_params.get("created")},
-    )
+    return _accounts_page(request, templates, accounts, throttle)
 
 
 @router.post("/accounts", response_class=HTMLResponse)
@@ -176,6 +218,7 @@ async def create_account(
     info: Admin,
     templates: Templates,
     accounts: Accounts,
+    throttle: LoginThrottleDep,
 ) -> Response:
     form = await staff_form(request, info.csrf_token)
     username = form.get("username", "").strip()
@@ -183,12 +226,19 @@ async def create_account(
         # The admin hands the first password over; the new member must change it at the first login.
         accounts.create(username, form.get("password", ""), form.get("role", ""), must_change_password=True)
     except AccountError as exc:
-        return templates.TemplateResponse(
-            request,
-            "staff_accounts.html",
-            {"accounts": accounts.list(), "roles": ROLES, "error": exc.code, "created": None},
-            status_code=400,
-        )
+        return _accounts_page(request, templates, accounts, throttle, exc.code, 400)
     return RedirectResponse(
         f"/staff/accounts?lang={quote(staff_lang(request))}&created={quote(username)}", status_code=303
     )
+
+
+@router.post("/accounts/throttle")
+async def clear_throttle(
+    request: Request,
+    info: Admin,
+    throttle: LoginThrottleDep,
+) -> Response:
+    """The admin removes the delay of one username, address or address+username (e.g. after a colleague's typos)."""
+    form = await staff_form(request, info.csrf_token)
+    throttle.clear(form.get("key", "")[:200])
+    return RedirectResponse(f"/staff/accounts?lang={quote(staff_lang(request))}&cleared=1", status_code=303)
