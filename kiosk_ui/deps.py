@@ -359,3 +359,29 @@ def client_kind(request: Request) -> ClientKind:
 
 Devices = Annotated[DeviceStore, Depends(get_device_store)]
 ClientChannel = Annotated[ClientKind, Depends(client_kind)]
+
+
+# Staff login throttling (issue 12).
+
+
+def login_throttle_config(settings: Settings) -> ThrottleConfig:
+    """The login throttle's policies from the settings."""
+    base = settings.staff_login_base_delay_seconds
+    return ThrottleConfig(
+        user=Policy(settings.staff_login_free_failures, base, settings.staff_login_user_max_delay_seconds),
+        pair=Policy(settings.staff_login_free_failures, base, settings.staff_login_pair_max_delay_seconds),
+        address=Policy(
+            settings.staff_login_address_free_failures, base, settings.staff_login_address_max_delay_seconds
+        ),
+        device_failures=settings.staff_login_device_failures,
+        forget=dt.timedelta(hours=settings.staff_login_forget_hours),
+        device_lifetime=dt.timedelta(days=settings.staff_login_device_days),
+    )
+
+
+def get_login_throttle(request: Request) -> LoginThrottleStore:
+    """Failed staff logins over the app database (tests override this to give it a clock)."""
+    return LoginThrottleStore(request.app.state.db_engine, login_throttle_config(request.app.state.settings))
+
+
+LoginThrottleDep = Annotated[LoginThrottleStore, Depends(get_login_throttle)]

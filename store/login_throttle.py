@@ -219,11 +219,11 @@ class LoginThrottleStore:
                 for key in keys:
                     self._count(session, key, states[key], now)
                 return Attempt(name, address, device_hash=device, counted=tuple(keys))
-        keys = sorted(k for k in (user_key(name) if name else None, address_key(address), pair_key(address, name)) if k)
+        keys = sorted([address_key(address), pair_key(address, name)] + ([user_key(name)] if name else []))
         states = {key: self._state(session, key, now) for key in keys}
-        waits = [(states[key][1] - now).total_seconds() for key in keys if states[key][1] and states[key][1] > now]
-        if waits:
-            return Attempt(name, address, retry_after=max(1, math.ceil(max(waits))))
+        blocked = [until for _, until, _ in states.values() if until is not None and until > now]
+        if blocked:
+            return Attempt(name, address, retry_after=max(1, math.ceil((max(blocked) - now).total_seconds())))
         for key in keys:
             self._count(session, key, states[key], now)
         return Attempt(name, address, counted=tuple(keys))
