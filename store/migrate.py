@@ -93,12 +93,18 @@ def revision_schemas() -> tuple[tuple[str, Schema], ...]:
     """Each revision, oldest first, with the tables and columns it leaves: built once on a scratch database."""
     schemas = []
     engine = create_engine("sqlite://")
-    with engine.connect() as connection:
-        config = alembic_config(connection)
-        for script in reversed(list(scripts().walk_revisions())):
-            command.upgrade(config, script.revision)
-            schemas.append((script.revision, schema_of(connection)))
-    engine.dispose()
+    alembic_log = logging.getLogger("alembic")
+    level = alembic_log.level
+    alembic_log.setLevel(logging.WARNING)  # these upgrades are of a scratch database: not worth a log line
+    try:
+        with engine.connect() as connection:
+            config = alembic_config(connection)
+            for script in reversed(list(scripts().walk_revisions())):
+                command.upgrade(config, script.revision)
+                schemas.append((script.revision, schema_of(connection)))
+    finally:
+        alembic_log.setLevel(level)
+        engine.dispose()
     return tuple(schemas)
 
 
