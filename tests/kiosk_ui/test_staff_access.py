@@ -37,7 +37,8 @@ def staff_routes(app) -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    with make_staff_client(tmp_path_factory.mktemp("access")) as client:
+    # Module-scoped, so built before conftest's per-test ALLOWED_HOSTS: TestClient's host name given here.
+    with make_staff_client(tmp_path_factory.mktemp("access"), allowed_hosts=["testserver"]) as client:
         accounts = AccountStore(client.app.state.db_engine)
         for name, role in (("aino", "advisor"), ("eero", "editor"), ("anna", "admin")):
             accounts.create(name, PASSWORD, role)
