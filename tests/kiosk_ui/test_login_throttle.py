@@ -79,7 +79,7 @@ def test_a_throttled_attempt_answers_429_with_retry_after_without_checking_the_p
     response = login(client, "aino")  # the right password, but too soon
     assert response.status_code == 429 and checked == []
     assert response.headers["retry-after"] == "1"
-    assert "Liian monta epäonnistunutta kirjautumista. Odota 1 sekuntia" in response.text
+    assert "Liian monta epäonnistunutta kirjautumista. Voit yrittää uudelleen 1 sekunnin kuluttua." in response.text
     clock.advance(1)
     assert login(client, "aino").status_code == 303 and len(checked) == 1
 
@@ -94,7 +94,7 @@ def test_the_delay_grows_and_the_message_is_in_the_pages_language(client, clock)
         )
         assert response.status_code == 429
         waits.append(int(response.headers["retry-after"]))
-        assert f"Vänta {waits[-1]} sekunder" in response.text
+        assert f"Du kan försöka igen om {waits[-1]} sek." in response.text
         clock.advance(waits[-1])
         assert login(client, "aino", WRONG).status_code == 401
     assert waits == [1, 2, 4, 8, 16, 32]
@@ -104,7 +104,7 @@ def test_the_delay_grows_and_the_message_is_in_the_pages_language(client, clock)
         data={"csrf_token": csrf_of(client.get("/staff/login").text), "username": "aino", "password": WRONG},
     )
     # From one address, the address+username delay goes on growing past the username's (capped at 40 s).
-    assert int(response.headers["retry-after"]) == 256 and "Please wait 5 minutes" in response.text
+    assert int(response.headers["retry-after"]) == 256 and "You can try again in 5 min." in response.text
     failures(client, clock, 1)
     assert login(client, "aino").headers["retry-after"] == "300"  # capped
 
