@@ -80,10 +80,11 @@ async def chat(
         # Rasa still hears the message so its tracker keeps the whole conversation; when it is down, the
         # advisor still has the message and the assistant's silence changes nothing for the customer.
         with contextlib.suppress(RasaUnavailable):
-            await ask_rasa(client, str(settings.rasa_url), body, allow_empty=True)
+            await ask_rasa(client, str(settings.rasa_url), body, allow_empty=True, secret=settings.gateway_secret)
         return ChatReply(messages=[], degraded=False, echo=echo, taken_over=True)
     try:
-        messages = await ask_rasa(client, str(settings.rasa_url), body)
+        # Signed: Rasa's channel believes channel and point only from here (GATEWAY_SECRET).
+        messages = await ask_rasa(client, str(settings.rasa_url), body, secret=settings.gateway_secret)
     except RasaUnavailable:
         lang = body.language or body.ui_language or "fi"
         text = texts.text(lang, f"gateway.unavailable_{body.channel}")
