@@ -273,16 +273,14 @@ def get_model_bank(request: Request) -> ModelBank:
 
 def resume_cursor(last_event_id: str | None, after: int | None) -> int:
     """Where a reconnecting page left off: the Last-Event-ID header, or ?after= for a reloaded page."""
-    if last_event_id and last_event_id.strip().isdigit():
-        return int(last_event_id.strip())
-    return after or 0
+    return row_id_of(last_event_id) or after or 0
 
 
 async def case_of_conversation(
     conversation_id: Annotated[str, PathParam(pattern=CONVERSATION_ID)],
     cases: Annotated[CaseStore, Depends(get_case_store)],
     last_event_id: Annotated[str | None, Header()] = None,
-    after: Annotated[int | None, Query(ge=0, description="resume after this event id")] = None,
+    after: Annotated[int | None, Query(ge=0, le=2**63 - 1, description="resume after this event id")] = None,
 ) -> dict:
     """The case the feed follows, or 404; a resolved case only for a page resuming its feed."""
     case = await run_in_threadpool(cases.latest_case_for, conversation_id)
@@ -385,3 +383,18 @@ def get_login_throttle(request: Request) -> LoginThrottleStore:
 
 
 LoginThrottleDep = Annotated[LoginThrottleStore, Depends(get_login_throttle)]
+
+
+# Row ids in paths (issue 12, no 500 for any input): a database integer is at most 2**63 - 1, so a larger
+# id is refused with 422 instead of overflowing the driver.
+MAX_ROW_ID = 2**63 - 1
+RowId = Annotated[int, PathParam(ge=1, le=MAX_ROW_ID, description="a row id")]
+
+
+def row_id_of(text: str | None) -> int | None:
+    """A row id typed in a form or a header (ASCII digits, 1 to MAX_ROW_ID), else None."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 19):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ROW_ID else None

@@ -133,8 +133,13 @@ async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if not request.url.path.startswith(CUSTOMER_API) or exc.status_code >= 500 or exc.status_code < 400:
         return await http_exception_handler(request, exc)
+    detail: Any = _printable(exc.detail)
+    if exc.status_code == 422 and isinstance(detail, str):
+        # A route's own check of a body value (an unknown point or authority): the same shape as the
+        # schema's validation errors, which is what the OpenAPI documents for 422.
+        detail = [{"type": "value_error", "loc": ["body"], "msg": detail}]
     content = {
-        "detail": _printable(exc.detail),
+        "detail": detail,
         "message": refusal_text(request.app.state.texts, caller_language(request), exc.status_code),
     }
     return JSONResponse(content, status_code=exc.status_code, headers=exc.headers)

@@ -27,9 +27,11 @@ from kiosk_ui.deps import (
     CatalogueDep,
     Control,
     Events,
+    RowId,
     SettingsDep,
     Templates,
     TextsDep,
+    row_id_of,
     staff_lang,
     staff_page,
     wants_json,
@@ -37,7 +39,7 @@ from kiosk_ui.deps import (
 from kiosk_ui.gateway import clean_message
 from kiosk_ui.rasa_api import ConversationControlError
 from kiosk_ui.texts import Texts
-from kiosk_ui.views.forms import staff_form
+from kiosk_ui.views.forms import form_body, staff_form
 from service_catalogue.loader import Catalogue
 from store.accounts import AccountStore, SessionInfo
 from store.cases import CaseConflict, CaseStore
@@ -46,6 +48,9 @@ from store.rows import HELSINKI
 router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False, dependencies=[Depends(staff_page)])
 OUTCOMES = ("helped", "referred", "customer_left")
 STAFF_MESSAGE_CHARS = 1000
+# The fields every case action's form may carry (documented in the schema; the handlers check them).
+BACK = {"type": "string", "enum": ["case", ""], "description": "back to the case page, else to the queue"}
+USERNAME = {"type": "string", "maxLength": 64, "description": "a colleague's username"}
 
 
 # What the page and the feed show of a case
@@ -186,7 +191,7 @@ def _open_case(cases: CaseStore, case_id: int, cat: Catalogue) -> dict:
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(
-    case_id: int,
+    case_id: RowId,
     request: Request,
     info: Advisor,
     templates: Templates,
@@ -268,9 +273,9 @@ async def _act(
     return _done(request, case_id, back, case, notice, cat, texts)
 
 
-@router.post("/cases/{case_id}/claim")
+@router.post("/cases/{case_id}/claim", openapi_extra=form_body(back=BACK))
 async def claim(
-    case_id: int,
+    case_id: RowId,
     request: Request,
     info: Advisor,
     cases: Cases,
@@ -283,9 +288,9 @@ async def claim(
     return await _act(request, info, case_id, cases, cat, texts, action)
 
 
-@router.post("/cases/{case_id}/forward")
+@router.post("/cases/{case_id}/forward", openapi_extra=form_body(to=USERNAME, back=BACK))
 async def forward(
-    case_id: int,
+    case_id: RowId,
     request: Request,
     info: Advisor,
     cases: Cases,
@@ -304,9 +309,9 @@ async def forward(
     return await _act(request, info, case_id, cases, cat, texts, action)
 
 
-@router.post("/cases/{case_id}/takeover")
+@router.post("/cases/{case_id}/takeover", openapi_extra=form_body(back=BACK))
 async def take_over(
-    case_id: int,
+    case_id: RowId,
     request: Request,
     info: Advisor,
     cases: Cases,
@@ -332,9 +337,9 @@ async def take_over(
     return await _act(request, info, case_id, cases, cat, texts, action)
 
 
-@router.post("/cases/{case_id}/handback")
+@router.post("/cases/{case_id}/handback", openapi_extra=form_body(back=BACK))
 async def hand_back(
-    case_id: int,
+    case_id: RowId,
     request: Request,
     info: Advisor,
     cases: Cases,
@@ -353,9 +358,17 @@ async def hand_back(
     return await _act(request, info, case_id, cases, cat, texts, action)
 
 
-@router.post("/cases/{case_id}/resolve")
+@router.post(
+    "/cases/{case_id}/resolve",
+    openapi_extra=form_body(
+        outcome={"type": "string", "enum": list(OUTCOMES)},
+        authority={"type": "string", "maxLength": 64, "description": "an authority id of the catalogue"},
+        category={"type": "string", "maxLength": 64, "description": "one of the point's capabilities"},
+        back=BACK,
+    ),
+)
 async def resolve(
-    case_id: int,
+    case_id: RowId,
     request: Request,
     info: Advisor,
     cases: Cases,
@@ -392,9 +405,12 @@ async def resolve(
     return await _act(request, info, case_id, cases, cat, texts, action)
 
 
-@router.post("/cases/{case_id}/messages")
+@router.post(
+    "/cases/{case_id}/messages",
+    openapi_extra=form_body(text={"type": "string", "minLength": 1, "maxLength": STAFF_MESSAGE_CHARS}, back=BACK),
+)
 async def send_message(
-    case_id: int,
+    case_id: RowId,
     request: Request,
     info: Advisor,
     cases: Cases,
@@ -421,8 +437,9 @@ async def send_message(
 
 
 def _last_event_id(value: str | None, cursor: int) -> int | None:
-    if value and value.isdigit() and int(value) < cursor:
-        return int(value)
+    last = row_id_of(value)
+    if last is not None and last < cursor:
+        return last
     return None
 
 

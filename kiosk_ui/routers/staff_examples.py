@@ -20,9 +20,9 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from kiosk_ui.deps import CatalogueDep, Editor, Templates, TextsDep, TrainingDataDep, staff_lang, staff_page
+from kiosk_ui.deps import CatalogueDep, Editor, RowId, Templates, TextsDep, TrainingDataDep, staff_lang, staff_page
 from kiosk_ui.texts import LANGUAGES, Texts
-from kiosk_ui.views.forms import staff_form
+from kiosk_ui.views.forms import form_body, staff_form
 from kiosk_ui.views.records import local_label
 from service_catalogue.loader import Catalogue
 from store.rows import HELSINKI
@@ -46,6 +46,10 @@ MAX_EDITOR = 64
 MAX_OLD_TEXT = 2000
 DONE = ("added", "edited", "deleted", "reverted")
 IntentParam = Annotated[str, PathParam(pattern=INTENT)]
+# The examples' form fields (documented in the schema; the handlers check them).
+EXAMPLE_LANG = {"type": "string", "enum": list(LANGUAGES)}
+EXAMPLE_TEXT = {"type": "string", "maxLength": MAX_TEXT, "description": "one line"}
+OLD_TEXT = {"type": "string", "maxLength": MAX_OLD_TEXT, "description": "the example as it is now"}
 
 
 def _texts(texts: Texts, lang: str) -> dict:
@@ -189,7 +193,13 @@ def _refusal(text: str) -> str | None:
     return None
 
 
-@router.post("/training/intents/{intent}/add", response_class=HTMLResponse)
+@router.post(
+    "/training/intents/{intent}/add",
+    response_class=HTMLResponse,
+    openapi_extra=form_body(
+        example_lang=EXAMPLE_LANG, text=EXAMPLE_TEXT, confirm={"type": "string", "enum": ["1", ""]}
+    ),
+)
 async def add_example(
     request: Request,
     intent: IntentParam,
@@ -229,7 +239,11 @@ async def add_example(
     return _redirect(request, f"/staff/training/intents/{intent}", examples=example_lang, done="added")
 
 
-@router.post("/training/intents/{intent}/edit", response_class=HTMLResponse)
+@router.post(
+    "/training/intents/{intent}/edit",
+    response_class=HTMLResponse,
+    openapi_extra=form_body(example_lang=EXAMPLE_LANG, old_text=OLD_TEXT, text=EXAMPLE_TEXT),
+)
 async def edit_example(
     request: Request,
     intent: IntentParam,
@@ -261,7 +275,11 @@ async def edit_example(
     return _redirect(request, f"/staff/training/intents/{intent}", examples=example_lang, done="edited")
 
 
-@router.post("/training/intents/{intent}/delete", response_class=HTMLResponse)
+@router.post(
+    "/training/intents/{intent}/delete",
+    response_class=HTMLResponse,
+    openapi_extra=form_body(example_lang=EXAMPLE_LANG, old_text=OLD_TEXT),
+)
 async def delete_example(
     request: Request,
     intent: IntentParam,
@@ -342,10 +360,17 @@ def history_page(
     return _history_page(request, templates, texts, cat, data, intent=intent, editor=editor, done=done)
 
 
-@router.post("/training/history/{change_id}/revert", response_class=HTMLResponse)
+@router.post(
+    "/training/history/{change_id}/revert",
+    response_class=HTMLResponse,
+    openapi_extra=form_body(
+        intent={"type": "string", "maxLength": 128, "description": "the history's intent filter"},
+        editor={"type": "string", "maxLength": MAX_EDITOR, "description": "the history's editor filter"},
+    ),
+)
 async def revert_change(
     request: Request,
-    change_id: int,
+    change_id: RowId,
     info: Editor,
     templates: Templates,
     texts: TextsDep,

@@ -21,16 +21,18 @@ from kiosk_ui.deps import (
     EvalSetDep,
     InboxDep,
     ModelBankDep,
+    RowId,
     SettingsDep,
     Templates,
     TextsDep,
     TrainingDataDep,
+    row_id_of,
     staff_lang,
     staff_page,
 )
 from kiosk_ui.settings import Settings
 from kiosk_ui.texts import LANGUAGES, Texts
-from kiosk_ui.views.forms import staff_form
+from kiosk_ui.views.forms import form_body, staff_form
 from service_catalogue.loader import Catalogue
 from store.accounts import SessionInfo
 from store.rows import HELSINKI
@@ -221,7 +223,21 @@ def _decision(form: dict[str, str], keys: list[str]) -> tuple[list[str], str, st
     return keys, form.get("action", ""), form.get("intent", ""), form.get("destination", "auto") or "auto"
 
 
-@router.post("/training/inbox/decide", response_class=HTMLResponse)
+@router.post(
+    "/training/inbox/decide",
+    response_class=HTMLResponse,
+    openapi_extra=form_body(
+        key={"type": "array", "items": {"type": "string", "pattern": KEY.pattern}, "maxItems": MAX_SELECTED},
+        single={"type": "string", "maxLength": 100, "description": "one row's button: action:key"},
+        action={"type": "string", "enum": list(ACTIONS)},
+        intent={"type": "string", "maxLength": 128},
+        destination={"type": "string", "enum": list(DESTINATIONS)},
+        language={"type": "string", "enum": [*LANGUAGES, ""]},
+        channel={"type": "string", "enum": [*CHANNELS, ""]},
+        reason={"type": "string", "enum": [*REASONS, ""]},
+        page={"type": "string", "pattern": "^[0-9]{1,4}$"},
+    ),
+)
 async def decide(
     request: Request,
     info: Editor,
@@ -239,7 +255,7 @@ async def decide(
     selected = [k for k in (await request.form()).getlist("key") if isinstance(k, str)]
     keys, action, intent, destination = _decision(form, selected)
     filters = _filters(form.get("language", ""), form.get("channel", ""), form.get("reason", ""))
-    page = int(form["page"]) if form.get("page", "").isdigit() and 0 < int(form["page"]) <= MAX_PAGE else 1
+    page = min(row_id_of(form.get("page")) or 1, MAX_PAGE)
     error = _refusal(keys, action, intent, destination, _intents(data))
     if error:
         # The page asks Rasa for predictions: off the event loop.
@@ -336,8 +352,8 @@ def evaluation_set_page(
     )
 
 
-@router.post("/training/evaluation-set/{item_id}/remove")
-async def remove_evaluation_item(request: Request, item_id: int, info: Editor, evalset: EvalSetDep) -> Response:
+@router.post("/training/evaluation-set/{item_id}/remove", openapi_extra=form_body())
+async def remove_evaluation_item(request: Request, item_id: RowId, info: Editor, evalset: EvalSetDep) -> Response:
     await staff_form(request, info.csrf_token)
     evalset.remove(item_id)
     query = urlencode({"lang": staff_lang(request), "removed": 1})

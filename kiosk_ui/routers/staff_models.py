@@ -24,6 +24,7 @@ from kiosk_ui.deps import (
     Editor,
     ModelBankDep,
     RasaClient,
+    RowId,
     SettingsDep,
     Templates,
     TextsDep,
@@ -32,7 +33,7 @@ from kiosk_ui.deps import (
     staff_page,
 )
 from kiosk_ui.settings import Settings
-from kiosk_ui.views.forms import staff_form
+from kiosk_ui.views.forms import form_body, staff_form
 from kiosk_ui.views.records import local_label
 from service_catalogue.loader import Catalogue
 from store.rows import UTC
@@ -169,7 +170,7 @@ async def bank_page(
     )
 
 
-@router.post("/train")
+@router.post("/train", openapi_extra=form_body())
 async def train(request: Request, info: Editor, bank: ModelBankDep, data: TrainingDataDep) -> Response:
     await staff_form(request, info.csrf_token)
     if any(f.blocking for f in await run_in_threadpool(check, data)):
@@ -225,29 +226,34 @@ def _model_page(
 
 @router.get("/{model_id}", response_class=HTMLResponse)
 def model_page(
-    request: Request, model_id: int, info: Editor, templates: Templates, texts: TextsDep, cat: CatalogueDep,
+    request: Request, model_id: RowId, info: Editor, templates: Templates, texts: TextsDep, cat: CatalogueDep,
     bank: ModelBankDep,
 ) -> HTMLResponse:  # fmt: skip
     return _model_page(request, templates, texts, cat, bank, _get(bank, model_id))
 
 
 @router.get("/{model_id}/progress.json")
-def model_progress(request: Request, model_id: int, info: Editor, texts: TextsDep, bank: ModelBankDep) -> JSONResponse:
+def model_progress(
+    request: Request, model_id: RowId, info: Editor, texts: TextsDep, bank: ModelBankDep
+) -> JSONResponse:
     record = _get(bank, model_id)
     return JSONResponse(progress_json(_texts(texts, staff_lang(request)), record))
 
 
-@router.post("/{model_id}/cancel")
-async def cancel(request: Request, model_id: int, info: Editor, bank: ModelBankDep) -> Response:
+@router.post("/{model_id}/cancel", openapi_extra=form_body())
+async def cancel(request: Request, model_id: RowId, info: Editor, bank: ModelBankDep) -> Response:
     await staff_form(request, info.csrf_token)
     await run_in_threadpool(_get, bank, model_id)
     await run_in_threadpool(bank.cancel, model_id)
     return see_other(request, f"/staff/training/models/{model_id}", notice="cancelled")
 
 
-@router.post("/{model_id}/activate")
+@router.post(
+    "/{model_id}/activate",
+    openapi_extra=form_body(reason={"type": "string", "maxLength": MAX_REASON, "description": "why a regression"}),
+)
 async def activate(
-    request: Request, model_id: int, info: Editor, templates: Templates, texts: TextsDep, cat: CatalogueDep,
+    request: Request, model_id: RowId, info: Editor, templates: Templates, texts: TextsDep, cat: CatalogueDep,
     bank: ModelBankDep,
 ) -> Response:  # fmt: skip
     form = await staff_form(request, info.csrf_token)
@@ -272,7 +278,7 @@ async def activate(
 
 
 @router.get("/{model_id}/download")
-def download(model_id: int, info: Editor, bank: ModelBankDep) -> FileResponse:
+def download(model_id: RowId, info: Editor, bank: ModelBankDep) -> FileResponse:
     record = _get(bank, model_id)
     if record.path is None or not record.path.is_file():
         raise HTTPException(status_code=404, detail="no file for this model")

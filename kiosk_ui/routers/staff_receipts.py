@@ -19,14 +19,16 @@ from kiosk_ui.deps import (
     Cases,
     CatalogueDep,
     ReceiptsDep,
+    RowId,
     Templates,
     TextsDep,
+    row_id_of,
     staff_lang,
     staff_page,
 )
 from kiosk_ui.texts import LANGUAGES, Texts
 from kiosk_ui.views.context import set_page_language
-from kiosk_ui.views.forms import see_other, staff_form
+from kiosk_ui.views.forms import form_body, see_other, staff_form
 from kiosk_ui.views.printing import printed_at
 from kiosk_ui.views.records import authority_name, document_name, local, now, records_texts
 from service_catalogue.loader import Catalogue
@@ -92,8 +94,8 @@ def _receipts_page(
     values.setdefault("language", lang)
     case = None
     case_id = values.get("case_id") or request.query_params.get("case")
-    if case_id and case_id.isdigit():
-        found = cases.get(int(case_id))
+    if row_id := row_id_of(case_id):
+        found = cases.get(row_id)
         if found and found["point_id"] == cat.point["id"]:
             case = found
     today = [
@@ -150,13 +152,23 @@ def _refusal(form: dict[str, str], cat: Catalogue, cases: CaseStore, today: dt.d
     if form["language"] not in LANGUAGES:
         return "bad_language"
     if form["case_id"]:
-        case = cases.get(int(form["case_id"])) if form["case_id"].isdigit() else None
+        case = cases.get(row_id) if (row_id := row_id_of(form["case_id"])) else None
         if case is None or case["point_id"] != cat.point["id"]:
             return "unknown_case"
     return None
 
 
-@router.post("/receipts", response_class=HTMLResponse)
+@router.post(
+    "/receipts",
+    response_class=HTMLResponse,
+    openapi_extra=form_body(
+        authority={"type": "string", "maxLength": 64, "description": "an authority id of the catalogue"},
+        document_type={"type": "string", "maxLength": 64, "description": "a form code or application|attachment|other"},
+        received_at={"type": "string", "maxLength": 32, "description": "local time YYYY-MM-DDTHH:MM, empty for now"},
+        language={"type": "string", "enum": list(LANGUAGES)},
+        case_id={"type": "string", "pattern": "^[0-9]{0,19}$", "description": "the case's id, if any"},
+    ),
+)
 async def record_receipt(
     request: Request,
     info: Advisor,
@@ -183,7 +195,7 @@ async def record_receipt(
         received_at=received_at,
         received_by=info.account.username,
         language=values["language"],
-        case_id=int(values["case_id"]) if values["case_id"] else None,
+        case_id=row_id_of(values["case_id"]),
     )
     return see_other(request, f"/staff/receipts/{receipt['id']}/print")
 
@@ -191,7 +203,7 @@ async def record_receipt(
 @router.get("/receipts/{receipt_id}/print", response_class=HTMLResponse)
 def receipt_sheet(
     request: Request,
-    receipt_id: int,
+    receipt_id: RowId,
     info: Advisor,
     templates: Templates,
     texts: TextsDep,

@@ -23,7 +23,7 @@ from kiosk_ui.deps import (
     staff_lang,
     staff_page,
 )
-from kiosk_ui.views.forms import staff_form
+from kiosk_ui.views.forms import form_body, staff_form
 from kiosk_ui.views.records import local, now, records_texts, start_of_day
 from kiosk_ui.views.remote import todays_remote, upcoming_remote
 from store.events import CATEGORIES
@@ -82,7 +82,10 @@ def remote_json(info: Advisor, client: BookingClientDep, cat: CatalogueDep) -> d
     return upcoming_remote(client, cat)
 
 
-@router.post("/remote/open")
+@router.post(
+    "/remote/open",
+    openapi_extra=form_body(reference={"type": "string", "maxLength": 32, "description": "a booking reference"}),
+)
 async def open_remote(
     request: Request,
     info: Advisor,
