@@ -17,7 +17,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser.helpers import ARTIFACTS, AXE_JS, AXE_RESULTS, SCREENSHOTS, write_axe_summary
+from store.db import make_engine
+from store.devices import DeviceStore
+from tests.browser.helpers import ARTIFACTS, AXE_JS, AXE_RESULTS, KIOSK_SECRETS, SCREENSHOTS, write_axe_summary
 from tests.e2e import conftest as e2e
 from tests.e2e.conftest import ROOT, Stack, free_port, wait_until_up
 
@@ -84,6 +86,11 @@ class App:
             stderr=subprocess.STDOUT,
         )
         wait_until_up(f"{self.url}/status.json", self.process, self.log)
+        # Only a browser holding a registered device's cookie is a kiosk (issue 12): one device per app,
+        # registered once its start-up has made the tables; ui.open_kiosk gives pages its cookie.
+        engine = make_engine(f"sqlite:///{self.db}")
+        _, KIOSK_SECRETS[self.url] = DeviceStore(engine).register(POINT, f"Browser test kiosk ({self.name})", "tests")
+        engine.dispose()
         return self
 
     def __exit__(self, *exc) -> None:

@@ -15,6 +15,8 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = ("serious", "critical")
 IMPACTS = ("critical", "serious", "moderate", "minor")
 AXE_RESULTS: dict[str, dict[str, int]] = {}  # name -> violations (rules) per impact, for the summary
+# Each app's registered kiosk (issue 12): its origin -> the device secret kiosk pages hold as their cookie.
+KIOSK_SECRETS: dict[str, str] = {}
 
 
 def shot(page, name: str, full_page: bool = False) -> None:

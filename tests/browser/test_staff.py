@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from store.accounts import AccountError, AccountStore
+from store.cases import CaseStore
 from store.db import open_database
 from store.rows import HELSINKI
 from tests.browser.conftest import LANDSCAPE, PHONE, ROOMY_LIMITS, App, EmbeddingSite
@@ -135,6 +136,7 @@ def test_takeover_from_the_dashboard_reaches_the_kiosk_and_the_bot_answers_after
         ("/staff/remote", "remote"),
         ("/staff/statistics", "statistics"),
         ("/staff/accounts", "accounts"),
+        ("/staff/devices", "devices"),
     ],
 )
 def test_staff_pages_are_accessible(app, staff, new_page, path, name):
@@ -156,6 +158,18 @@ def test_the_statistics_csv_equals_the_events_recorded_in_this_session(app, staf
 
     page = new_page(LANDSCAPE)
     sign_in(page, app.url, "anna")
+    # Feedback counts only for a conversation that had a matter (issue 12): this one was handed over.
+    CaseStore(engine=open_database(f"sqlite:///{stack.app_db}")).create_case(
+        point_id="example-point",
+        conversation_id="stats-check-0001",
+        language="fi",
+        channel="kiosk",
+        reason="customer_request",
+        services=[],
+        forms=[],
+        intents=[],
+        summary="",
+    )
     feedback = page.request.post(
         f"{app.url}/api/feedback",
         data={

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import re
 import time
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, expect
+
+from tests.browser.helpers import KIOSK_SECRETS
 
 TICKET = re.compile(r"A\d{3}")
 # Form requests that the e2e tests already know to answer with a form card (code, language variant).
@@ -21,7 +24,16 @@ def tid(name: str) -> str:
     return f'[data-testid="{name}"]'
 
 
+def enrol_as_kiosk(page: Page, url: str) -> None:
+    """Give the page's browser context the device cookie of the app's registered kiosk, as enrolment does."""
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))
+    cookie = {"name": "kiosk_device", "value": KIOSK_SECRETS[origin], "url": origin, "httpOnly": True}
+    page.context.add_cookies([{**cookie, "sameSite": "Strict"}])
+
+
 def open_kiosk(page: Page, url: str, lang: str) -> None:
+    """Open the kiosk in a browser enrolled as the app's kiosk (only then do its requests count as one)."""
+    enrol_as_kiosk(page, url)
     page.goto(url)
     expect(page.locator(tid("start-screen"))).to_be_visible()
     expect(page.locator(tid(f"lang-{lang}"))).to_have_attribute("aria-pressed", "true")
