@@ -26,6 +26,8 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from privacy import logging_filter
+
 log = logging.getLogger(__name__)
 
 TOKEN_ENV = "ACTION_SERVER_TOKEN"
@@ -133,6 +135,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     """Start the action server as `rasa run actions` does, but on BIND_ADDRESS and behind the token."""
+    # Before anything logs: no identity code or phone number reaches a log line (privacy.logging_filter).
+    logging_filter.install()
     args = parser().parse_args(argv)
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:

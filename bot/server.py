@@ -14,6 +14,8 @@ import logging
 import os
 import sys
 
+from privacy import logging_filter
+
 log = logging.getLogger(__name__)
 
 TOKEN_ENV = "RASA_TOKEN"
@@ -57,6 +59,8 @@ def _settings(args: argparse.Namespace) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Configure logging as `rasa` does, read the endpoints and serve the application."""
+    # Before anything logs: no identity code or phone number reaches a log line (privacy.logging_filter).
+    logging_filter.install()
     args = parser().parse_args(argv)
     token = _settings(args)
     # Usage data of a public service's assistant goes nowhere unless the operator asks for it.

@@ -29,10 +29,6 @@ class RateLimiter:
     def __init__(self):
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
 
-    def allowed(self, rule: str, *identifiers: str) -> bool:
-        """Whether one more request would pass `rule`, without counting it (failed staff logins)."""
-        return self._limiter.test(limits.parse(rule), *identifiers)
-
     def hit(self, rule: str, *identifiers: str) -> None:
         """Count one request against `rule` ("30/minute") for these identifiers, or raise RateLimited."""
         item = limits.parse(rule)

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from store.inbox import InboxDecision, LowRatedConversation
 from store.login_throttle import LoginDevice, LoginThrottle
-from store.models import BookingRow, CaseChange, HandoffCase, StaffSession, VaultEntry
+from store.models import BookingRow, CaseChange, HandoffCase, StaffSession
 from store.rows import UTC, rowcount, to_db
 
 log = logging.getLogger(__name__)
@@ -106,15 +106,9 @@ def purge_conversations(tracker_url: str, days: int, now: dt.datetime | None = N
 
 def purge_vault(engine: Engine, now: dt.datetime | None = None) -> int:
     """Delete expired phone numbers of the contact vault; how many."""
-    from privacy.vault import KEEP_FOR, ContactVault  # privacy builds on store, not the other way round
+    from privacy.vault import ContactVault  # privacy builds on store, not the other way round
 
-    purge_expired = getattr(ContactVault(engine), "purge_expired", None)
-    if purge_expired is not None:
-        return int(purge_expired(now))
-    # The vault without purge_expired (before issue 12's H2 change): its own expiry rule, applied here.
-    cutoff = to_db((now or dt.datetime.now(UTC)) - KEEP_FOR)
-    with Session(engine) as session, session.begin():
-        return rowcount(session.execute(delete(VaultEntry).where(VaultEntry.stored_at < cutoff)))
+    return ContactVault(engine).purge_expired(now)
 
 
 def purge_inbox(engine: Engine, days: int, now: dt.datetime | None = None) -> int:
