@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -14,8 +13,8 @@ from rasa_sdk.types import DomainDict
 from actions import services
 from actions.common import language_of, point_and_channel, tell_if_redacted
 from booking.client import REFERENCE_ALPHABET
-from booking.slots import holiday_dates
-from service_catalogue.loader import Catalogue, parse_hours
+from booking.hours import point_is_open
+from service_catalogue.loader import Catalogue
 from service_catalogue.views import channels_text
 
 __all__ = ["conversation_facts", "hand_off", "point_and_channel", "point_is_open"]
@@ -108,19 +107,6 @@ def summary_of(facts: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def point_is_open(cat: Catalogue, now: dt.datetime | None = None) -> bool:
-    """Within point.yml `hours` and not a public holiday or one of booking.yml's closed days."""
-    booking = cat.booking
-    local = (now or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(booking["timezone"]))
-    day = local.date()
-    if day.isoformat() in {str(d) for d in booking["closed_days"]} or day in holiday_dates(
-        booking["holiday_country"], day.year
-    ):
-        return False
-    minute = local.hour * 60 + local.minute
-    return any(start <= minute < end for start, end in parse_hours(cat.point["hours"]).get(day.weekday(), ()))
-
-
 def unavailable_because(point: str, now: dt.datetime | None = None) -> str | None:
     """Why a web customer cannot chat with an advisor now ("closed", "no_advisor"), None if they can."""
     if not point_is_open(services.catalogue(), now):
@@ -173,6 +159,12 @@ def hand_off(
             )
             return []
     case = services.case_store().open_case_for(tracker.sender_id)
+    if case is None and services.case_store().waiting(point) >= services.handoff_queue_limit():
+        # The same limit as the web app's direct handoff (HANDOFF_QUEUE_LIMIT): no ticket beyond it.
+        dispatcher.utter_message(
+            response="utter_handoff_queue_full", json_message={"type": "handoff_unavailable", "reason": "queue_full"}
+        )
+        return []
     if case is None:
         case = services.case_store().create_case(
             point_id=point,

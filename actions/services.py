@@ -13,6 +13,7 @@ as they start, so neither logs an identity code or a phone number.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -22,7 +23,7 @@ from booking.config import BookingConfig
 from privacy import logging_filter
 from privacy.vault import ContactVault
 from service_catalogue.loader import Catalogue, load_catalogue
-from store.cases import CaseStore
+from store.cases import DEFAULT_QUEUE_LIMIT, CaseStore
 from store.db import create_schema, database_url, make_engine
 from store.events import EventLog
 
@@ -85,6 +86,11 @@ def booking_client() -> BookingClient:
 def case_store() -> CaseStore:
     """Handoff cases."""
     return CaseStore(engine=engine())
+
+
+def handoff_queue_limit() -> int:
+    """Waiting cases of a point beyond which the assistant gives no ticket: HANDOFF_QUEUE_LIMIT, as in the web app."""
+    return int(os.environ.get("HANDOFF_QUEUE_LIMIT") or DEFAULT_QUEUE_LIMIT)
 
 
 @_once

@@ -11,6 +11,8 @@ import limits
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from store.cases import DEFAULT_QUEUE_LIMIT
+
 
 class Settings(BaseSettings):
     """Where the other parts run, the app's own database, and the limits of the public surfaces."""
@@ -81,8 +83,9 @@ class Settings(BaseSettings):
     # Kiosk devices and public limits (issue 12). A browser holding a registered device's cookie is a kiosk
     # (kiosk_device, HttpOnly, SameSite=Strict, Secure as staff_cookie_secure); this long, then enrol again.
     kiosk_device_cookie_days: int = Field(365, ge=1, le=400)  # browsers cap a cookie's life at 400 days
-    # Open (pending) cases of a point above which a new handoff is answered "the queue is full".
-    handoff_queue_limit: int = Field(30, ge=1, le=1000)
+    # Open (pending) cases of a point above which a new handoff is answered "the queue is full"; the action
+    # server reads the same HANDOFF_QUEUE_LIMIT for handoffs through the assistant (actions.services).
+    handoff_queue_limit: int = Field(DEFAULT_QUEUE_LIMIT, ge=1, le=1000)
     # Feedback per client address and per point (any address), on top of once per conversation.
     feedback_rate_limit_client: str = Field("10/hour", description="feedback per client address")
     feedback_rate_limit_point: str = Field("300/hour", description="feedback per point")

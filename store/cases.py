@@ -22,6 +22,10 @@ TICKET_PREFIX = "A"
 CUSTOMER = "customer"  # the actor of a customer's chat line
 
 
+# Waiting cases of a point beyond which nobody gets a new ticket (HANDOFF_QUEUE_LIMIT overrides it).
+DEFAULT_QUEUE_LIMIT = 30
+
+
 class CaseConflict(Exception):
     """The case is not in a state that allows this (already claimed, already resolved, unknown)."""
 
@@ -293,6 +297,14 @@ class CaseStore:
             else:
                 row.point_id, row.last_seen = point_id, now
             session.commit()
+
+    def waiting(self, point_id: str) -> int:
+        """How many of the point's cases wait for an advisor (not yet claimed): the handoff queue's length."""
+        with Session(self.engine) as session:
+            query = select(func.count(HandoffCase.id)).where(
+                HandoffCase.point_id == point_id, HandoffCase.status == "pending"
+            )
+            return int(session.execute(query).scalar_one())
 
     def on_duty(self, point_id: str, within_seconds: int = 60, now: dt.datetime | None = None) -> list[str]:
         """Usernames whose dashboard was connected in the last `within_seconds`."""

@@ -13,7 +13,6 @@ from kiosk_ui.deps import (
     Cases,
     CatalogueDep,
     ClientChannel,
-    DbEngine,
     RasaClient,
     RateLimiterDep,
     SettingsDep,
@@ -25,7 +24,7 @@ from kiosk_ui.deps import (
 from kiosk_ui.gateway import ChatReply, ChatRequest, HandoffReply, HandoffRequest, RasaUnavailable, ask_rasa, echo_of
 from kiosk_ui.ratelimit import RateLimited
 from kiosk_ui.views.limits import RATE_LIMITED, too_many
-from kiosk_ui.views.public import waiting, web_handoff_unavailable
+from kiosk_ui.views.public import web_handoff_unavailable
 from store.cases import CaseConflict, CaseStore
 
 router = APIRouter(prefix="/api", tags=["chat"], dependencies=[Depends(check_origin)])
@@ -121,7 +120,6 @@ def handoff(
     cat: CatalogueDep,
     limiter: RateLimiterDep,
     cases: Cases,
-    engine: DbEngine,
     texts: TextsDep,
     who: ClientChannel,
 ):
@@ -141,7 +139,7 @@ def handoff(
         why = web_handoff_unavailable(cat, cases, point["id"])
         if why:
             return _refused(409, why, texts.text(body.language, f"limits.handoff_{why}"))
-    if waiting(engine, point["id"]) >= settings.handoff_queue_limit:
+    if cases.waiting(point["id"]) >= settings.handoff_queue_limit:
         return _refused(
             429,
             "queue_full",

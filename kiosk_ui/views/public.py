@@ -3,17 +3,15 @@ and which conversations may give feedback."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from booking.slots import holiday_dates
-from service_catalogue.loader import Catalogue, parse_hours
+from booking.hours import point_is_open
+from service_catalogue.loader import Catalogue
 from store.cases import CaseStore
 from store.models import Feedback, HandoffCase
 from training.inbox import _tracker_engine  # the inbox's read-only engine on Rasa's tracker store, reused
@@ -23,20 +21,6 @@ from training.inbox import _tracker_engine  # the inbox's read-only engine on Ra
 MATTER_PAYLOADS = ("life_situation", "form", "booking", "handoff")
 
 
-def point_is_open(cat: Catalogue, now: dt.datetime | None = None) -> bool:
-    """Within point.yml `hours` and not a public holiday or closed day: the rule of actions.handoff.point_is_open,
-    which the web environment cannot import (rasa_sdk)."""
-    booking = cat.booking
-    local = (now or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(booking["timezone"]))
-    day = local.date()
-    if day.isoformat() in {str(d) for d in booking["closed_days"]} or day in holiday_dates(
-        booking["holiday_country"], day.year
-    ):
-        return False
-    minute = local.hour * 60 + local.minute
-    return any(start <= minute < end for start, end in parse_hours(cat.point["hours"]).get(day.weekday(), ()))
-
-
 def web_handoff_unavailable(cat: Catalogue, cases: CaseStore, point_id: str) -> str | None:
     """Why a web customer cannot be handed to an advisor now ("closed", "no_advisor"), as the assistant decides."""
     if not point_is_open(cat):
@@ -44,15 +28,6 @@ def web_handoff_unavailable(cat: Catalogue, cases: CaseStore, point_id: str) -> 
     if not cases.on_duty(point_id):
         return "no_advisor"
     return None
-
-
-def waiting(engine: Engine, point_id: str) -> int:
-    """How many of the point's cases wait for an advisor (not yet claimed)."""
-    with Session(engine) as session:
-        query = select(func.count(HandoffCase.id)).where(
-            HandoffCase.point_id == point_id, HandoffCase.status == "pending"
-        )
-        return int(session.execute(query).scalar_one())
 
 
 def already_rated(engine: Engine, conversation_id: str) -> bool:

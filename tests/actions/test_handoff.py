@@ -65,6 +65,16 @@ def test_tickets_count_up_within_the_day_and_a_conversation_keeps_its_ticket(dis
     assert len(CaseStore(case_db).list_cases()) == 3
 
 
+def test_a_full_queue_gives_no_new_ticket_but_a_waiting_customer_keeps_theirs(dispatcher, case_db, monkeypatch):
+    monkeypatch.setenv("HANDOFF_QUEUE_LIMIT", "2")
+    for sender in ("one", "two", "three", "one"):
+        run(ActionHandoff(), dispatcher, make_tracker("ihminen", "request_human", metadata=KIOSK, sender=sender), {})
+    assert [p["ticket"] for p in customs(dispatcher, "handoff")] == ["A001", "A002", "A001"]
+    assert customs(dispatcher, "handoff_unavailable") == [{"type": "handoff_unavailable", "reason": "queue_full"}]
+    assert "utter_handoff_queue_full" in [m.get("response") for m in dispatcher.messages]
+    assert CaseStore(case_db).waiting("example-point") == 2
+
+
 def test_untrusted_metadata_does_not_reach_the_case(dispatcher, case_db):
     tracker = make_tracker("ihminen", "request_human", metadata={"channel": "x" * 50, "point": "../etc"})
     hand_off(dispatcher, tracker, now=MONDAY_10)

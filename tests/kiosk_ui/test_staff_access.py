@@ -13,7 +13,7 @@ from tests.kiosk_ui.test_staff import PASSWORD, make_staff_client, signed_in
 
 POINT = "example-point"
 PUBLIC = {"/staff/login"}
-ADMIN_ONLY = re.compile(r"^/staff/(accounts|statistics)")
+ADMIN_ONLY = re.compile(r"^/staff/(accounts|statistics|devices)")
 
 
 def api_routes(routes) -> list[APIRoute]:
