@@ -175,6 +175,11 @@ function ChatCore(options) {
     return el("p", { class: "note", "data-testid": testids.note, i18n: key, ...attributes });
   }
 
+  // The gateway's own words for a refusal (already rated, queue full, closed), already in the customer's language.
+  function refusedNote(message) {
+    return el("p", { class: "note", role: "status", "data-testid": testids.note, text: message });
+  }
+
   function feedbackFor(authority) {
     return t("chat.feedback_for", { authority: config.feedback.authorities[authority][state().lang] });
   }
@@ -182,6 +187,7 @@ function ChatCore(options) {
   function feedbackCard(item) {
     const thanks = () => note("chat.feedback_thanks", { role: "status", "data-testid": testids.feedbackThanks });
     if (item.done) return thanks();
+    if (item.refused) return refusedNote(item.refused);
     const names = config.feedback.authorities;
     const about = names[item.authority] ? item.authority : config.feedback.defaultAuthority;
     const [legendId, hintId, textId] = [nextId("rating"), nextId("hint"), nextId("text")];
@@ -224,7 +230,15 @@ function ChatCore(options) {
           authority: about, rating, text: text.value.trim() ? text.value.slice(0, config.feedback.maxChars) : null,
         });
         if (conversation !== state().id) return;
-        if (!response.ok) throw new Error(String(response.status));
+        if (!response.ok) {
+          // Rated already, or nothing to rate: the gateway says so in the customer's language.
+          const message = await refusal(response);
+          if (message === null) throw new Error(String(response.status));
+          item.refused = message;
+          hook("changed");
+          form.replaceWith(refusedNote(message));
+          return;
+        }
         item.done = true;
         hook("changed");
         form.replaceWith(thanks());
@@ -300,6 +314,17 @@ function ChatCore(options) {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
       cache: "no-store", mode: "cors", credentials: options.credentials, signal: controller.signal,
     });
+  }
+
+  // A refusal the gateway explains (409 or 429 with `message` in the customer's language), or null.
+  async function refusal(response) {
+    if (![409, 429].includes(response.status)) return null;
+    try {
+      const data = await response.json();
+      return data && typeof data.message === "string" ? data.message : null;
+    } catch (error) {
+      return null;
+    }
   }
 
   // Requests still under way belong to a conversation that has ended: their answers are dropped.
@@ -433,7 +458,7 @@ function ChatCore(options) {
   }
 
   return {
-    t, setI18n, translate, el, icon, mask, shown, append, renderAll, post, abort, send, setBusy,
+    t, setI18n, translate, el, icon, mask, shown, append, renderAll, post, refusal, abort, send, setBusy,
     busy: () => busy, followCase, openFeed, closeFeed, updateQueue, clear,
   };
 }

@@ -140,7 +140,16 @@
         reason, form: formCode || null,
       });
       if (myGeneration !== generation) return;
-      if (!response.ok) throw new Error(String(response.status));
+      if (!response.ok) {
+        // Closed, nobody on duty or a full queue: the gateway's words instead of a network error.
+        const message = await chat.refusal(response);
+        if (message === null) throw new Error(String(response.status));
+        if (myGeneration !== generation) return;
+        chat.setBusy(false);
+        show("chat");
+        chat.append([{ kind: "error", text: message }]);
+        return;
+      }
       const data = await response.json();
       chat.setBusy(false);
       const paper = reason === "paper_form" ? { key: "kiosk.handoff_paper", values: { code: formCode } } : null;

@@ -68,6 +68,26 @@ def test_2_finnish_customer_asks_for_the_advisor_and_gets_a_ticket(app, stack, p
     assert case_row(stack.app_db, ticket) == (POINT, "fi", "kiosk")
 
 
+def feedback_rows(db) -> int:
+    with sqlite3.connect(db) as connection:
+        return connection.execute("SELECT count(*) FROM feedback").fetchone()[0]
+
+
+def test_2b_feedback_without_a_matter_is_refused_in_the_customers_words(app, stack, page):
+    before = feedback_rows(stack.app_db)
+    open_kiosk(page, app.kiosk("fi"), "fi")
+    send(page, "Haluan antaa palautetta")
+    rating = page.locator(tid("feedback-rating"))
+    expect(rating).to_be_visible()
+    rating.locator("[data-rating='4']").click()
+    page.locator(tid("feedback-send")).click()
+    # Nothing was handled yet: the gateway refuses (409) and the card becomes its message, not a network error.
+    expect(page.locator(tid("chat-note")).last).to_contain_text("kun asiasi on hoidettu")
+    expect(page.locator(tid("feedback-rating"))).to_have_count(0)
+    shot(page, "scenario-2b-fi-feedback-refused")
+    assert feedback_rows(stack.app_db) == before
+
+
 def test_3_idle_wipe_leaves_nothing_behind_even_after_back(idle_app, page):
     message, code = FORM_REQUESTS["fi"]
     conversations = chat_conversations(page)
