@@ -7,6 +7,7 @@ import hashlib
 import logging
 import secrets
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from sqlalchemy import Column, DateTime, Integer, String, select
 from sqlalchemy.orm import Mapped, Session
@@ -54,6 +55,11 @@ def _device(row: KioskDevice) -> dict:
     data = row_dict(row, "created_at", "last_seen_at", "revoked_at")
     del data["secret_hash"]  # nobody above the store needs it
     return data
+
+
+def enrolment_path(secret: str) -> str:
+    """Where a kiosk browser stores its secret as a cookie; `token=` is what kiosk_ui.logs hides in the access log."""
+    return f"/kiosk/enrol?token={quote(secret)}"
 
 
 class DeviceStore:

@@ -18,7 +18,7 @@ from kiosk_ui.texts import Texts
 from kiosk_ui.views.forms import staff_form
 from kiosk_ui.views.records import local_label
 from service_catalogue.loader import Catalogue
-from store.devices import MAX_NAME_CHARS, DeviceStore
+from store.devices import MAX_NAME_CHARS, DeviceStore, enrolment_path
 
 router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False, dependencies=[Depends(staff_page)])
 # Row ids are database integers; a bigger number names no device (and must not reach the database driver).
@@ -98,8 +98,7 @@ async def register_device(
             request, templates, texts, cat, devices, status_code=400, error="bad_name", name=raw[:MAX_NAME_CHARS]
         )
     device, secret = devices.register(cat.point["id"], name, info.account.username)
-    # `token=` is what kiosk_ui.logs hides in the access log; the kiosk's page turns it into a cookie.
-    url = f"{str(request.base_url).rstrip('/')}/kiosk/enrol?token={quote(secret)}"
+    url = str(request.base_url).rstrip("/") + enrolment_path(secret)
     return _devices_page(
         request, templates, texts, cat, devices, enrol={"device": device, "url": url, "qr": enrol_qr(url)}
     )

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
 
 from kiosk_ui.app import create_app
 from kiosk_ui.settings import Settings
-from kiosk_ui.staff_admin import ensure_admin
+from kiosk_ui.staff_admin import ensure_admin, register_kiosk
 from store.accounts import AccountStore
 from store.cases import CaseStore
+from store.devices import DeviceStore
 
 POINT = "example-point"
 PASSWORD = "correct horse battery"
@@ -245,3 +247,12 @@ def test_ensure_admin_prints_a_one_time_password_once(client):
     response = login(client, "admin", password)
     assert response.headers["location"].startswith("/staff/password")
     assert client.get("/staff").headers["location"].startswith("/staff/password")
+
+
+def test_register_kiosk_prints_a_link_that_makes_the_browser_a_kiosk(client):
+    out = io.StringIO()
+    devices = DeviceStore(client.app.state.db_engine)
+    url = register_kiosk(devices, "example-point", "Aula", "http://testserver/", out)
+    assert url in out.getvalue() and url.startswith("http://testserver/kiosk/enrol?token=")
+    secret = parse_qs(urlsplit(url).query)["token"][0]
+    assert devices.identify(secret)["point_id"] == "example-point"
