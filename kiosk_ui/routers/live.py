@@ -16,6 +16,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, BeforeValidator, Field
 
 from kiosk_ui.deps import (
+    MAX_ROW_ID,
     Cases,
     CatalogueDep,
     ClientChannel,
@@ -92,7 +93,7 @@ async def live(
     case: ConversationCase,
     cases: Cases,
     last_event_id: Annotated[str | None, Header()] = None,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_ROW_ID)] = None,
 ) -> AsyncIterator[ServerSentEvent]:
     """Events: `status` {ticket, status, ahead, taken_over} when it changes, `message` {id, from, text} for
     each advisor's line, `ended` {authority} when the case is resolved (then the feed closes).

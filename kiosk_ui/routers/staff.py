@@ -29,7 +29,7 @@ from kiosk_ui.deps import (
     staff_page,
 )
 from kiosk_ui.settings import Settings
-from kiosk_ui.views.forms import see_other, staff_form
+from kiosk_ui.views.forms import form_body, see_other, staff_form, text_field
 from kiosk_ui.views.records import local, local_label
 from store.accounts import ROLES, AccountError
 
@@ -85,7 +85,11 @@ def login_form(
     return _login_page(request, templates, settings)
 
 
-@router.post("/login", response_class=HTMLResponse)
+@router.post(
+    "/login",
+    response_class=HTMLResponse,
+    openapi_extra=form_body(username=text_field(64, "the staff username"), password=text_field(1024, "the password")),
+)
 async def login(
     request: Request,
     templates: Templates,
@@ -114,7 +118,7 @@ async def login(
     return response
 
 
-@router.post("/logout")
+@router.post("/logout", openapi_extra=form_body())
 async def logout(
     request: Request,
     info: Staff,
@@ -139,7 +143,15 @@ def password_form(
     return templates.TemplateResponse(request, "staff_password.html", {"error": None})
 
 
-@router.post("/password", response_class=HTMLResponse)
+@router.post(
+    "/password",
+    response_class=HTMLResponse,
+    openapi_extra=form_body(
+        current_password=text_field(1024, "the password now"),
+        new_password=text_field(1024, "the new password"),
+        new_password_again=text_field(1024, "the new password again"),
+    ),
+)
 async def change_password(
     request: Request,
     info: Staff,
@@ -212,7 +224,15 @@ def accounts_page(
     return _accounts_page(request, templates, accounts, throttle)
 
 
-@router.post("/accounts", response_class=HTMLResponse)
+@router.post(
+    "/accounts",
+    response_class=HTMLResponse,
+    openapi_extra=form_body(
+        username=text_field(64, "the new account's username"),
+        password=text_field(1024, "its first password (changed at the first login)"),
+        role={"type": "string", "enum": ["advisor", "editor", "admin"]},
+    ),
+)
 async def create_account(
     request: Request,
     info: Admin,
@@ -232,7 +252,7 @@ async def create_account(
     )
 
 
-@router.post("/accounts/throttle")
+@router.post("/accounts/throttle", openapi_extra=form_body(key=text_field(200, "the throttled key")))
 async def clear_throttle(
     request: Request,
     info: Admin,

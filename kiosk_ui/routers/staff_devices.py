@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from urllib.parse import quote
 
 import segno
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from kiosk_ui.deps import Admin, CatalogueDep, Devices, Templates, TextsDep, staff_lang, staff_page
+from kiosk_ui.deps import Admin, CatalogueDep, Devices, RowId, Templates, TextsDep, staff_lang, staff_page
 from kiosk_ui.gateway import clean_message
 from kiosk_ui.texts import Texts
-from kiosk_ui.views.forms import staff_form
+from kiosk_ui.views.forms import form_body, staff_form, text_field
 from kiosk_ui.views.records import local_label
 from service_catalogue.loader import Catalogue
 from store.devices import MAX_NAME_CHARS, DeviceStore, enrolment_path
 
 router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False, dependencies=[Depends(staff_page)])
-# Row ids are database integers; a bigger number names no device (and must not reach the database driver).
-DeviceId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 
 
 def enrol_qr(url: str) -> Markup:
@@ -85,7 +81,11 @@ def devices_page(
     return _devices_page(request, templates, texts, cat, devices, notice=notice)
 
 
-@router.post("/devices", response_class=HTMLResponse)
+@router.post(
+    "/devices",
+    response_class=HTMLResponse,
+    openapi_extra=form_body(name=text_field(MAX_NAME_CHARS, "the kiosk's name")),
+)
 async def register_device(
     request: Request, info: Admin, templates: Templates, texts: TextsDep, cat: CatalogueDep, devices: Devices
 ) -> HTMLResponse:
@@ -107,7 +107,7 @@ async def register_device(
 @router.get("/devices/{device_id}/revoke", response_class=HTMLResponse)
 def confirm_revoke(
     request: Request,
-    device_id: DeviceId,
+    device_id: RowId,
     info: Admin,
     templates: Templates,
     texts: TextsDep,
@@ -121,8 +121,8 @@ def confirm_revoke(
     return _devices_page(request, templates, texts, cat, devices, confirm=device)
 
 
-@router.post("/devices/{device_id}/revoke")
-async def revoke_device(request: Request, device_id: DeviceId, info: Admin, devices: Devices) -> Response:
+@router.post("/devices/{device_id}/revoke", openapi_extra=form_body())
+async def revoke_device(request: Request, device_id: RowId, info: Admin, devices: Devices) -> Response:
     """Revoke the device; its browser is a web client from the next request on."""
     await staff_form(request, info.csrf_token)
     if devices.revoke(device_id, info.account.username) is None:

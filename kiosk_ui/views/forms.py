@@ -26,6 +26,11 @@ async def staff_form(request: Request, expected_csrf: str | None) -> dict[str, s
     return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
+def text_field(max_length: int, description: str) -> dict[str, Any]:
+    """A text field of a staff form, for form_body."""
+    return {"type": "string", "maxLength": max_length, "description": description}
+
+
 def form_body(**fields: dict[str, Any]) -> dict[str, Any]:
     """The OpenAPI `requestBody` of a staff form (for a route's openapi_extra): the handler reads the form with
     staff_form and checks each field itself, so this documents the fields for /docs and the schema tests."""
