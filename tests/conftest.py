@@ -1,5 +1,6 @@
 """Shared by every test environment: the repository root is importable; the app database per test."""
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -23,3 +24,22 @@ def app_db(tmp_path, monkeypatch):
     services.reset(database_only=True)
     yield url
     services.reset(database_only=True)
+
+
+class Clock:
+    """A clock the test moves by hand, for code that takes a `clock` instead of sleeping."""
+
+    def __init__(self):
+        self.now = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A hand-moved clock at 2026-12-01 08:00 UTC."""
+    return Clock()

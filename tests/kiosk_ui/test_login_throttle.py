@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
@@ -14,27 +12,10 @@ from kiosk_ui.routers.staff import DEVICE_COOKIE
 from kiosk_ui.settings import Settings
 from store.accounts import AccountStore
 from store.login_throttle import LoginDevice, LoginThrottleStore, token_hash
+from tests.conftest import Clock
 from tests.kiosk_ui.test_staff import PASSWORD, csrf_of, login, make_staff_client
 
 WRONG = "wrong password!!"
-
-
-class Clock:
-    """The throttle's clock, moved by the test instead of sleeping."""
-
-    def __init__(self):
-        self.now = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += dt.timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture

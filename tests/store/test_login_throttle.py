@@ -28,24 +28,6 @@ ATTACKER = "198.51.100.7"
 OFFICE = "192.0.2.10"
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self):
-        self.now = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += dt.timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
 @pytest.fixture
 def throttle(tmp_path, clock) -> LoginThrottleStore:
     return LoginThrottleStore(open_database(f"sqlite:///{tmp_path}/app.db"), CONFIG, clock)
