@@ -291,3 +291,26 @@ def test_postgresql_upgrades_to_the_models_under_the_advisory_lock(postgres):
         assert connection.exec_driver_sql("SELECT rating, conversation_id FROM feedback").fetchall() == [(5, None)]
     assert _diff(engine) == []
     engine.dispose()
+
+
+def test_text_stored_before_todays_redaction_is_rewritten_by_it(tmp_path):
+    """Migration 0004: formats the old rules missed (no check character, 358…, 040/…) leave the stored text."""
+    path = _c15a935_database(tmp_path / "app.db")
+    _insert_every_table(path)
+    missed = "hetu131052-308 puh 358401234567"
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE feedback SET text = ?", (missed,))
+        conn.execute("UPDATE case_changes SET text = ? WHERE actor = 'customer'", (missed,))
+        conn.execute("UPDATE handoff_cases SET summary = ? WHERE id = 2", ("soita 040/123 4567",))
+        conn.execute("UPDATE inbox_decisions SET text = ?", ("040.123.4567",))
+    open_database(f"sqlite:///{path}")
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT text FROM feedback").fetchall() == [("hetu<ID_CODE> puh <PHONE_NUMBER>",)]
+        assert conn.execute("SELECT text FROM case_changes WHERE actor = 'customer'").fetchall() == [
+            ("hetu<ID_CODE> puh <PHONE_NUMBER>",)
+        ]
+        assert conn.execute("SELECT summary FROM handoff_cases ORDER BY id").fetchall() == [
+            ("summary",),
+            ("soita <PHONE_NUMBER>",),
+        ]
+        assert conn.execute("SELECT text FROM inbox_decisions").fetchall() == [("<PHONE_NUMBER>",)]
