@@ -132,8 +132,8 @@ _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
 
-def _tracker_engine(url: str) -> Engine | None:
-    """A read-only engine on the tracker store; None when its SQLite file does not exist (yet)."""
+def tracker_engine(url: str) -> Engine | None:
+    """A read-only engine on Rasa's tracker store (inbox, feedback check); None while its SQLite file is missing."""
     parsed = make_url(url)
     if parsed.drivername.startswith("sqlite"):
         database = parsed.database or ""
@@ -385,7 +385,7 @@ class Inbox:
     ) -> list[InboxEntry]:
         """The undecided grouped messages of the retention period, most frequent first, then newest."""
         since = self.cutoff(now)
-        engine = _tracker_engine(self.tracker_url)
+        engine = tracker_engine(self.tracker_url)
         if engine is None:
             return []
         query = text(

@@ -14,7 +14,7 @@ from booking.hours import point_is_open
 from service_catalogue.loader import Catalogue
 from store.cases import CaseStore
 from store.models import Feedback, HandoffCase
-from training.inbox import _tracker_engine  # the inbox's read-only engine on Rasa's tracker store, reused
+from training.inbox import tracker_engine
 
 # What the assistant shows when a conversation is about a real matter: a checklist, a form, a booking,
 # a ticket. A conversation with none of these (or a case) has nothing to rate.
@@ -43,7 +43,7 @@ def had_matter(engine: Engine, tracker_url: str, conversation_id: str) -> bool:
         case = select(HandoffCase.id).where(HandoffCase.conversation_id == conversation_id).limit(1)
         if session.execute(case).first() is not None:
             return True
-    tracker = _tracker_engine(tracker_url)
+    tracker = tracker_engine(tracker_url)
     if tracker is None:
         return False
     bot_lines = text("SELECT data FROM events WHERE sender_id = :sender AND type_name = 'bot'")
