@@ -10,6 +10,7 @@ from store.cases import CaseStore
 from store.events import EventLog
 from store.feedback import FeedbackStore
 from tests.kiosk_ui.conftest import POINT, make_client, register_kiosk
+from tests.kiosk_ui.test_live import new_case
 
 # rasa/core/tracker_store.py, SQLTrackerStore.SQLEvent: the columns feedback reads.
 TRACKER_SCHEMA = (
@@ -33,17 +34,7 @@ def feedback_body(**overrides) -> dict:
 
 def with_case(client, conversation_id: str = "conv-12345678") -> None:
     """The conversation was handed to the advisor: it had a matter."""
-    CaseStore(engine=client.app.state.db_engine).create_case(
-        point_id=POINT,
-        conversation_id=conversation_id,
-        language="sv",
-        channel="kiosk",
-        reason="customer_request",
-        services=[],
-        forms=[],
-        intents=[],
-        summary="",
-    )
+    new_case(CaseStore(engine=client.app.state.db_engine), conversation_id)
 
 
 def bot_said(tmp_path, conversation_id: str, custom: dict | None) -> None:

@@ -196,23 +196,27 @@ def test_a_database_without_the_apps_tables_gets_them_all(tmp_path):
     assert {"events", "handoff_cases", "kiosk_devices"} <= set(inspect(engine).get_table_names())
 
 
-def test_two_processes_starting_together_migrate_once(tmp_path):
-    """The web app and the action server may open a new database at the same moment: both succeed."""
-    url = f"sqlite:///{tmp_path}/app.db"
+def open_together(url: str, starts: int = 8) -> list[BaseException]:
+    """Open the database from `starts` threads at once, as processes starting together do; the errors."""
     errors: list[BaseException] = []
 
     def start():
         try:
-            open_database(url)
-        except BaseException as error:  # the assertion below shows it
+            open_database(url).dispose()
+        except BaseException as error:  # the caller's assertion shows it
             errors.append(error)
 
-    threads = [threading.Thread(target=start) for _ in range(8)]
+    threads = [threading.Thread(target=start) for _ in range(starts)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
+    return errors
+
+
+def test_two_processes_starting_together_migrate_once(tmp_path):
+    """The web app and the action server may open a new database at the same moment: both succeed."""
+    assert open_together(f"sqlite:///{tmp_path}/app.db") == []
     with sqlite3.connect(tmp_path / "app.db") as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(head_revision(),)]
 
@@ -257,20 +261,7 @@ def test_a_time_stamp_survives_the_upgrade(tmp_path):
 def test_postgresql_upgrades_to_the_models_under_the_advisory_lock(postgres):
     """The same migrations on PostgreSQL (issue 16 runs it in CI): head equals the models, eight starts at once
     migrate once, and the database made before migrations (create_all) is adopted there too."""
-    errors: list[BaseException] = []
-
-    def start():
-        try:
-            open_database(postgres).dispose()
-        except BaseException as error:  # the assertion below shows it
-            errors.append(error)
-
-    threads = [threading.Thread(target=start) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert open_together(postgres) == []
     engine = create_engine(postgres)
     assert _diff(engine) == []
     with engine.begin() as connection:
