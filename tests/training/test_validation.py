@@ -41,8 +41,8 @@ def test_too_few_examples_warn_and_an_example_in_two_intents_blocks(data, tmp_pa
     shared = data.examples("goodbye", "fi")[0].text
     # As an upgrade could bring it: the same example upstream in another intent.
     path = tmp_path / "nlu_data" / "fi" / "general.yml"
-    path.write_text(path.read_text(encoding="utf-8").replace("- intent: greet\n  metadata:\n    language: fi\n  examples: |\n",
-                    f"- intent: greet\n  metadata:\n    language: fi\n  examples: |\n    - {shared}\n", 1), encoding="utf-8")  # fmt: skip
+    block = "- intent: greet\n  metadata:\n    language: fi\n  examples: |\n"
+    path.write_text(path.read_text(encoding="utf-8").replace(block, f"{block}    - {shared}\n", 1), encoding="utf-8")
     findings = check(data)
     few = [f for f in findings if f.code == "too_few"]
     assert [(f.intent, f.language, f.count, f.blocking) for f in few] == [("greet", "sv", MIN_EXAMPLES - 1, False)]
