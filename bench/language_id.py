@@ -50,6 +50,9 @@ def main() -> int:
     logging.disable(logging.WARNING)
 
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # Rasa's own debug lines for every parse
 
     agent = Agent.load(args.model)
     cases = yaml.safe_load(CASES.read_text(encoding="utf-8"))

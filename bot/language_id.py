@@ -83,7 +83,10 @@ class Hints:
     """The short words per language and the Sámi lookup of bot/language_hints.yml."""
 
     def __init__(self, data: dict[str, Any]):
-        self.short_words = {lang: {w.lower() for w in data.get("short_words", {}).get(lang, [])} for lang in LANGUAGES}
+        self.short_words = {
+            lang: {str(w).lower() for w in data.get("short_words", {}).get(lang, [])} for lang in LANGUAGES
+        }
+        self.neutral = {str(w).lower() for w in data.get("neutral_words") or []}
         sami = data.get("sami") or {}
         self.sami = {lang: [sami_key(phrase) for phrase in sami.get(lang, [])] for lang in SAMI_LANGUAGES}
 
@@ -103,9 +106,25 @@ class Hints:
         return best if counts[best] else None
 
     def short_word_counts(self, words: list[str]) -> dict[str, int]:
-        """How many of the words are short words of each language (also typed without diacritics)."""
-        folded = {lang: {fold(w) for w in short} for lang, short in self.short_words.items()}
-        return {lang: sum(w in self.short_words[lang] or fold(w) in folded[lang] for w in words) for lang in LANGUAGES}
+        """How many of the words are short words of each language, also without diacritics or with one typo."""
+        counts = dict.fromkeys(LANGUAGES, 0)
+        for word in words:
+            for lang, short in self.short_words.items():
+                if word in short or any(_one_typo_apart(fold(word), fold(hint)) for hint in short):
+                    counts[lang] += 1
+        return counts
+
+
+def _one_typo_apart(word: str, hint: str) -> bool:
+    """Equal, or (both of five letters or more) one letter missing, extra or different ("thnks", "kiiitos")."""
+    if word == hint:
+        return True
+    if min(len(word), len(hint)) < 5 or abs(len(word) - len(hint)) > 1:
+        return False
+    if len(word) == len(hint):
+        return sum(a != b for a, b in zip(word, hint, strict=True)) == 1
+    shorter, longer = sorted((word, hint), key=len)
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -307,7 +326,8 @@ class LanguageIdentifier(GraphComponent):
 
     def scores(self, text: str) -> dict[str, float]:
         """fi/sv/en probabilities of one message (uniform when it has no words)."""
-        words = words_of(text)
+        # International words ("ok", "kela") say nothing; a message of only those is the page's to decide.
+        words = [w for w in words_of(text) if w not in self.hints().neutral]
         if not words:
             return uniform()
         joined = " ".join(words)

@@ -143,3 +143,14 @@ def test_bench_messages_are_written_apart_from_the_training_data():
     short = cases["short"]
     assert all(len(short[lang]) >= 50 for lang in LANGUAGES) and sum(len(v) for v in short.values()) >= 150
     assert all(1 <= len(text.split()) <= 3 for texts in short.values() for text in texts)
+
+
+@pytest.mark.parametrize("text", ["ok", "kela", "OK kela"])
+def test_international_words_leave_the_decision_to_the_page(trained, text):
+    assert len(set(trained.identify(text)["scores"].values())) == 1
+
+
+@pytest.mark.parametrize("text, lang", [("thnks", "en"), ("kiiitos", "fi"), ("hejsann", "sv")])
+def test_a_short_word_with_one_typo_still_counts(text, lang):
+    counts = Hints.read(DEFAULT_HINTS).short_word_counts([text])
+    assert counts[lang] == 1 and sum(counts.values()) == 1
