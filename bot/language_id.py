@@ -199,7 +199,7 @@ class LanguageIdentifier(GraphComponent):
         **kwargs: Any,
     ) -> LanguageIdentifier:
         """The identifier as trained; without its file (an untrained graph) it answers from langdetect and hints."""
-        import skops.io as sio
+        import skops.io as sio  # type: ignore[import-untyped]  # no stubs; Rasa's own classifier uses it too
 
         pipeline, lexicon = None, None
         try:
@@ -231,9 +231,10 @@ class LanguageIdentifier(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the n-gram classifier on the labelled examples, also as typed without diacritics."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import FeatureUnion, Pipeline
+        # scikit-learn 1.1 (Rasa's pin) has no type information.
+        from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
+        from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+        from sklearn.pipeline import FeatureUnion, Pipeline  # type: ignore[import-untyped]
 
         texts, labels = self.labelled_examples(training_data)
         if len(set(labels)) < len(LANGUAGES):
@@ -290,7 +291,7 @@ class LanguageIdentifier(GraphComponent):
 
     def persist(self) -> None:
         """Save the fitted pipeline with skops (no pickle), as Rasa's own LogisticRegressionClassifier does."""
-        import skops.io as sio
+        import skops.io as sio  # untyped: see load()
 
         with self._model_storage.write_to(self._resource) as model_dir:
             sio.dump(self._pipeline, model_dir / MODEL_FILE)
