@@ -110,3 +110,9 @@ def test_the_identifier_is_in_the_parse_data_and_recognises_sami(stack: Stack):
     sami = parse("Buorre beaivi! Hálan sámegiela.")
     assert sami["language_id"]["sami"] == "sme"
     assert sami["intent"] == {"name": "sami_language", "confidence": 1.0}
+
+
+def test_a_sami_message_keeps_the_conversations_language(stack: Stack, sender):
+    assert languages_of(stack.say(sender, "hejsan hejsan")) == {"sv"}
+    replies = stack.say(sender, "Buorre beaivi! Hálan sámegiela.")
+    assert replies and languages_of(replies) == {"sv"}
