@@ -23,7 +23,7 @@ SHORT_WORDS = 2
 SWITCH_CONFIDENCE = 0.9
 # The page's language on a first message: its odds are multiplied by this. Enough to settle a message
 # the identifier finds about even ("hallo", or "ok", which has no evidence at all), too little to
-# outweigh one it leans on ("god morgon" or "en ymmärrä" on a page in another language).
+# outweigh one it leans on (god morgon, or en ymmärrä, on a page in another language).
 PAGE_PRIOR_ODDS = 1.5
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 # Placeholders, addresses, form codes and any token with a digit (a booking reference, a time)

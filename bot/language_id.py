@@ -51,7 +51,7 @@ _PRIMES = re.compile("[\u02b9\u02bc\u02ca\u00b4'`\u2019]")
 
 
 def fold(text: str) -> str:
-    """Lower case without diacritics: what people type when the keyboard has no ä, å or á."""
+    """Lower case without diacritics: what people type on a keyboard without the Nordic letters."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -151,7 +151,7 @@ class LanguageIdentifier(GraphComponent):
             "short_word_bonus": 1.0,
             # Log-odds added per word that our examples use (almost) only in one language: at least
             # `lexicon_min_count` examples, `lexicon_min_share` of them in that language ("moikka",
-            # "understand", "hjälpa"; the English greetings include a "moikka" too). The classifier
+            # "understand", "tack"; the English greetings include a "moikka" too). The classifier
             # alone weighs a frequent shared word ("no", "en", "i") as heavily as these. Words shorter
             # than `lexicon_min_letters` stay out: "en", "ja", "no", "se" are words in two languages
             # whatever our examples' shares say.
