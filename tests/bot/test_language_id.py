@@ -154,3 +154,13 @@ def test_international_words_leave_the_decision_to_the_page(trained, text):
 def test_a_short_word_with_one_typo_still_counts(text, lang):
     counts = Hints.read(DEFAULT_HINTS).short_word_counts([text])
     assert counts[lang] == 1 and sum(counts.values()) == 1
+
+
+def test_one_languages_examples_give_no_model_but_a_working_identifier(tmp_path):
+    # bench/nlu_cross_validation.py trains on one language at a time: langdetect and the hints answer then.
+    storage, resource = LocalModelStorage(tmp_path), Resource("language_id")
+    config = LanguageIdentifier.get_default_config()
+    LanguageIdentifier.create(config, storage, resource, None).train(load_data(str(NLU / "sv" / "general.yml")))  # type: ignore[arg-type]
+    loaded = LanguageIdentifier.load(config, storage, resource, None)  # type: ignore[arg-type]
+    scores = loaded.identify("Jag vill lämna in en ansökan om bostadsbidrag i dag")["scores"]
+    assert max(scores, key=scores.get) == "sv"
