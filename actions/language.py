@@ -19,8 +19,12 @@ from service_catalogue.loader import LANGUAGES
 HINTS_FILE = Path(__file__).resolve().parents[1] / "bot" / "language_hints.yml"
 # A message this short is a greeting, a thank-you or an answer: too little to change language.
 SHORT_WORDS = 2
-# How sure langdetect must be before the conversation leaves its current language.
+# How sure the identifier (or langdetect) must be before the conversation leaves its current language.
 SWITCH_CONFIDENCE = 0.9
+# The page's language on a first message: its odds are multiplied by this. Enough to settle a message
+# the identifier finds about even ("hallo", or "ok", which has no evidence at all), too little to
+# outweigh one it leans on (god morgon, or en ymmärrä, on a page in another language).
+PAGE_PRIOR_ODDS = 1.5
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 # Placeholders, addresses, form codes and any token with a digit (a booking reference, a time)
 # say nothing about the language; their letters would only mislead the detector.
@@ -95,6 +99,46 @@ def load_detector() -> LanguageDetector:
         return LanguageDetector(yaml.safe_load(handle))
 
 
+def decide(
+    text: str | None,
+    language_id: dict[str, Any],
+    *,
+    current: str | None = None,
+    page: str | None = None,
+) -> str | None:
+    """The language of a message from the NLU identifier's `language_id` (contract B), or None.
+
+    `current` is the conversation's language after its first customer message (None on the first);
+    `page` the page's language, the prior of a first message. A button payload, a Sámi message and,
+    later in a conversation, a message of one or two words keep the conversation's language.
+    """
+    if not text or text.startswith("/"):
+        return current
+    if language_id.get("sami"):
+        return current  # answered in the conversation's language, with a Sámi greeting (actions/sami.py)
+    words = _WORD.findall(_NOISE.sub(" ", text))
+    if not words:
+        return current
+    if current and len(words) <= SHORT_WORDS:
+        return current
+    scores = {lang: float((language_id.get("scores") or {}).get(lang) or 0.0) for lang in LANGUAGES}
+    if not any(scores.values()):
+        return current
+    best = max(LANGUAGES, key=lambda lang: scores[lang])
+    if current:
+        return best if best == current or scores[best] >= SWITCH_CONFIDENCE else current
+    if page in LANGUAGES:
+        weighted = {lang: scores[lang] * (PAGE_PRIOR_ODDS if lang == page else 1.0) for lang in LANGUAGES}
+        best = max(LANGUAGES, key=lambda lang: (weighted[lang], lang == page))
+    return best
+
+
+def page_language(tracker: Tracker) -> str | None:
+    """The page's language (kiosk screen or widget `data-lang`) the gateway signed, if any."""
+    page = metadata_of(tracker).get("page_language")
+    return page if page in LANGUAGES else None
+
+
 def explicit_choice(tracker: Tracker) -> str | None:
     """A language the customer chose: a kiosk button (metadata) or asking for it in words."""
     chosen = metadata_of(tracker).get("language")
@@ -113,17 +157,30 @@ def earlier_user_turns(tracker: Tracker) -> int:
     return max(0, sum(1 for e in tracker.events if e.get("event") == "user") - 1)
 
 
+def detected(tracker: Tracker, current: str | None, page: str | None) -> str | None:
+    """The message's language: the NLU identifier's scores, or langdetect for a model without it."""
+    latest = tracker.latest_message or {}
+    language_id = latest.get("language_id")
+    if isinstance(language_id, dict):
+        return decide(latest.get("text"), language_id, current=current, page=page)
+    # A model trained before bot/language_id.py: langdetect here, as before (the page only breaks no tie).
+    return services.language_detector().detect(latest.get("text"), current)
+
+
 class ActionDetectLanguage(Action):
-    """Sets `language` from an explicit choice, else from the message, the conversation as prior."""
+    """Sets `language`: explicit choice > the message's language (with a prior) > conversation > page > fi."""
 
     def name(self) -> str:
         return "action_detect_language"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         current = tracker.get_slot("language") if earlier_user_turns(tracker) else None
+        page = page_language(tracker)
         language = (
             explicit_choice(tracker)
-            or services.language_detector().detect((tracker.latest_message or {}).get("text"), current)
+            or detected(tracker, current, page)
+            or current
+            or page
             or tracker.get_slot("language")
             or "fi"
         )

@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 
 SECRET_ENV = "GATEWAY_SECRET"
 # Metadata only the gateway may set: with a valid signature it stays, otherwise the message is the web's.
-TRUSTED_KEYS = ("channel", "point", "language")
+# `language` is the customer's explicit choice; `page_language` the language the page shows (a prior).
+TRUSTED_KEYS = ("channel", "point", "language", "page_language")
 CHANNELS = ("kiosk", "web")
 LANGUAGES = ("fi", "sv", "en")
 # The forms that ask for a phone number (bot/domain/booking.yml); only while one is open is a number kept.
@@ -94,7 +95,7 @@ def read_input(content_type: str | None, body: bytes) -> ChatInput:
 
 
 def trusted_metadata(chat: ChatInput, headers: Mapping[str, str], secret: str | None, default_point: str) -> dict:
-    """The client's metadata, cleaned and redacted; channel, point and language only if the gateway signed them.
+    """The client's metadata, cleaned and redacted; channel, point and the languages only if the gateway signed them.
 
     Unsigned (or badly signed, or too old) requests are the web's at the catalogue's default point: a
     client that says `channel: kiosk` must not skip the web's rules.
@@ -109,8 +110,9 @@ def trusted_metadata(chat: ChatInput, headers: Mapping[str, str], secret: str | 
         metadata["channel"] = "web"
     if not isinstance(metadata.get("point"), str) or not POINT_ID_RE.match(metadata["point"]):
         metadata["point"] = default_point
-    if "language" in metadata and metadata["language"] not in LANGUAGES:
-        metadata.pop("language")
+    for key in ("language", "page_language"):
+        if key in metadata and metadata[key] not in LANGUAGES:
+            metadata.pop(key)
     return metadata
 
 

@@ -66,7 +66,9 @@ class ChatRequest(BaseModel):
         None, description="only when the customer chose a language (a language button or a tile in it)"
     )
     ui_language: Language | None = Field(
-        None, description="the language the screen shows; used for the app's own messages, never sent to Rasa"
+        None,
+        description="the language the screen shows (the kiosk's screen, the widget's data-lang): the app's own "
+        "messages use it, and Rasa gets it as `page_language`, a prior for a new conversation, never a choice",
     )
 
 
@@ -123,11 +125,15 @@ async def ask_rasa(
     """Send one message to Rasa's REST channel with the point's metadata; its reply objects as-is.
 
     `allow_empty` is for a conversation Rasa has paused (an advisor took it over): it answers [] then.
-    `secret` (GATEWAY_SECRET) signs the metadata; without it Rasa answers as on the web at the default point.
+    `secret` (GATEWAY_SECRET) signs the metadata; without it Rasa answers as on the web at the default point
+    (and believes neither `language` nor `page_language`).
     """
     metadata: dict[str, Any] = {"channel": request.channel, "point": request.point}
     if request.language:
         metadata["language"] = request.language
+    if request.ui_language:
+        # What the page shows, as a prior for the first message; `language` alone is the customer's choice.
+        metadata["page_language"] = request.ui_language
     body = {"sender": request.conversation_id, "message": request.message, "metadata": metadata}
     key = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
     headers = sign(key, request.conversation_id, request.message, metadata) if key else {}

@@ -577,7 +577,7 @@ class TrainingData:
             wanted = {i: merged[lang].get(i, []) for i, rel in base.home[lang].items() if rel == base_file.rel}
             files[base_file.rel] = _rewrite(base_file, wanted | new.pop(base_file.rel, {}))
         for rel, wanted in new.items():  # a file the language did not have
-            files[rel] = _dump('version: "3.1"\nnlu: []\n', wanted)
+            files[rel] = _dump('version: "3.1"\nnlu: []\n', wanted, rel.split("/", 1)[0])
         return files
 
     def export(self, directory: Path) -> None:
@@ -642,7 +642,7 @@ def _rewrite(base_file: _BaseFile, wanted: dict[str, list[str]]) -> str:
     out += lines[position:]
     for intent, texts in wanted.items():
         if intent not in written and texts and not any(b.intent == intent for b in base_file.blocks):
-            out = _append_block(out, intent, texts)
+            out = _append_block(out, intent, texts, base_file.lang)
     # The file ends as it did (a file without a final newline stays without one: the export diffs clean).
     text = "\n".join(out) + ("\n" if base_file.text.endswith("\n") else "")
     try:
@@ -650,7 +650,7 @@ def _rewrite(base_file: _BaseFile, wanted: dict[str, list[str]]) -> str:
     except yaml.YAMLError:
         same = False
     # A layout the line rewrite does not know (another tool wrote the file): write the file out whole.
-    return text if same else _dump(base_file.text, wanted)
+    return text if same else _dump(base_file.text, wanted, base_file.lang)
 
 
 def _read_intents(text: str) -> dict[str, list[str]]:
@@ -662,7 +662,18 @@ def _read_intents(text: str) -> dict[str, list[str]]:
     return found
 
 
-def _dump(original: str, wanted: dict[str, list[str]]) -> str:
+def _metadata_lines(metadata: object, lang: str | None, indent: str) -> list[str]:
+    """An intent item's `metadata:` lines: its own kept, `language` added (the language identifier learns from it)."""
+    kept = dict(metadata) if isinstance(metadata, dict) else {}
+    if lang is not None:
+        kept.setdefault("language", lang)
+    if not kept:
+        return []
+    body = yaml.safe_dump(kept, allow_unicode=True, default_flow_style=False, sort_keys=False).splitlines()
+    return [f"{indent}metadata:", *(f"{indent}  {line}" for line in body)]
+
+
+def _dump(original: str, wanted: dict[str, list[str]], lang: str | None) -> str:
     """The whole file written anew (comments lost), for a layout _blocks does not recognise."""
     document = yaml.safe_load(original) or {}
     lines = [f'version: "{document.get("version", "3.1")}"', "nlu:"]
@@ -673,12 +684,14 @@ def _dump(original: str, wanted: dict[str, list[str]]) -> str:
             if intent in done or not wanted.get(intent):
                 continue
             done.add(intent)
-            lines += [f"- intent: {intent}", "  examples: |", *_example_lines(wanted[intent], "    ")]
+            metadata = _metadata_lines(item.get("metadata"), lang, "  ")
+            lines += [f"- intent: {intent}", *metadata, "  examples: |", *_example_lines(wanted[intent], "    ")]
         else:
             lines += ["- " + line if n == 0 else "  " + line for n, line in enumerate(_dump_item(item))]
     for intent, texts in wanted.items():
         if intent not in done and texts:
-            lines += [f"- intent: {intent}", "  examples: |", *_example_lines(texts, "    ")]
+            metadata = _metadata_lines(None, lang, "  ")
+            lines += [f"- intent: {intent}", *metadata, "  examples: |", *_example_lines(texts, "    ")]
     return "\n".join(lines) + "\n"
 
 
@@ -693,11 +706,16 @@ def _dump_item(item: dict) -> list[str]:
     return lines
 
 
-def _append_block(lines: list[str], intent: str, texts: list[str]) -> list[str]:
-    """The file's lines with a new intent item at the end, indented like the file's other items."""
+def _append_block(lines: list[str], intent: str, texts: list[str], lang: str | None) -> list[str]:
+    """The file's lines with a new intent item at the end, indented like the file's other items, its language said."""
     match = next((m for m in map(_ITEM_LINE.match, lines) if m), None)
     indent = match.group(1) if match else ""
     while lines and not lines[-1].strip():
         lines = lines[:-1]
-    block = [f"{indent}- intent: {intent}", f"{indent}  examples: |", *_example_lines(texts, f"{indent}    ")]
+    block = [
+        f"{indent}- intent: {intent}",
+        *_metadata_lines(None, lang, f"{indent}  "),
+        f"{indent}  examples: |",
+        *_example_lines(texts, f"{indent}    "),
+    ]
     return [*lines, "", *block]

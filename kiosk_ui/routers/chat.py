@@ -56,7 +56,7 @@ async def chat(
     cases: Cases,
     who: ClientChannel,
 ):
-    """Forward the message to Rasa's REST channel with channel, point and (when chosen) language metadata.
+    """Forward the message to Rasa's REST channel with channel, point, page language and (when chosen) language.
 
     The channel is "kiosk", at the kiosk's point, only for a browser holding a registered device's
     cookie; any other caller is answered as "web", whatever the body says.

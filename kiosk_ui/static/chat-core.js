@@ -18,6 +18,8 @@
      formActions(form, titleId), bookingActions(booking): the nodes of a card's actions
      richText(text)          a bot's text as nodes (the widget makes links); plain text otherwise
      sending(sendOptions)    before a message goes: returns the language to send along, or null
+                             (sendOptions.hidden: no bubble for the customer's message, and the
+                             quick replies on screen go at once: the reply brings its own)
      replied(result, sendOptions)  after the answer: {items, data, failure, ticket, userNode}
      appended(items, nodes)  after items were drawn; changed() after anything in state changed
      live(event, nodes)      "joined", "message", "back" or "ended" of the handoff case
@@ -345,13 +347,16 @@ function ChatCore(options) {
     if (!text || busy) return null;
     const conversation = state().id;
     const language = hook("sending", sendOptions) || null;
-    const userItem = { kind: "user", text: sendOptions.display || mask(text) };
-    const [userNode] = append([userItem]);
+    const userItem = sendOptions.hidden ? null : { kind: "user", text: sendOptions.display || mask(text) };
+    let userNode = null;
+    if (userItem) [userNode] = append([userItem]);
+    else ui.log.querySelectorAll(".quick-replies").forEach((group) => group.remove());
     setBusy(true);
     const result = { items: [], data: null, failure: null, ticket: null, userNode };
     try {
       const response = await post(api.chat, {
         conversation_id: conversation, message: text, channel: options.channel, point: config.point,
+        // The screen's language goes with every message: the assistant's prior for a new conversation.
         language, ui_language: state().lang,
       });
       if (conversation !== state().id) return null;
@@ -367,7 +372,7 @@ function ChatCore(options) {
       append([{ kind: "error", text: t(result.failure) }]);
     } else {
       const data = result.data;
-      if (!sendOptions.display && typeof data.echo === "string") {
+      if (userItem && !sendOptions.display && typeof data.echo === "string") {
         userItem.text = data.echo; // the assistant's redacted copy replaces ours
         userNode.querySelector(".msg-text").textContent = shown(data.echo);
       }

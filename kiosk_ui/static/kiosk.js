@@ -96,6 +96,20 @@
     if (ui.idle.open) updateIdleText();
   }
 
+  // A language button. Before the conversation the choice goes with the first message; during it the
+  // assistant hears it at once (a hidden choose_language) and answers in the new language, and its
+  // answer replaces the quick replies of the old one. While a handoff case is open, the screen alone
+  // changes: the ticket screen stays, and an advisor who took over would get the message in the chat.
+  function switchLanguage(lang) {
+    if (!config.texts[lang]) return;
+    const changed = lang !== state.lang;
+    applyLanguage(lang);
+    state.chosenLanguage = lang; // also carried by the next message if this one cannot go now
+    const live = Boolean(state.live && !state.live.ended);
+    if (!state.started || !changed || live || chat.busy()) return;
+    chat.send(`/choose_language{"language":"${lang}"}`, { hidden: true });
+  }
+
   // ---- views ---------------------------------------------------------------------------------
 
   function show(view) {
@@ -263,10 +277,7 @@
     state = freshState();
     history.replaceState(null, "", location.pathname + location.search);
     document.querySelectorAll("[data-testid^='lang-']").forEach((button) => {
-      button.addEventListener("click", () => {
-        applyLanguage(button.dataset.lang);
-        state.chosenLanguage = button.dataset.lang;
-      });
+      button.addEventListener("click", () => switchLanguage(button.dataset.lang));
     });
     document.querySelectorAll("[data-testid='life-tile']").forEach((tile) => {
       tile.addEventListener("click", () => chat.send(`/${tile.dataset.intent}`, {

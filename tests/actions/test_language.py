@@ -70,3 +70,60 @@ def test_detector_only_ever_answers_fi_sv_or_en():
 @pytest.mark.parametrize("text", ["peru varaus DN8C-45G6", "peru varaus dn8c45g6", "0401234567 kiitos"])
 def test_references_and_numbers_do_not_decide_the_language(text):
     assert chosen(text) == "fi"
+
+
+def identified(text, scores, sami=None, language="fi", history=(), metadata=None, intent="greet"):
+    """The language the action sets when the NLU identifier (bot/language_id.py) said `scores`."""
+    tracker = make_tracker(text, intent, (), language, metadata, history)
+    tracker.latest_message["language_id"] = {"scores": dict(zip(LANGUAGES, scores, strict=True)), "sami": sami}
+    return run(ActionDetectLanguage(), None, tracker, {})[0]["value"]
+
+
+def test_the_identifier_decides_a_first_message():
+    assert identified("kan du hjälpa", (0.2, 0.7, 0.1)) == "sv"
+
+
+def test_a_clear_first_message_beats_the_page_language():
+    assert identified("god morgon", (0.15, 0.8, 0.05), metadata={"page_language": "fi"}) == "sv"
+
+
+def test_the_page_language_settles_a_first_message_that_could_be_either():
+    assert identified("hallo", (0.35, 0.45, 0.2), metadata={"page_language": "fi"}) == "fi"
+
+
+def test_a_first_payload_or_a_number_is_answered_in_the_page_language():
+    assert identified("/greet", (1 / 3, 1 / 3, 1 / 3), metadata={"page_language": "sv"}) == "sv"
+    assert identified("0401234567", (1 / 3, 1 / 3, 1 / 3), metadata={"page_language": "en"}) == "en"
+
+
+def test_no_page_and_no_opinion_is_finnish():
+    assert identified("1234", (1 / 3, 1 / 3, 1 / 3)) == "fi"
+
+
+@pytest.mark.parametrize("word", ["ok", "kiitos", "ok kiitos"])
+def test_a_short_answer_later_never_switches_whatever_the_identifier_says(word):
+    assert identified(word, (0.98, 0.01, 0.01), language="sv", history=EARLIER) == "sv"
+
+
+def test_later_the_conversation_is_the_prior_and_only_a_sure_message_switches():
+    unsure = (0.1, 0.2, 0.7)
+    assert identified("what about my housing allowance", unsure, language="fi", history=EARLIER) == "fi"
+    sure = (0.02, 0.03, 0.95)
+    assert identified("what about my housing allowance", sure, language="fi", history=EARLIER) == "en"
+
+
+def test_a_sami_message_never_switches():
+    assert identified("Buorre beaivi, sáhtán go hállat", (0.9, 0.05, 0.05), "sme", "sv", EARLIER) == "sv"
+    first = identified("Buorre beaivi", (0.9, 0.05, 0.05), "sme", metadata={"page_language": "en"})
+    assert first == "en"
+
+
+def test_an_explicit_choice_beats_the_identifier():
+    assert identified("/choose_language", (0.9, 0.05, 0.05), metadata={"language": "en"}, history=EARLIER) == "en"
+    tracker = make_tracker("voidaanko puhua ruotsia", "choose_language", [{"entity": "language", "value": "sv"}])
+    tracker.latest_message["language_id"] = {"scores": {"fi": 0.95, "sv": 0.03, "en": 0.02}, "sami": None}
+    assert run(ActionDetectLanguage(), None, tracker, {})[0]["value"] == "sv"
+
+
+def test_the_page_language_is_only_a_prior_not_a_choice():
+    assert identified("Jag vill boka en tid hos FPA", (0.05, 0.9, 0.05), metadata={"page_language": "en"}) == "sv"

@@ -163,8 +163,9 @@ def test_a_220000_character_message_is_refused_before_any_work(channel, monkeypa
     assert handle(channel, without_length) == (413, "body_too_large")
 
 
-def test_forged_channel_point_and_language_without_a_signature_are_the_webs(channel, default_point):
-    body = {"sender": SENDER, "message": "hei", "metadata": {"channel": "kiosk", "point": "other", "language": "sv"}}
+def test_forged_channel_point_and_languages_without_a_signature_are_the_webs(channel, default_point):
+    metadata = {"channel": "kiosk", "point": "other", "language": "sv", "page_language": "en"}
+    body = {"sender": SENDER, "message": "hei", "metadata": metadata}
     assert handle(channel, request(body))[1] == {"channel": "web", "point": default_point}
 
 
@@ -172,12 +173,13 @@ def test_a_valid_signature_is_believed(channel):
     body = {
         "sender": SENDER,
         "message": "hej",
-        "metadata": {"channel": "kiosk", "point": "other-point", "language": "sv"},
+        "metadata": {"channel": "kiosk", "point": "other-point", "language": "sv", "page_language": "fi"},
     }
     assert handle(channel, request(body, headers=signed(body)))[1] == {
         "channel": "kiosk",
         "point": "other-point",
         "language": "sv",
+        "page_language": "fi",
     }
 
 
@@ -208,7 +210,7 @@ def test_signed_but_invalid_values_fall_back(channel, default_point):
     body = {
         "sender": SENDER,
         "message": "hej",
-        "metadata": {"channel": "sms", "point": "Not A Point", "language": "de"},
+        "metadata": {"channel": "sms", "point": "Not A Point", "language": "de", "page_language": "se"},
     }
     assert handle(channel, request(body, headers=signed(body)))[1] == {"channel": "web", "point": default_point}
 

@@ -22,13 +22,15 @@ def test_message_goes_to_rasas_rest_channel_with_the_points_metadata(client, ras
     assert sent["body"] == {
         "sender": "conv-12345678",
         "message": "hej",
-        "metadata": {"channel": "kiosk", "point": POINT, "language": "sv"},
+        "metadata": {"channel": "kiosk", "point": POINT, "language": "sv", "page_language": "sv"},
     }
 
 
-def test_language_is_sent_only_when_chosen_and_ui_language_never(client, rasa):
+def test_language_is_sent_only_when_chosen_and_the_screens_language_as_page_language(client, rasa):
     client.post("/api/chat", json=chat_body(channel="web", ui_language="en"))
-    assert rasa.requests[0]["body"]["metadata"] == {"channel": "web", "point": POINT}
+    assert rasa.requests[0]["body"]["metadata"] == {"channel": "web", "point": POINT, "page_language": "en"}
+    client.post("/api/chat", json=chat_body(channel="web"))
+    assert rasa.requests[1]["body"]["metadata"] == {"channel": "web", "point": POINT}
 
 
 def test_control_characters_are_stripped_and_whitespace_folded(client, rasa):
@@ -60,6 +62,7 @@ def test_echo_hides_identity_codes_and_phone_numbers_but_rasa_gets_the_text(clie
         {"point": "Not A Point"},
         {"point": "other-point"},
         {"language": "de"},
+        {"ui_language": "se"},
     ],
 )
 def test_bad_input_is_422_and_never_reaches_rasa(client, rasa, change):

@@ -29,9 +29,10 @@ def send(request: ChatRequest, secret) -> httpx.Request:
 
 
 def test_metadata_is_signed_with_the_gateway_secret():
-    request = ChatRequest(**chat_body(message="hej", language="sv"))
+    request = ChatRequest(**chat_body(message="hej", language="sv", ui_language="en"))
     sent = send(request, SecretStr("shared"))
     body = json.loads(sent.content)
+    assert body["metadata"]["page_language"] == "en"  # signed with the rest: the channel believes it
     assert verify("shared", body["sender"], body["message"], body["metadata"], sent.headers)
     assert not verify("other", body["sender"], body["message"], body["metadata"], sent.headers)
 

@@ -227,6 +227,43 @@ def test_an_intent_new_to_a_language_goes_where_the_other_languages_keep_it(data
     out = tmp_path / "export"
     data.export(out)
     assert _read_intents((out / "sv/services.yml").read_text(encoding="utf-8"))[intent] == ["ett helt nytt exempel här"]
+    assert intent_languages(out / "sv/services.yml")[intent] == "sv"
+
+
+def intent_languages(path: Path) -> dict[str, str | None]:
+    """Intent -> the `language` of its block's metadata, as Rasa reads the file."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {
+        str(item["intent"]): (item.get("metadata") or {}).get("language")
+        for item in document.get("nlu") or []
+        if isinstance(item, dict) and "intent" in item
+    }
+
+
+def test_every_exported_intent_block_says_its_language(data, nlu_dir, tmp_path):
+    data.add("greet", "en", "hiya everybody out there", "eero")
+    data.edit("thank", "sv", texts(data, "thank", "sv")[0], "tack tack du är snäll idag", "eero")
+    out = tmp_path / "export"
+    data.export(out)
+    for lang in ("fi", "sv", "en"):
+        for path in sorted((out / lang).glob("*.yml")):
+            assert set(intent_languages(path).values()) <= {lang}, path
+
+
+def test_a_file_written_anew_keeps_the_intents_metadata_and_adds_the_language(data, nlu_dir, tmp_path):
+    # A layout the line rewrite does not know (flow style, as another tool may write it): the whole file is dumped.
+    odd = nlu_dir / "en" / "odd.yml"
+    odd.write_text(
+        'version: "3.1"\nnlu: [{intent: odd_one, metadata: {language: en, owner: lead}, examples: "- an odd one\\n"},'
+        ' {intent: odd_two, examples: "- another odd one\\n"}]\n',
+        encoding="utf-8",
+    )
+    data.add("odd_two", "en", "a third odd one", "eero")
+    out = tmp_path / "export"
+    data.export(out)
+    document = yaml.safe_load((out / "en" / "odd.yml").read_text(encoding="utf-8"))
+    metadata = {item["intent"]: item.get("metadata") for item in document["nlu"]}
+    assert metadata == {"odd_one": {"language": "en", "owner": "lead"}, "odd_two": {"language": "en"}}
 
 
 def test_checksum_is_stable_and_follows_the_data(data, tmp_path, nlu_dir):
