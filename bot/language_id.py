@@ -199,7 +199,7 @@ class LanguageIdentifier(GraphComponent):
         **kwargs: Any,
     ) -> LanguageIdentifier:
         """The identifier as trained; without its file (an untrained graph) it answers from langdetect and hints."""
-        import skops.io as sio  # type: ignore[import-untyped]  # no stubs; Rasa's own classifier uses it too
+        import skops.io as sio
 
         pipeline, lexicon = None, None
         try:
@@ -232,9 +232,9 @@ class LanguageIdentifier(GraphComponent):
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the n-gram classifier on the labelled examples, also as typed without diacritics."""
         # scikit-learn 1.1 (Rasa's pin) has no type information.
-        from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
-        from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
-        from sklearn.pipeline import FeatureUnion, Pipeline  # type: ignore[import-untyped]
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import FeatureUnion, Pipeline
 
         texts, labels = self.labelled_examples(training_data)
         if len(set(labels)) < len(LANGUAGES):
