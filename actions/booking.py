@@ -41,6 +41,7 @@ ALL_SLOTS = (
     "booking_cancelled",
     "booking_after",
     "booking_last_shown",
+    "booking_page",
     "booking_reference",
     "booking_manage",
     "booking_manage_confirmed",
@@ -296,6 +297,8 @@ class ValidateBookingForm(Action):
         if turn.requested and not changed:
             turn.answer_aside()
             turn.set(turn.requested, turn.values.get(turn.requested))
+            if turn.requested == "booking_start" and tracker.get_slot("booking_page"):
+                turn.set("booking_after", tracker.get_slot("booking_page"))
         return turn.events()
 
 
@@ -369,7 +372,13 @@ class ActionAskBookingStart(Action):
         buttons = [button(slot_label(s.start, lang, config), booking_start=s.key) for s in slots]
         buttons += [button(config.label("later_times", lang), booking_choice="later"), cancel_button(lang)]
         dispatcher.utter_message(response=response, buttons=buttons)
-        return [SlotSet("booking_last_shown", slots[-1].key), SlotSet("booking_after", None)]
+        # booking_page: where these times began, so that a question in between shows the same times again.
+        page = after.isoformat() if after and response == "utter_booking_later_times" else None
+        return [
+            SlotSet("booking_last_shown", slots[-1].key),
+            SlotSet("booking_page", page),
+            SlotSet("booking_after", None),
+        ]
 
 
 class ActionAskBookingConfirmed(Action):
@@ -452,7 +461,14 @@ class ActionBookingDone(Action):
             dispatcher.utter_message(response="utter_booking_cancelled_other_booking")
             return ended(tracker)
         if values["booking_cancelled"] or not values["booking_confirmed"]:
-            dispatcher.utter_message(response="utter_booking_cancelled")
+            moving = (
+                services.booking_client().find(values["booking_reference"]) if values["booking_reference"] else None
+            )
+            if moving:  # leaving a move keeps the booking as it was: say so, with its time
+                when = slot_label(moving.start, lang, services.booking_config())
+                dispatcher.utter_message(response="utter_booking_kept", reference=moving.reference, when=when)
+            else:
+                dispatcher.utter_message(response="utter_booking_cancelled")
             return ended(tracker)
         start = filled_start(tracker)
         try:

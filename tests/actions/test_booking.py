@@ -413,3 +413,41 @@ def test_cancel_my_booking_without_a_reference_says_what_stopped(dispatcher, cas
     assert got["booking_cancelled"] == "other_booking"
     done(dispatcher, {**PHONE_BOOKING, **got})
     assert dispatcher.messages[-1]["response"] == "utter_booking_cancelled_other_booking"
+
+
+def test_a_question_in_between_shows_the_same_later_times_again(dispatcher, case_db):
+    first, last = shown_times(dispatcher, PHONE_BOOKING)
+    later, _ = shown_times(dispatcher, {**PHONE_BOOKING, "booking_after": last})
+    page = slots_of(
+        run(
+            ActionAskBookingStart(),
+            dispatcher,
+            make_tracker("", "choose", slots={**PHONE_BOOKING, "booking_after": last}),
+            {},
+        )
+    )["booking_page"]
+    assert page == last
+    language = [entity("language", "en")]
+    slots = {**PHONE_BOOKING, "booking_page": page}
+    got = validate(dispatcher, '/choose_language{"language":"en"}', "choose_language", language, slots, "booking_start")
+    assert got["booking_after"] == last
+    again, _ = shown_times(dispatcher, {**PHONE_BOOKING, "booking_after": got["booking_after"]})
+    assert [b["payload"] for b in again][:4] == [b["payload"] for b in later][:4] != [b["payload"] for b in first][:4]
+
+
+def test_leaving_a_move_says_the_booking_stays(dispatcher, case_db):
+    slot = services.booking_client().free_slots("remote", "housing", "fi")[0]
+    booking = services.booking_client().book(
+        kind="remote",
+        topic="housing",
+        language="fi",
+        start=slot.start,
+        phone=None,
+        point_id="example-point",
+        channel="web",
+    )
+    done(
+        dispatcher, {"booking_kind": "remote", "booking_reference": booking.reference, "booking_cancelled": "customer"}
+    )
+    assert dispatcher.messages[-1]["response"] == "utter_booking_kept"
+    assert services.booking_client().find(booking.reference).status == "booked"
