@@ -29,7 +29,7 @@ CONFIRM = "booking_manage_confirmed"
 # A reference typed without the entity being found (lower case, spaces): ABCD-2345, abcd 2345.
 # A lookahead, so that "peru ABCD-2345" is not read as "peru ABCD" and then nothing.
 _REFERENCE = re.compile(r"(?=\b([A-Za-z2-9]{4})[\s-]?([A-Za-z2-9]{4})\b)")
-# The written form first, so that "siirrä aika 3G8D-QGNN" is not read as "AIKA-3G8D".
+# The written form first, so that a four-letter word before it ("aika 3G8D-QGNN") is not read as "AIKA-3G8D".
 _HYPHENATED = re.compile(r"\b([A-Za-z2-9]{4})-([A-Za-z2-9]{4})\b")
 
 

@@ -24,7 +24,7 @@ _CLOCK = re.compile(r"(?<![\d.:])(\d{1,2})([.:])(\d{2})(?![\d:])|\b(?:klo|kl|at)
 _DAY_MONTH = re.compile(r"(?<![\d.:])(\d{1,2})\.(\d{1,2})\.?(?![\d:])")
 # Words a typed time may have besides its numbers and the weekday and month names.
 _TIME_WORDS = {"klo", "kello", "kl", "klockan", "at"}
-# A typed beginning of a label counts only from this many letters on ("myöhemmät" for "Myöhemmät ajat").
+# A typed beginning of a label counts only from this many letters on ("later" for "Later times").
 MIN_PREFIX = 4
 
 
@@ -47,7 +47,7 @@ def parse_payload(payload: str) -> tuple[str, dict[str, Any]] | None:
 
 
 def normalise(text: str) -> str:
-    """Case-folded, without diacritics, punctuation or extra spaces: 'Myöhemmät  ajat!' -> 'myohemmat ajat'."""
+    """Case-folded, without diacritics, punctuation or extra spaces: 'Later  Times!' -> 'later times'."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(re.sub(r"[\W_]+", " ", plain).split())
@@ -193,7 +193,7 @@ def _by_time(text: str, buttons: list[dict], config: BookingConfig) -> str | Non
         return None
     names = set(months) | {normalise(d) for lang in LANGUAGES for d in config.display(lang)["weekdays"]}
     if len([w for w in words if not w.isdigit() and w not in names | _TIME_WORDS]) > 1:
-        return None  # a sentence that mentions a time ("onko aikoja klo 15 jälkeen?") is not a choice
+        return None  # a sentence that mentions a time (asking for times after 15.00) is not a choice
     found = [
         payload
         for payload, start in starts.items()
