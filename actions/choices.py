@@ -24,8 +24,9 @@ _CLOCK = re.compile(r"(?<![\d.:])(\d{1,2})([.:])(\d{2})(?![\d:])|\b(?:klo|kl|at)
 _DAY_MONTH = re.compile(r"(?<![\d.:])(\d{1,2})\.(\d{1,2})\.?(?![\d:])")
 # Words a typed time may have besides its numbers and the weekday and month names.
 _TIME_WORDS = {"klo", "kello", "kl", "klockan", "at"}
-# A typed beginning of a label counts only from this many letters on ("later" for "Later times").
-MIN_PREFIX = 4
+# A label's first words typed count from this many letters on ("later" for "Later times", "yes" for
+# "Yes, call the advisor"); always whole words, so one letter never chooses anything.
+MIN_PREFIX = 2
 
 
 def button(title: str, intent: str = "choose", **entities: str) -> dict:

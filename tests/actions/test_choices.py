@@ -122,6 +122,8 @@ def test_yes_and_no_typed_to_the_advisor_offer():
     assert typed("Ja, kalla på servicerådgivaren", offer) == "/affirm"
     assert typed("no thanks", offer) == "/deny"
     assert typed("nej tack", offer) == "/deny"
+    assert [typed(word, offer) for word in ("ja", "yes", "ei", "no", "nej")] == ["/affirm"] * 2 + ["/deny"] * 3
+    assert typed("j", offer) is None
 
 
 def test_nothing_offered_or_nothing_matching_is_no_choice():
