@@ -170,3 +170,10 @@ def test_on_the_web_with_an_advisor_on_duty_a_live_chat(open_stack: OpenPointSta
     assert handoff["live"] is True and handoff["reason"] == "customer_request"
     [case] = open_stack.cases(sender)
     assert (case["channel"], case["language"], case["ticket"]) == ("web", "sv", handoff["ticket"])
+
+
+def test_a_button_label_the_model_misses_is_read_as_the_button(open_stack: OpenPointStack, sender):
+    # The bot challenge's button "Call the service advisor", typed; the model alone cannot read it (today).
+    open_stack.say(sender, "Are you a robot?")
+    replies = open_stack.say(sender, "CALL THE SERVICE ADVISOR")
+    assert customs(replies, "handoff")[0]["reason"] == "customer_request", text(replies)
