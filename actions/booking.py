@@ -150,7 +150,7 @@ class BookingTurn:
 
     def choose_again(self) -> None:
         """A change that makes the chosen time (and its confirmation) void."""
-        for slot in ("booking_start", "booking_confirmed", "booking_after"):
+        for slot in ("booking_start", "booking_confirmed", "booking_after", "booking_page"):
             self.set(slot, None)
 
     def declined_summary(self) -> bool:
