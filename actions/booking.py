@@ -13,6 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
+from actions.booking_manage import MANAGE_INTENTS, reference_in_message
+from actions.choices import as_pressed, button
 from actions.common import entity_values, language_of, latest_intent, point_and_channel
 from actions.handoff import hand_off
 from actions.point_info import tell_point_info
@@ -39,8 +41,10 @@ ALL_SLOTS = (
     "booking_cancelled",
     "booking_after",
     "booking_last_shown",
+    "booking_page",
     "booking_reference",
     "booking_manage",
+    "booking_manage_confirmed",
 )
 KINDS = ("phone", "remote")
 # Questions asked in the middle of a booking that have a short answer of their own.
@@ -49,18 +53,11 @@ SIDE_ANSWERS = {
     "thank": "utter_thank",
     "personal_data": "utter_personal_data",
     "give_feedback": "utter_feedback",
-    "choose_language": "utter_language_changed",
 }
 # Intents that are about the booking itself: what they name changes the booking at any step.
 BOOKING_INTENTS = {"book_appointment", "change_booking", "choose"}
 LEAVE_INTENTS = {"goodbye", "deny", "cancel_booking"}
 _DIGITS = re.compile(r"\d{5,}|\d+[\s-]\d+[\s-]\d+")
-
-
-def button(title: str, intent: str = "choose", **entities) -> dict:
-    """A quick-reply button whose payload names the intent and entities directly."""
-    values = ",".join(f'"{key}":"{value}"' for key, value in entities.items())
-    return {"title": title, "payload": f"/{intent}{{{values}}}" if entities else f"/{intent}"}
 
 
 def cancel_button(lang: str) -> dict:
@@ -153,7 +150,7 @@ class BookingTurn:
 
     def choose_again(self) -> None:
         """A change that makes the chosen time (and its confirmation) void."""
-        for slot in ("booking_start", "booking_confirmed", "booking_after"):
+        for slot in ("booking_start", "booking_confirmed", "booking_after", "booking_page"):
             self.set(slot, None)
 
     def declined_summary(self) -> bool:
@@ -161,11 +158,22 @@ class BookingTurn:
         return self.intent == "deny" and self.requested == "booking_confirmed"
 
     def leaving(self) -> str | None:
-        """Why the customer leaves the booking, if they do."""
+        """Why the customer leaves the booking, if they do.
+
+        "manage": a request about another booking by its reference (cancel or move it), which
+        stops this one; "other_booking": "cancel my booking" without a reference, which may mean
+        either, so the answer says both what stopped and how to cancel an earlier booking.
+        """
         if self.intent == "request_human":
             return "handoff"
         if self.choice == "cancel":
             return "customer"
+        if self.requested and self.intent in MANAGE_INTENTS and reference_in_message(self.tracker):
+            self.set("booking_manage", MANAGE_INTENTS[self.intent])
+            self.set("booking_reference", reference_in_message(self.tracker))
+            return "manage"
+        if self.requested and self.intent == "cancel_booking":
+            return "other_booking"
         # At the first question the message is the one that started the booking; "no" to the
         # summary means "not like this", so it offers the times again (with "cancel") instead.
         if self.requested and self.intent in LEAVE_INTENTS and not self.declined_summary():
@@ -185,11 +193,15 @@ class BookingTurn:
         if topic and topic != self.values["booking_topic"] and (explicit or self.requested == "booking_topic"):
             self.set("booking_topic", topic)
             self.choose_again()
+        # The kiosk's language buttons change the conversation's language; the appointment's
+        # language only when it is the question on screen.
         language = language_in_message(self.tracker)
+        if self.intent == "choose_language":
+            explicit = self.requested == "booking_language"
         if (
             language
             and language != self.values["booking_language"]
-            and (explicit or self.requested == "booking_language" or self.intent == "choose_language")
+            and (explicit or self.requested == "booking_language")
         ):
             self.set("booking_language", language)
             self.choose_again()
@@ -200,7 +212,7 @@ class BookingTurn:
         elif (
             self.choice == "change_time"
             or self.declined_summary()
-            or (self.intent == "change_booking" and self.updates == before)
+            or (self.intent in ("change_booking", "move_booking") and self.updates == before)
         ):
             self.choose_again()
         self.read_phone()
@@ -238,6 +250,10 @@ class BookingTurn:
 
     def answer_aside(self) -> None:
         """A question asked in the middle: answer it, then the form asks its question again."""
+        if self.intent == "choose_language":
+            # The form asks its question again, now in the new language and with new buttons.
+            self.dispatcher.utter_message(response="utter_booking_language_changed")
+            return
         if self.intent in ("ask_hours_location", "ask_capabilities"):
             tell_point_info(self.dispatcher, self.tracker)
         elif self.intent in SIDE_ANSWERS:
@@ -262,6 +278,8 @@ class ValidateBookingForm(Action):
         return "validate_booking_form"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        # A button's label typed (in any language, any case) counts as the button pressed.
+        tracker = as_pressed(tracker, domain)
         turn = BookingTurn(dispatcher, tracker)
         if not turn.values["booking_language"]:
             turn.set("booking_language", language_of(tracker))
@@ -279,6 +297,8 @@ class ValidateBookingForm(Action):
         if turn.requested and not changed:
             turn.answer_aside()
             turn.set(turn.requested, turn.values.get(turn.requested))
+            if turn.requested == "booking_start" and tracker.get_slot("booking_page"):
+                turn.set("booking_after", tracker.get_slot("booking_page"))
         return turn.events()
 
 
@@ -352,7 +372,13 @@ class ActionAskBookingStart(Action):
         buttons = [button(slot_label(s.start, lang, config), booking_start=s.key) for s in slots]
         buttons += [button(config.label("later_times", lang), booking_choice="later"), cancel_button(lang)]
         dispatcher.utter_message(response=response, buttons=buttons)
-        return [SlotSet("booking_last_shown", slots[-1].key), SlotSet("booking_after", None)]
+        # booking_page: where these times began, so that a question in between shows the same times again.
+        page = after.isoformat() if after and response == "utter_booking_later_times" else None
+        return [
+            SlotSet("booking_last_shown", slots[-1].key),
+            SlotSet("booking_page", page),
+            SlotSet("booking_after", None),
+        ]
 
 
 class ActionAskBookingConfirmed(Action):
@@ -422,8 +448,27 @@ class ActionBookingDone(Action):
         lang = language_of(tracker)
         if values["booking_cancelled"] == "handoff":
             return ended(tracker) + hand_off(dispatcher, tracker)
+        if values["booking_cancelled"] == "manage":
+            # The new booking stops; the earlier one is shown and confirmed before anything changes.
+            dispatcher.utter_message(response="utter_booking_stopped_for_other")
+            return [
+                *ended(tracker),
+                SlotSet("booking_reference", values["booking_reference"]),
+                SlotSet("booking_manage", values["booking_manage"]),
+                FollowupAction("manage_booking_form"),
+            ]
+        if values["booking_cancelled"] == "other_booking":
+            dispatcher.utter_message(response="utter_booking_cancelled_other_booking")
+            return ended(tracker)
         if values["booking_cancelled"] or not values["booking_confirmed"]:
-            dispatcher.utter_message(response="utter_booking_cancelled")
+            moving = (
+                services.booking_client().find(values["booking_reference"]) if values["booking_reference"] else None
+            )
+            if moving:  # leaving a move keeps the booking as it was: say so, with its time
+                when = slot_label(moving.start, lang, services.booking_config())
+                dispatcher.utter_message(response="utter_booking_kept", reference=moving.reference, when=when)
+            else:
+                dispatcher.utter_message(response="utter_booking_cancelled")
             return ended(tracker)
         start = filled_start(tracker)
         try:

@@ -7,17 +7,19 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
-from actions.common import language_of, point_and_channel, tell_if_redacted
+from actions.choices import set_in_previous_turn
+from actions.common import language_of, latest_intent, point_and_channel, tell_if_redacted
 from booking.client import REFERENCE_ALPHABET
 from booking.hours import point_is_open
 from service_catalogue.loader import Catalogue
 from service_catalogue.views import channels_text
 
-__all__ = ["conversation_facts", "hand_off", "point_and_channel", "point_is_open"]
+__all__ = ["conversation_facts", "hand_off", "offer_advisor", "point_and_channel", "point_is_open"]
 
 # Intents that say nothing about the customer's need, left out of the case summary.
 SMALL_TALK = {
@@ -33,6 +35,8 @@ SMALL_TALK = {
     "out_of_scope",
     "choose",
 }
+# Slot: the advisor the bot offered in its last turn, "<reason>" or "<reason>:<service id>".
+OFFER = "advisor_offer"
 # Channels a web customer can use instead of a live chat (the point's own desk is not one of them).
 REMOTE_CHANNELS = ("online", "phone")
 # What a case may name: intent names as the domain spells them, catalogue codes, booking references
@@ -188,6 +192,35 @@ def hand_off(
     return []
 
 
+def offer_advisor(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    response: str,
+    reason: str,
+    service: str | None = None,
+    **values: Any,
+) -> list:
+    """A handoff the assistant guessed: ask first (yes / no buttons in `response`); the case waits for a yes.
+
+    Where no ticket can be made now (the web while closed or nobody is on duty) there is nothing to ask:
+    hand_off says so and offers the other routes.
+    """
+    point, channel = point_and_channel(tracker)
+    if channel == "web" and unavailable_because(point):
+        return hand_off(dispatcher, tracker, reason=reason, service=service)
+    dispatcher.utter_message(response=response, **values)
+    return [SlotSet(OFFER, f"{reason}:{service or ''}")]
+
+
+def pending_offer(tracker: Tracker) -> tuple[str, str | None] | None:
+    """The reason and service of the advisor offered in the bot's last turn, None if it offered none."""
+    offer = set_in_previous_turn(tracker, OFFER)
+    if not isinstance(offer, str) or not offer:
+        return None
+    reason, _, service = offer.partition(":")
+    return reason, service or None
+
+
 class ActionHandoff(Action):
     """Creates a handoff case and tells the customer their ticket."""
 
@@ -196,4 +229,23 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         tell_if_redacted(dispatcher, tracker)
-        return hand_off(dispatcher, tracker)
+        # "Call the advisor" in words, right after the advisor was offered, accepts that offer.
+        reason, service = pending_offer(tracker) or ("customer_request", None)
+        return [SlotSet(OFFER, None), *hand_off(dispatcher, tracker, reason=reason, service=service)]
+
+
+class ActionAnswerOffer(Action):
+    """Yes or no: to the advisor offered in the last turn, else "how can I help"."""
+
+    def name(self) -> str:
+        return "action_answer_offer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        offer = pending_offer(tracker)
+        if offer is None:
+            dispatcher.utter_message(response="utter_how_can_i_help")
+            return []
+        if latest_intent(tracker) == "affirm":
+            return [SlotSet(OFFER, None), *hand_off(dispatcher, tracker, reason=offer[0], service=offer[1])]
+        dispatcher.utter_message(response="utter_advisor_offer_declined")
+        return [SlotSet(OFFER, None)]

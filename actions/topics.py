@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.common import entity_values, language_of, latest_intent, tell_if_redacted
-from actions.handoff import hand_off
+from actions.handoff import offer_advisor
 from actions.service_events import record
 from service_catalogue import views
 from service_catalogue.loader import Catalogue
@@ -71,14 +71,21 @@ def tasks_missing_here(cat: Catalogue, service: dict) -> list[str]:
 def call_advisor_for(
     dispatcher: CollectingDispatcher, tracker: Tracker, cat: Catalogue, service: dict, lang: str
 ) -> list:
-    """After a needs_advisor service: the advisor, or why this point cannot and where to go instead."""
+    """After a needs_advisor service: offer the advisor (guessed from words: ask first), or say where to go."""
     missing = tasks_missing_here(cat, service)
     if missing:
         dispatcher.utter_message(
             response="utter_not_at_this_point", tasks=", ".join(cat.advisor_tasks[t]["name"][lang] for t in missing)
         )
         return []
-    return hand_off(dispatcher, tracker, reason="needs_advisor", service=service["id"])
+    return offer_advisor(
+        dispatcher,
+        tracker,
+        "utter_advisor_offer_service",
+        reason="needs_advisor",
+        service=service["id"],
+        name=service["name"][lang],
+    )
 
 
 def show_life_situation(dispatcher: CollectingDispatcher, cat: Catalogue, situation: dict, lang: str) -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from functools import cache
+from pathlib import Path
 
 import pytest
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -36,6 +39,21 @@ def make_tracker(
     return Tracker(
         sender, {"language": language, **(slots or {})}, latest["parse_data"], events, False, None, {}, "action_listen"
     )
+
+
+def bot_event(text: str = "...", buttons=(), response: str | None = None) -> dict:
+    """A `bot` event as the tracker holds it: what the customer saw, with its buttons."""
+    metadata = {"utter_action": response} if response else {}
+    return {"event": "bot", "text": text, "data": {"buttons": [dict(b) for b in buttons]}, "metadata": metadata}
+
+
+@cache
+def domain_responses() -> dict:
+    """The responses of bot/domain, as Rasa sends the domain to the action server."""
+    responses: dict = {}
+    for path in sorted((Path(__file__).resolve().parents[2] / "bot" / "domain").glob("*.yml")):
+        responses.update((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses") or {})
+    return {"responses": responses}
 
 
 def run(action, dispatcher, tracker: Tracker, domain=None) -> list:

@@ -10,8 +10,9 @@ from actions.booking import (
     ActionBookingDone,
     ValidateBookingForm,
 )
-from actions.booking_manage import ActionManageBooking, ValidateManageBookingForm, reference_in_message
-from tests.actions.conftest import make_tracker, run
+from actions.choices import button
+from booking.views import slot_label
+from tests.actions.conftest import bot_event, domain_responses, make_tracker, run, user_event
 
 PHONE_BOOKING = {"booking_kind": "phone", "booking_topic": "housing", "booking_language": "fi"}
 
@@ -206,25 +207,6 @@ def test_a_time_taken_meanwhile_goes_back_to_choosing(dispatcher, case_db):
     assert dispatcher.messages[-1]["response"] == "utter_booking_slot_taken"
 
 
-def test_cancel_by_reference(dispatcher, case_db):
-    slot = services.booking_client().free_slots("remote", "studies", "en")[0]
-    booking = services.booking_client().book(
-        kind="remote",
-        topic="studies",
-        language="en",
-        start=slot.start,
-        phone=None,
-        point_id="example-point",
-        channel="web",
-    )
-    tracker = make_tracker(f"cancel {booking.reference.lower()}", "cancel_booking")
-    got = slots_of(run(ValidateManageBookingForm(), dispatcher, tracker, {}))
-    assert got == {"booking_manage": "cancel", "booking_reference": booking.reference, "requested_slot": None}
-    run(ActionManageBooking(), dispatcher, make_tracker("", "cancel_booking", slots=got), {})
-    assert services.booking_client().find(booking.reference).status == "cancelled"
-    assert dispatcher.messages[-1]["response"] == "utter_booking_cancelled_by_reference"
-
-
 # The contact vault keeps a number only while the booking form that asked for it is open.
 
 
@@ -296,32 +278,176 @@ def test_a_booking_that_goes_back_to_choosing_keeps_the_number(dispatcher, case_
     assert services.contact_vault().peek("test-conversation") == "040 123 4567"
 
 
-def test_cancel_by_reference_forgets_any_number(dispatcher, case_db):
-    slot = services.booking_client().free_slots("remote", "studies", "en")[0]
+# Typed answers, another booking in the middle, and the language switch.
+
+
+def asked(buttons):
+    """History: the booking started and the bot's last turn showed `buttons`."""
+    return [user_event("haluan varata ajan", "book_appointment"), bot_event(buttons=buttons)]
+
+
+def shown_times(dispatcher, slots):
+    events = run(ActionAskBookingStart(), dispatcher, make_tracker("", "choose", slots=slots), {})
+    return dispatcher.messages[-1]["buttons"], slots_of(events)["booking_last_shown"]
+
+
+def validate_typed(dispatcher, text, buttons, slots, requested, intent="nlu_fallback", language="fi"):
+    tracker = make_tracker(
+        text, intent, language=language, history=asked(buttons), slots={"requested_slot": requested, **slots}
+    )
+    return slots_of(run(ValidateBookingForm(), dispatcher, tracker, domain_responses()))
+
+
+@pytest.mark.parametrize("text", ["keskeytä", "KESKEYTA", "avbryt", "Cancel"])
+def test_cancel_typed_ends_the_booking(dispatcher, case_db, text):
+    buttons, _ = shown_times(dispatcher, PHONE_BOOKING)
+    got = validate_typed(dispatcher, text, buttons, PHONE_BOOKING, "booking_start")
+    assert got["booking_cancelled"] == "customer" and got["requested_slot"] is None
+
+
+def test_later_times_typed_pages_on_each_time(dispatcher, case_db):
+    seen = []
+    slots = dict(PHONE_BOOKING)
+    for text in ("later times", "myöhemmät ajat", "Senare tider"):
+        buttons, last = shown_times(dispatcher, slots)
+        seen.append([b["payload"] for b in buttons if "booking_start" in b["payload"]])
+        got = validate_typed(
+            dispatcher,
+            text,
+            buttons,
+            {**PHONE_BOOKING, "booking_last_shown": last},
+            "booking_start",
+            intent="change_booking",
+        )
+        assert got["booking_after"] == last and got["requested_slot"] == "booking_start"
+        slots = {**PHONE_BOOKING, "booking_after": last}
+    assert seen[0][-1] < seen[1][0] and seen[1][-1] < seen[2][0]
+
+
+def test_a_time_label_typed_is_taken(dispatcher, case_db):
+    buttons, _ = shown_times(dispatcher, PHONE_BOOKING)
+    slot = services.booking_client().free_slots("phone", "housing", "fi")[1]
+    label = slot_label(slot.start, "en", services.booking_config())
+    got = validate_typed(dispatcher, label, buttons, PHONE_BOOKING, "booking_start")
+    assert got["booking_start"] == slot.key and got["requested_slot"] == "booking_phone"
+
+
+def test_confirm_typed_confirms(dispatcher, case_db):
+    slots = {**PHONE_BOOKING, "booking_start": "2030-01-01T09:00:00+02:00", "booking_phone": "<PHONE_NUMBER>"}
+    buttons = [
+        button("Vahvista", intent="affirm"),
+        button("Vaihda aika", booking_choice="change_time"),
+        button("Keskeytä", booking_choice="cancel"),
+    ]
+    got = validate_typed(dispatcher, "bekräfta", buttons, slots, "booking_confirmed")
+    assert got["booking_confirmed"] is True and got["requested_slot"] is None
+    got = validate_typed(dispatcher, "change the time", buttons, slots, "booking_confirmed")
+    assert got["booking_start"] is None and got["requested_slot"] == "booking_start"
+
+
+def test_a_language_button_in_the_middle_keeps_the_service_language(dispatcher, case_db):
+    language = [entity("language", "en")]
+    got = validate(
+        dispatcher, '/choose_language{"language":"en"}', "choose_language", language, PHONE_BOOKING, "booking_start"
+    )
+    assert got["booking_language"] == "fi" and got["requested_slot"] == "booking_start"
+    assert [m["response"] for m in dispatcher.messages] == ["utter_booking_language_changed"]
+    tracker = make_tracker("", "choose_language", language="en", slots=PHONE_BOOKING)
+    run(ActionAskBookingStart(), dispatcher, tracker, {})
+    assert dispatcher.messages[-1]["buttons"][-1]["title"] == "Cancel"
+    assert dispatcher.messages[-1]["buttons"][-2]["title"] == "Later times"
+
+
+def test_a_language_button_answers_the_language_question(dispatcher, case_db):
+    slots = {"booking_kind": "phone", "booking_topic": "housing", "booking_language": "fi"}
+    got = validate(
+        dispatcher,
+        '/choose_language{"language":"sv"}',
+        "choose_language",
+        [entity("language", "sv")],
+        slots,
+        "booking_language",
+    )
+    assert got["booking_language"] == "sv" and got["requested_slot"] == "booking_start"
+
+
+def test_a_language_button_keeps_the_summary_language(dispatcher, case_db):
+    slot = services.booking_client().free_slots("phone", "housing", "fi")[0]
+    slots = {**PHONE_BOOKING, "booking_start": slot.key, "booking_phone": "<PHONE_NUMBER>"}
+    got = validate(
+        dispatcher,
+        '/choose_language{"language":"en"}',
+        "choose_language",
+        [entity("language", "en")],
+        slots,
+        "booking_confirmed",
+    )
+    assert got["booking_language"] == "fi" and got["requested_slot"] == "booking_confirmed"
+    run(ActionAskBookingConfirmed(), dispatcher, make_tracker("", "choose_language", language="en", slots=slots), {})
+    assert dispatcher.messages[-1]["service_language"] == "Finnish"
+    assert dispatcher.messages[-1]["buttons"][0]["title"] == "Confirm"
+
+
+def test_cancelling_another_booking_in_the_middle_stops_this_one_and_asks_about_that_one(dispatcher, case_db):
+    reference = [entity("booking_reference", "ABCD-2345")]
+    got = validate(
+        dispatcher, "I want to cancel my booking ABCD-2345", "cancel_booking", reference, PHONE_BOOKING, "booking_start"
+    )
+    assert got["booking_cancelled"] == "manage" and got["requested_slot"] is None
+    assert got["booking_manage"] == "cancel" and got["booking_reference"] == "ABCD-2345"
+    events = done(dispatcher, {**PHONE_BOOKING, **got})
+    assert dispatcher.messages[-1]["response"] == "utter_booking_stopped_for_other"
+    assert events[-1] == FollowupAction("manage_booking_form")
+    after = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert after["booking_reference"] == "ABCD-2345" and after["booking_manage"] == "cancel"
+    assert after["booking_kind"] is None and after["booking_start"] is None
+
+
+def test_moving_another_booking_in_the_middle_does_the_same(dispatcher, case_db):
+    got = validate(dispatcher, "siirrä aika EFGH-6789", "move_booking", [], PHONE_BOOKING, "booking_kind")
+    assert got["booking_cancelled"] == "manage" and got["booking_manage"] == "move"
+
+
+def test_cancel_my_booking_without_a_reference_says_what_stopped(dispatcher, case_db):
+    got = validate(dispatcher, "haluan perua varauksen", "cancel_booking", [], PHONE_BOOKING, "booking_start")
+    assert got["booking_cancelled"] == "other_booking"
+    done(dispatcher, {**PHONE_BOOKING, **got})
+    assert dispatcher.messages[-1]["response"] == "utter_booking_cancelled_other_booking"
+
+
+def test_a_question_in_between_shows_the_same_later_times_again(dispatcher, case_db):
+    first, last = shown_times(dispatcher, PHONE_BOOKING)
+    later, _ = shown_times(dispatcher, {**PHONE_BOOKING, "booking_after": last})
+    page = slots_of(
+        run(
+            ActionAskBookingStart(),
+            dispatcher,
+            make_tracker("", "choose", slots={**PHONE_BOOKING, "booking_after": last}),
+            {},
+        )
+    )["booking_page"]
+    assert page == last
+    language = [entity("language", "en")]
+    slots = {**PHONE_BOOKING, "booking_page": page}
+    got = validate(dispatcher, '/choose_language{"language":"en"}', "choose_language", language, slots, "booking_start")
+    assert got["booking_after"] == last
+    again, _ = shown_times(dispatcher, {**PHONE_BOOKING, "booking_after": got["booking_after"]})
+    assert [b["payload"] for b in again][:4] == [b["payload"] for b in later][:4] != [b["payload"] for b in first][:4]
+
+
+def test_leaving_a_move_says_the_booking_stays(dispatcher, case_db):
+    slot = services.booking_client().free_slots("remote", "housing", "fi")[0]
     booking = services.booking_client().book(
         kind="remote",
-        topic="studies",
-        language="en",
+        topic="housing",
+        language="fi",
         start=slot.start,
         phone=None,
         point_id="example-point",
         channel="web",
     )
-    services.contact_vault().put("test-conversation", "040 123 4567")
-    slots = {"booking_manage": "cancel", "booking_reference": booking.reference}
-    run(ActionManageBooking(), dispatcher, make_tracker("", "cancel_booking", slots=slots), {})
-    assert services.booking_client().find(booking.reference).status == "cancelled"
-    assert services.contact_vault().peek("test-conversation") is None
-
-
-@pytest.mark.parametrize(
-    "text, found",
-    [
-        ("peru ABCD-2345", "ABCD-2345"),
-        ("avboka abcd 2345", "ABCD-2345"),
-        ("peru varaus", None),
-        ("peruutus on tehty", None),
-    ],
-)
-def test_reference_in_message(text, found):
-    assert reference_in_message(make_tracker(text, "cancel_booking")) == found
+    done(
+        dispatcher, {"booking_kind": "remote", "booking_reference": booking.reference, "booking_cancelled": "customer"}
+    )
+    assert dispatcher.messages[-1]["response"] == "utter_booking_kept"
+    assert services.booking_client().find(booking.reference).status == "booked"

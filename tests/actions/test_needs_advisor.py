@@ -1,8 +1,11 @@
-"""Services only the advisor can do: shown, then the advisor is called, all from catalogue data."""
+"""Services only the advisor can do: shown, then the advisor offered and called on yes, all from catalogue data."""
+
+import pytest
 
 from actions import services
 from actions.fallback import ActionFallback
 from actions.feedback import ActionFeedbackRequest
+from actions.handoff import ActionAnswerOffer, ActionHandoff
 from actions.topics import ActionShowTopic
 from store.cases import CaseStore
 from tests.actions.conftest import make_tracker, run, user_event
@@ -19,13 +22,73 @@ def customs(dispatcher, kind):
     return [m["custom"] for m in dispatcher.messages if (m.get("custom") or {}).get("type") == kind]
 
 
-def test_handing_in_a_paper_application_shows_the_service_then_calls_the_advisor(dispatcher, case_db):
+def offered(response: str, value: str) -> list[dict]:
+    """The bot's turn that offered the advisor: the offer and its slot."""
+    return [
+        {"event": "bot", "text": "...", "data": {"buttons": [{"title": "Kyllä", "payload": "/affirm"}]}},
+        {"event": "slot", "name": "advisor_offer", "value": value, "timestamp": None},
+    ]
+
+
+def test_handing_in_a_paper_application_shows_the_service_then_asks_before_calling(dispatcher, case_db):
     tracker = make_tracker("haluan jättää Kelan hakemuksen paperilla", "service_document_submission", metadata=KIOSK)
-    run(ActionShowTopic(), dispatcher, tracker, {})
-    assert responses(dispatcher) == ["utter_service", "utter_handoff"]
-    assert customs(dispatcher, "handoff")[0]["reason"] == "needs_advisor"
+    events = run(ActionShowTopic(), dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_service", "utter_advisor_offer_service"]
+    assert dispatcher.messages[1]["name"] == "Hakemuksen tai liitteen jättäminen"
+    assert events == [
+        {"event": "slot", "name": "advisor_offer", "value": "needs_advisor:document_submission", "timestamp": None}
+    ]
+    assert CaseStore(case_db).list_cases() == [] and not customs(dispatcher, "handoff")
+
+
+@pytest.mark.parametrize("text, lang", [("kyllä", "fi"), ("ja", "sv"), ("yes please", "en")])
+def test_yes_to_the_offer_opens_the_case_with_its_reason_and_service(dispatcher, case_db, text, lang):
+    history = [
+        user_event("mul on kela asiat ihan sekasin", "service_document_submission", metadata=KIOSK),
+        *offered("utter_advisor_offer_service", "needs_advisor:document_submission"),
+    ]
+    run(ActionAnswerOffer(), dispatcher, make_tracker(text, "affirm", language=lang, history=history), {})
+    assert responses(dispatcher) == ["utter_handoff"]
     case = CaseStore(case_db).list_cases()[0]
     assert case["reason"] == "needs_advisor" and case["services"] == ["document_submission"]
+
+
+@pytest.mark.parametrize("text, lang", [("ei", "fi"), ("nej tack", "sv"), ("no", "en")])
+def test_no_to_the_offer_opens_nothing_and_asks_how_to_help(dispatcher, case_db, text, lang):
+    history = [
+        user_event("mul on kela asiat ihan sekasin", "service_document_submission", metadata=KIOSK),
+        *offered("utter_advisor_offer_service", "needs_advisor:document_submission"),
+    ]
+    events = run(ActionAnswerOffer(), dispatcher, make_tracker(text, "deny", language=lang, history=history), {})
+    assert responses(dispatcher) == ["utter_advisor_offer_declined"]
+    assert CaseStore(case_db).list_cases() == []
+    assert {"event": "slot", "name": "advisor_offer", "value": None, "timestamp": None} in events
+
+
+def test_yes_without_an_offer_just_asks_how_to_help(dispatcher, case_db):
+    history = [
+        user_event("lapsilisä", "service_child_benefit", metadata=KIOSK),
+        *offered("utter_advisor_offer_service", "needs_advisor:payment"),
+        user_event("passi", "service_passport"),
+    ]
+    run(ActionAnswerOffer(), dispatcher, make_tracker("kyllä", "affirm", history=history), {})
+    assert responses(dispatcher) == ["utter_how_can_i_help"] and CaseStore(case_db).list_cases() == []
+
+
+def test_asking_for_a_person_after_the_offer_accepts_it(dispatcher, case_db):
+    history = [
+        user_event("löysin lompakon", "service_lost_property", metadata=KIOSK),
+        *offered("utter_advisor_offer_service", "needs_advisor:lost_property"),
+    ]
+    run(ActionHandoff(), dispatcher, make_tracker("kutsu palveluneuvoja", "request_human", history=history), {})
+    case = CaseStore(case_db).list_cases()[0]
+    assert case["reason"] == "needs_advisor" and "lost_property" in case["services"]
+
+
+def test_asking_for_a_person_makes_a_ticket_at_once(dispatcher, case_db):
+    run(ActionHandoff(), dispatcher, make_tracker("haluan puhua ihmiselle", "request_human", metadata=KIOSK), {})
+    assert responses(dispatcher) == ["utter_handoff"]
+    assert CaseStore(case_db).list_cases()[0]["reason"] == "customer_request"
 
 
 def test_a_task_the_point_does_not_offer_says_so_instead_of_calling_the_advisor(dispatcher, case_db):
@@ -45,11 +108,21 @@ def test_which_services_need_the_advisor_is_catalogue_data(dispatcher, case_db, 
     cat = services.catalogue()
     monkeypatch.setitem(cat.services["tax_card"], "needs_advisor", True)
     monkeypatch.setitem(cat.point, "capabilities", [*cat.point["capabilities"], "payments"])
-    run(ActionShowTopic(), dispatcher, make_tracker("verokortti", "service_tax_card", metadata=KIOSK, sender="a"), {})
-    run(ActionShowTopic(), dispatcher, make_tracker("voinko maksaa", "service_payment", metadata=KIOSK, sender="b"), {})
+    for sender, text, intent in (("a", "verokortti", "service_tax_card"), ("b", "voinko maksaa", "service_payment")):
+        events = run(ActionShowTopic(), dispatcher, make_tracker(text, intent, metadata=KIOSK, sender=sender), {})
+        offer = events[-1]["value"]
+        history = [user_event(text, intent, metadata=KIOSK), *offered("utter_advisor_offer_service", offer)]
+        run(ActionAnswerOffer(), dispatcher, make_tracker("kyllä", "affirm", history=history, sender=sender), {})
     cases = CaseStore(case_db).list_cases()
     assert sorted(c["services"][-1] for c in cases) == ["payment", "tax_card"]
     assert {c["reason"] for c in cases} == {"needs_advisor"}
+
+
+def test_on_the_web_while_nobody_can_chat_there_is_nothing_to_ask(dispatcher, case_db, monkeypatch):
+    monkeypatch.setattr("actions.handoff.unavailable_because", lambda point, now=None: "closed")
+    tracker = make_tracker("haluan jättää hakemuksen", "service_document_submission", metadata={"channel": "web"})
+    events = run(ActionShowTopic(), dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_service", "utter_handoff_unavailable_closed"] and events == []
 
 
 def test_every_needs_advisor_service_has_an_intent_and_known_tasks():
@@ -77,12 +150,17 @@ def test_a_form_card_is_recorded_as_a_form_handed_out(dispatcher, case_db):
     ] == [("form_handed_out", "kela", "hand_out_material", "LL 1", "kiosk", "sv")]
 
 
-def test_the_second_fallback_in_a_row_hands_over(dispatcher, case_db):
+def test_the_second_fallback_in_a_row_offers_the_advisor(dispatcher, case_db):
     history = [user_event("qwerty", "nlu_fallback", metadata=KIOSK), MISSED]
     events = run(ActionFallback(), dispatcher, make_tracker("asdf", "nlu_fallback", history=history), {})
-    assert responses(dispatcher) == ["utter_fallback_handoff", "utter_handoff"]
-    assert CaseStore(case_db).list_cases()[0]["reason"] == "repeated_fallback"
+    assert responses(dispatcher) == ["utter_advisor_offer_fallback"]
+    assert CaseStore(case_db).list_cases() == []
     assert {"event": "slot", "name": "fallback_missed", "value": None, "timestamp": None} in events
+    assert {"event": "slot", "name": "advisor_offer", "value": "repeated_fallback:", "timestamp": None} in events
+    history = [user_event("qwerty", "nlu_fallback", metadata=KIOSK), MISSED, user_event("asdf", "nlu_fallback")]
+    history += offered("utter_advisor_offer_fallback", "repeated_fallback:")
+    run(ActionAnswerOffer(), dispatcher, make_tracker("joo", "affirm", history=history), {})
+    assert CaseStore(case_db).list_cases()[0]["reason"] == "repeated_fallback"
 
 
 def test_a_fallback_after_an_answered_turn_asks_again(dispatcher, case_db):

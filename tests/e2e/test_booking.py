@@ -110,16 +110,75 @@ def test_an_invalid_phone_number_is_asked_again(stack: Stack, sender):
     assert booking["topic"] == "housing"
 
 
-def test_a_booking_is_cancelled_and_moved_by_its_reference(stack: Stack, sender):
+def status(stack: Stack, reference):
+    return app_db(stack, "SELECT status FROM bookings WHERE reference = ?", reference.replace("-", ""))
+
+
+def test_a_booking_is_cancelled_and_moved_by_its_reference_after_a_yes(stack: Stack, sender):
     booking, _ = press_first_until_booked(stack, sender, stack.say(sender, "Haluan varata etäajan"), [])
+    # The first button of the question is yes ("choose a new time").
     moved, _ = press_first_until_booked(
         stack, f"{sender}-2", stack.say(f"{sender}-2", f"Voinko siirtää ajan {booking['reference']}?"), []
     )
     assert moved["reference"] == booking["reference"] and moved["start"] != booking["start"]
-    replies = stack.say(f"{sender}-3", f"Haluan perua varauksen {booking['reference'].lower()}")
-    assert "peruttu" in text(replies)
-    assert app_db(stack, "SELECT status FROM bookings WHERE reference = ?", booking["reference"].replace("-", "")) == [
-        ("cancelled",)
-    ]
+    asked = stack.say(f"{sender}-3", f"Haluan perua varauksen {booking['reference'].lower()}")
+    assert booking["reference"] in text(asked) and "Perutaanko" in text(asked)
+    assert [b["payload"] for b in buttons(asked)] == ["/affirm", "/deny"]
+    assert status(stack, booking["reference"]) == [("booked",)], "nothing changes before the yes"
+    kept = stack.say(f"{sender}-3", "ei")
+    assert "en muuttanut mitään" in text(kept) and status(stack, booking["reference"]) == [("booked",)]
+    stack.say(f"{sender}-3", f"peru {booking['reference']}")
+    replies = stack.say(f"{sender}-3", "Peru varattu aika")  # the yes button's label, typed
+    assert "peruttu" in text(replies) and status(stack, booking["reference"]) == [("cancelled",)]
     again = stack.say(f"{sender}-4", f"peru varaus {booking['reference']}")
     assert "En löydä" in text(again)
+
+
+def times(replies):
+    return [b["payload"] for b in buttons(replies) if "booking_start" in b["payload"]]
+
+
+def test_typed_labels_page_on_and_cancel(stack: Stack, sender):
+    first = stack.say(sender, "Haluan varata etäajan Kelaan asumistuesta")
+    shown = [times(first)]
+    for typed in ("myöhemmät ajat", "LATER TIMES", "senare tider"):
+        replies = stack.say(sender, typed)
+        shown.append(times(replies))
+        assert shown[-1] and shown[-1][0] > shown[-2][-1], text(replies)
+    replies = stack.say(sender, "KESKEYTA")
+    assert "en varannut" in text(replies).lower() and not customs(replies, "booking")
+
+
+def test_a_typed_time_label_and_a_typed_confirm_book(stack: Stack, sender):
+    first = stack.say(sender, "I want a remote appointment with Kela about my studies")
+    second = buttons(first)[1]
+    summary = stack.say(sender, second["title"].lower())
+    assert "Shall I confirm" in text(summary), text(summary)
+    replies = stack.say(sender, "bekräfta")
+    [booking] = customs(replies, "booking")
+    assert booking["start"] == second["payload"].split('"')[3]
+
+
+def test_cancelling_another_booking_in_the_middle_stops_this_one_and_asks(stack: Stack, sender):
+    booking, _ = press_first_until_booked(
+        stack,
+        f"{sender}-old",
+        stack.say(f"{sender}-old", "I want to book a remote appointment with Kela about housing"),
+        [],
+    )
+    stack.say(sender, "I want to book a phone appointment with Kela")
+    replies = stack.say(sender, f"I want to cancel my booking {booking['reference']}")
+    said = text(replies)
+    assert "No new appointment was booked" in said and "Shall I cancel this appointment?" in said, said
+    assert status(stack, booking["reference"]) == [("booked",)]
+    replies = stack.say(sender, "yes")
+    assert "is cancelled" in text(replies) and status(stack, booking["reference"]) == [("cancelled",)]
+
+
+def test_a_language_button_in_the_middle_asks_again_in_english_and_keeps_finnish_service(stack: Stack, sender):
+    stack.say(sender, "Haluan varata etäajan Kelaan asumistuesta")
+    replies = stack.say(sender, '/choose_language{"language":"en"}', language="en")
+    titles = [b["title"] for b in buttons(replies)]
+    assert "Later times" in titles and "Cancel" in titles and "Myöhemmät ajat" not in titles, titles
+    booking, _ = press_first_until_booked(stack, sender, replies, [])
+    assert booking["language"] == "fi"

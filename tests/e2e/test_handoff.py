@@ -73,33 +73,58 @@ def test_asking_for_a_person_creates_a_case(open_stack: OpenPointStack, sender):
     assert (case["reason"], case["channel"], case["language"]) == ("customer_request", "kiosk", "fi")
 
 
-def test_two_fallbacks_in_a_row_hand_over(open_stack: OpenPointStack, sender):
+def payloads(replies):
+    return [b["payload"] for r in replies for b in r.get("buttons") or []]
+
+
+def test_two_fallbacks_in_a_row_offer_the_advisor_and_yes_calls(open_stack: OpenPointStack, sender):
     # Short enough for the model to be unsure (longer gibberish reads as out_of_scope, which is answered).
     first = open_stack.say(sender, "zzqx vvrp")
     assert not customs(first, "handoff") and open_stack.cases(sender) == []
-    assert "/request_human" in [b["payload"] for r in first for b in r.get("buttons") or []]
+    assert "/request_human" in payloads(first)
     second = open_stack.say(sender, "asdf jklö")
-    assert [h["reason"] for h in customs(second, "handoff")] == ["repeated_fallback"], text(second)
+    assert not customs(second, "handoff") and open_stack.cases(sender) == [], text(second)
+    assert payloads(second) == ["/affirm", "/deny"]
+    third = open_stack.say(sender, "kyllä")
+    assert [h["reason"] for h in customs(third, "handoff")] == ["repeated_fallback"], text(third)
     assert open_stack.cases(sender)[0]["reason"] == "repeated_fallback"
 
 
 @pytest.mark.parametrize(
-    "message, lang, service",
+    "message, lang, service, yes",
     [
-        ("haluan jättää Kelan hakemuksen paperilla", "fi", "document_submission"),
-        ("jag vill lämna in en bilaga", "sv", "document_submission"),
-        ("I found a wallet", "en", "lost_property"),
-        ("I have a video appointment now", "en", "remote_connection"),
-        ("Kela pyysi että tulen tarkistuttamaan henkilöllisyyteni", "fi", "identity_confirmation"),
+        ("haluan jättää Kelan hakemuksen paperilla", "fi", "document_submission", "kyllä"),
+        ("jag vill lämna in en bilaga", "sv", "document_submission", "ja"),
+        ("I found a wallet", "en", "lost_property", "yes"),
+        ("I have a video appointment now", "en", "remote_connection", "Yes, call the advisor"),
+        ("Kela pyysi että tulen tarkistuttamaan henkilöllisyyteni", "fi", "identity_confirmation", "/affirm"),
     ],
 )
-def test_a_need_only_the_advisor_meets_shows_the_service_then_calls_the_advisor(
-    open_stack: OpenPointStack, sender, message, lang, service
+def test_a_need_only_the_advisor_meets_shows_the_service_asks_then_calls_on_yes(
+    open_stack: OpenPointStack, sender, message, lang, service, yes
 ):
     replies = open_stack.say(sender, message)
+    assert not customs(replies, "handoff") and open_stack.cases(sender) == [], text(replies)
+    assert payloads(replies) == ["/affirm", "/deny"], text(replies)
+    replies = open_stack.say(sender, yes)
     assert customs(replies, "handoff")[0]["reason"] == "needs_advisor", text(replies)
     [case] = open_stack.cases(sender)
     assert case["reason"] == "needs_advisor" and service in case["services"] and case["language"] == lang
+
+
+@pytest.mark.parametrize(
+    "message, no, words",
+    [
+        ("mul on kela asiat ihan sekasin", "ei", "Miten voin auttaa"),
+        ("jag vill lämna in en bilaga", "nej tack", "Hur kan jag hjälpa"),
+        ("I found a wallet", "no", "How can I help"),
+    ],
+)
+def test_no_to_a_guessed_need_makes_no_case(open_stack: OpenPointStack, sender, message, no, words):
+    open_stack.say(sender, message)
+    replies = open_stack.say(sender, no)
+    assert not customs(replies, "handoff") and open_stack.cases(sender) == []
+    assert words in text(replies)
 
 
 def test_a_payment_is_not_taken_at_this_point_and_no_advisor_is_called(open_stack: OpenPointStack, sender):
@@ -145,3 +170,10 @@ def test_on_the_web_with_an_advisor_on_duty_a_live_chat(open_stack: OpenPointSta
     assert handoff["live"] is True and handoff["reason"] == "customer_request"
     [case] = open_stack.cases(sender)
     assert (case["channel"], case["language"], case["ticket"]) == ("web", "sv", handoff["ticket"])
+
+
+def test_a_button_label_the_model_misses_is_read_as_the_button(open_stack: OpenPointStack, sender):
+    # The bot challenge's button "Call the service advisor", typed; the model alone cannot read it (today).
+    open_stack.say(sender, "Are you a robot?")
+    replies = open_stack.say(sender, "CALL THE SERVICE ADVISOR")
+    assert customs(replies, "handoff")[0]["reason"] == "customer_request", text(replies)
