@@ -42,6 +42,8 @@ def book_once(client: httpx.Client, url: str, opener: str, phone: str) -> tuple[
             total = (time.perf_counter() - started) * 1000
             cancel = f'/cancel_booking{{"booking_reference":"{booked[0]["reference"]}"}}'
             client.post(url, json={"sender": sender, "message": cancel}).raise_for_status()
+            # Cancelling by reference shows the booking and asks first (issue 13).
+            client.post(url, json={"sender": sender, "message": "/affirm"}).raise_for_status()
             return total, steps
         buttons = [b for r in replies for b in r.get("buttons") or []]
         message = buttons[0]["payload"] if buttons else phone
