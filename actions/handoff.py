@@ -249,3 +249,21 @@ class ActionAnswerOffer(Action):
             return [SlotSet(OFFER, None), *hand_off(dispatcher, tracker, reason=offer[0], service=offer[1])]
         dispatcher.utter_message(response="utter_advisor_offer_declined")
         return [SlotSet(OFFER, None)]
+
+
+class ActionLanguageChanged(Action):
+    """The language changed: say so, and ask again about an advisor offered in the last turn.
+
+    A language button clears the old language's buttons from the screen, so the offer would be lost.
+    """
+
+    def name(self) -> str:
+        return "action_language_changed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        offer = pending_offer(tracker)
+        if offer is None:
+            dispatcher.utter_message(response="utter_language_changed")
+            return []
+        dispatcher.utter_message(response="utter_language_changed_offer")
+        return [SlotSet(OFFER, f"{offer[0]}:{offer[1] or ''}")]

@@ -5,7 +5,7 @@ import pytest
 from actions import services
 from actions.fallback import ActionFallback
 from actions.feedback import ActionFeedbackRequest
-from actions.handoff import ActionAnswerOffer, ActionHandoff
+from actions.handoff import ActionAnswerOffer, ActionHandoff, ActionLanguageChanged
 from actions.topics import ActionShowTopic
 from store.cases import CaseStore
 from tests.actions.conftest import make_tracker, run, user_event
@@ -83,6 +83,28 @@ def test_asking_for_a_person_after_the_offer_accepts_it(dispatcher, case_db):
     run(ActionHandoff(), dispatcher, make_tracker("kutsu palveluneuvoja", "request_human", history=history), {})
     case = CaseStore(case_db).list_cases()[0]
     assert case["reason"] == "needs_advisor" and "lost_property" in case["services"]
+
+
+def test_a_language_switch_asks_the_offer_again_and_yes_still_calls(dispatcher, case_db):
+    history = [
+        user_event("mul on kela asiat ihan sekasin", "service_document_submission", metadata=KIOSK),
+        *offered("utter_advisor_offer_service", "needs_advisor:document_submission"),
+    ]
+    switch = make_tracker('/choose_language{"language":"en"}', "choose_language", language="en", history=history)
+    events = run(ActionLanguageChanged(), dispatcher, switch, {})
+    assert responses(dispatcher) == ["utter_language_changed_offer"]
+    assert events == [
+        {"event": "slot", "name": "advisor_offer", "value": "needs_advisor:document_submission", "timestamp": None}
+    ]
+    history += [user_event('/choose_language{"language":"en"}', "choose_language"), *offered("x", events[0]["value"])]
+    run(ActionAnswerOffer(), dispatcher, make_tracker("yes", "affirm", language="en", history=history), {})
+    case = CaseStore(case_db).list_cases()[0]
+    assert case["reason"] == "needs_advisor" and case["services"] == ["document_submission"]
+
+
+def test_a_language_switch_without_an_offer_only_says_so(dispatcher, case_db):
+    run(ActionLanguageChanged(), dispatcher, make_tracker("in English please", "choose_language", language="en"), {})
+    assert responses(dispatcher) == ["utter_language_changed"]
 
 
 def test_asking_for_a_person_makes_a_ticket_at_once(dispatcher, case_db):
