@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,9 +19,25 @@ from service_catalogue.loader import Catalogue, has_ended
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
+def short_named(cat: Catalogue, text: str) -> list[str]:
+    """Authorities whose short names ("ELY") the text says as whole words."""
+    return [
+        key
+        for key, authority in cat.authorities.items()
+        if any(
+            re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE)
+            for name in authority.get("short_names", [])
+        )
+    ]
+
+
 def named_authority(cat: Catalogue, tracker: Tracker, today: dt.date) -> str | None:
-    """The authority the message names; one that has ended comes first, since its name is what misleads."""
+    """The authority the message names; one that has ended comes first, since its name is what misleads.
+
+    The lookup tables' entities first; a short name said as a word ("missä ELY toimii") when they found none.
+    """
     named = [a for a in entity_values(tracker, "authority") if a in cat.authorities]
+    named = named or short_named(cat, (tracker.latest_message or {}).get("text") or "")
     ended = [a for a in named if has_ended(cat.authorities[a], today)]
     return next(iter(ended or named), None)
 

@@ -87,3 +87,13 @@ def test_the_question_offers_this_point_too_in_every_language():
         payloads = [b["payload"] for b in variant["buttons"]]
         assert "/ask_hours_location" in payloads
         assert '/ask_authority{"authority": "police"}' in payloads
+
+
+def test_a_short_name_said_as_a_word_when_the_lookups_found_nothing(dispatcher):
+    run(ActionAuthority(), dispatcher, make_tracker("missä ELY toimii nykyään?", "ask_authority"))
+    assert responses(dispatcher) == ["utter_authority_ended"]
+
+
+def test_a_short_name_inside_another_word_is_not_one(dispatcher):
+    run(ActionAuthority(), dispatcher, make_tracker("where is it likely to be, namely", "ask_authority"))
+    assert responses(dispatcher) == ["utter_ask_which_authority"]
