@@ -18,7 +18,17 @@ LANGUAGES = ("fi", "sv", "en")
 CATALOGUE_DIR = Path(__file__).resolve().parents[1] / "catalogue"
 DEFAULT_DATA_DIR = CATALOGUE_DIR / "data"
 SCHEMA_FILE = CATALOGUE_DIR / "schema.yml"
-FILES = ("authorities", "channel_types", "forms", "services", "life_situations", "advisor_tasks", "point", "booking")
+FILES = (
+    "authorities",
+    "channel_types",
+    "forms",
+    "services",
+    "life_situations",
+    "advisor_tasks",
+    "point",
+    "booking",
+    "sami",
+)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DISPLAY_FIELDS = ("weekday", "day", "month", "month_name", "year", "hour", "minute")
 ICS_FIELDS = ("topic", "reference", "room")
@@ -40,12 +50,17 @@ class Catalogue:
     advisor_tasks: dict[str, dict]
     point: dict
     booking: dict
+    sami: dict = field(default_factory=dict)
     by_intent: dict[str, tuple[str, dict]] = field(default_factory=dict)
     form_index: dict[str, str] = field(default_factory=dict)
 
     def active_authorities(self, today: dt.date) -> dict[str, dict]:
         """The authorities that have not ended by `today`, in file order."""
         return {key: a for key, a in self.authorities.items() if not has_ended(a, today)}
+
+    def successors(self, authority_id: str) -> list[dict]:
+        """The authorities that took over from an ended one, in the order the catalogue names them."""
+        return [self.authorities[s] for s in self.authorities[authority_id].get("successors", [])]
 
     def topic(self, intent: str) -> tuple[str, dict] | None:
         """The (kind, entry) a topic intent leads to: kind is 'life_situation' or 'service'."""
@@ -183,7 +198,50 @@ def _cross_check(cat: Catalogue, today: dt.date) -> Iterator[str]:
     for day, spans in parse_hours(cat.point["hours"]).items():
         if any(start >= end for start, end in spans):
             yield f"point.yml: entry '{cat.point['id']}': hours on {WEEKDAYS[day]} end before they start"
+    yield from _check_authorities(cat, today)
+    yield from _check_sami(cat, today)
     yield from _check_booking(cat)
+
+
+def _check_authorities(cat: Catalogue, today: dt.date) -> Iterator[str]:
+    """An ended authority's successors exist and work, so a customer who names it always gets somewhere."""
+    for key, authority in cat.authorities.items():
+        where = f"authorities.yml: entry '{key}'"
+        if authority.get("successors") and not authority.get("ended"):
+            yield f"{where}: successors are only for an authority that has ended"
+        for successor in authority.get("successors", []):
+            entry = cat.authorities.get(successor)
+            if entry is None:
+                yield f"{where}: unknown successor '{successor}'"
+            elif successor == key or entry.get("ended"):
+                yield f"{where}: successor '{successor}' has ended itself; name the authority that works now"
+        for service in authority.get("point_services", []):
+            if service not in cat.services:
+                yield f"{where}: unknown service '{service}' in point_services"
+            elif cat.services[service]["authority"] != key:
+                owner = cat.services[service]["authority"]
+                yield f"{where}: service '{service}' in point_services belongs to '{owner}'"
+
+
+def _check_sami(cat: Catalogue, today: dt.date) -> Iterator[str]:
+    """sami.yml: one entry per Sámi language; routes name known languages and authorities."""
+    if not cat.sami:
+        return
+    yield from _unique_problems("sami.yml", cat.sami["languages"], "id")
+    yield from _unique_problems("sami.yml", cat.sami["routes"], "id")
+    known = {language["id"] for language in cat.sami["languages"]}
+    for route in cat.sami["routes"]:
+        for language in route.get("languages", []):
+            if language not in known:
+                yield f"sami.yml: entry '{route['id']}': unknown Sámi language '{language}'"
+        authority = route.get("authority")
+        if authority and authority not in cat.authorities:
+            yield f"sami.yml: entry '{route['id']}': unknown authority '{authority}'"
+        elif authority and has_ended(cat.authorities[authority], today):
+            yield f"sami.yml: entry '{route['id']}': authority '{authority}' has ended"
+    for language in cat.point.get("remote_interpreting", []):
+        if language not in known:
+            yield f"point.yml: entry '{cat.point['id']}': remote_interpreting names unknown Sámi language '{language}'"
 
 
 def _check_hours(where: str, weekly: dict, slot_minutes: int) -> Iterator[str]:
@@ -314,6 +372,7 @@ def load_catalogue(data_dir: str | os.PathLike | None = None, today: dt.date | N
         advisor_tasks=_unique("advisor_tasks.yml", documents["advisor_tasks"]["advisor_tasks"], "id"),
         point=documents["point"]["point"],
         booking=documents["booking"],
+        sami=documents["sami"],
     )
     problems = list(_cross_check(cat, today or dt.date.today()))
     if problems:

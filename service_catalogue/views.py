@@ -63,3 +63,40 @@ def channels_text(cat: Catalogue, service: dict, lang: str) -> str:
         detail = (channel.get("url") or channel.get("note") or {}).get(lang)
         lines.append(f"• {label}: {detail}" if detail else f"• {label}")
     return "\n".join(lines)
+
+
+def bullets(lines: list[str]) -> str:
+    """Lines as a bulleted list, one per line."""
+    return "\n".join(f"• {line}" for line in lines)
+
+
+def sami_greeting(cat: Catalogue, variant: str | None) -> str:
+    """One greeting in the customer's Sámi language; one in each when the language is not known."""
+    languages = [lang for lang in cat.sami["languages"] if variant in (None, lang["id"])]
+    return " · ".join(lang["greeting"] for lang in languages or cat.sami["languages"])
+
+
+def sami_routes(cat: Catalogue, variant: str | None, lang: str) -> list[dict]:
+    """The routes to service in the customer's Sámi language (any, when unknown) that exist at this point."""
+    interpreted = cat.point.get("remote_interpreting", [])
+    routes = []
+    for route in cat.sami["routes"]:
+        serves = route.get("languages") or [s["id"] for s in cat.sami["languages"]]
+        if variant is not None and variant not in serves:
+            continue
+        if route.get("needs_remote_interpreting") and not (variant in interpreted if variant else interpreted):
+            continue
+        routes.append({"id": route["id"], "text": route["text"][lang], "verified": route["verified"]})
+    return routes
+
+
+def reach_lines(authorities: list[dict], lang: str) -> str:
+    """How to reach each authority: name and web address, one per line."""
+    return bullets([f"{a['name'][lang]}: {(a.get('offices') or a)['url'][lang]}" for a in authorities])
+
+
+def services_here(cat: Catalogue, authority_id: str) -> list[dict]:
+    """The authority's `point_services` whose advisor tasks this point offers (lost property only where agreed)."""
+    offered = set(cat.point["capabilities"])
+    chosen = [cat.services[s] for s in cat.authorities[authority_id].get("point_services", [])]
+    return [s for s in chosen if s["advisor_tasks"] and set(s["advisor_tasks"]) <= offered]
