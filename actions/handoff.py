@@ -133,7 +133,8 @@ def contact_route(cat: Catalogue, facts: dict, lang: str) -> str:
     authorities = (
         [facts["authority"]]
         if facts["authority"] in cat.authorities
-        else [a for a, entry in cat.authorities.items() if not entry.get("ended")]
+        # Authorities the catalogue has services of: the successors of ended ones only answer questions.
+        else [a for a in cat.authorities if any(s["authority"] == a for s in cat.services.values())]
     )
     return "\n".join(f"• {cat.authorities[a]['name'][lang]}: {cat.authorities[a]['url'][lang]}" for a in authorities)
 

@@ -42,7 +42,7 @@ def show_form(dispatcher: CollectingDispatcher, tracker: Tracker, form: dict, la
     """One form card (text and the `form` payload), recorded as a form handed out."""
     payload = views.form_payload(form, lang)
     dispatcher.utter_message(
-        response="utter_form_card",
+        response="utter_form_card" if services.catalogue().received_here(form) else "utter_form_card_elsewhere",
         code=payload["variant"],
         title=payload["title"],
         returned_to=payload["returned_to"],

@@ -73,6 +73,11 @@ class Catalogue:
         found = self.form_index.get(wanted) or self.form_index.get(re.sub(r"(?<=\d)[re]$", "", wanted))
         return self.forms.get(found) if found else None
 
+    def received_here(self, form: dict) -> bool:
+        """True when this point takes the filled form in: it receives documents, and of the form's authority."""
+        task = self.advisor_tasks.get("receive_documents") or {}
+        return "receive_documents" in self.point["capabilities"] and form["authority"] in task.get("authorities", [])
+
     def life_situation_forms(self, situation: dict) -> list[dict]:
         """The forms of a life situation's steps, in step order, each once."""
         codes: list[str] = []

@@ -42,7 +42,6 @@ def form_sheet(
     if form is None:
         raise HTTPException(status_code=404, detail="no such form")
     variant = form["variants"].get(lang) or form["code"]
-    receives = "receive_documents" in cat.point.get("capabilities", [])
     return templates.TemplateResponse(
         request,
         "print_form.html",
@@ -53,7 +52,7 @@ def form_sheet(
             "name": form["name"][lang],
             "url": form["url"][lang],
             "returned_to": form["returned_to"][lang],
-            "receives": receives,
+            "receives": cat.received_here(form),
             "authority": cat.authorities[form["authority"]]["name"][lang],
             "qr": qr_svg(form["url"][lang]),
             "printed": printed_at(config, lang),

@@ -84,3 +84,12 @@ def test_personal_data_gets_the_notice_and_the_named_benefit_still_answered(disp
     run(ActionPersonalData(), dispatcher, tracker, {})
     assert responses(dispatcher)[0] == "utter_personal_data"
     assert "SV 157" in [p["code"] for p in payloads(dispatcher, "form")]
+
+
+def test_only_forms_the_point_receives_say_they_can_be_handed_in_here(dispatcher):
+    kela = make_tracker("lomake AT 1", "request_form", entities=[{"entity": "form_code", "value": "AT 1"}])
+    run(ActionShowTopic(), dispatcher, kela, {})
+    tax = make_tracker("lomake 5010", "request_form", entities=[{"entity": "form_code", "value": "5010"}])
+    run(ActionShowTopic(), dispatcher, tax, {})
+    cards = [r for r in responses(dispatcher) if r.startswith("utter_form_card")]
+    assert cards == ["utter_form_card", "utter_form_card_elsewhere"]

@@ -27,6 +27,12 @@ def test_form_sheet_accepts_a_variant_code_and_refuses_unknown_forms(client):
     assert client.get("/print/form/AT%201?lang=de").status_code == 422
 
 
+def test_only_a_form_the_point_receives_says_it_can_be_handed_in_here(client):
+    texts = client.app.state.texts
+    assert texts.text("fi", "print.return_here") in client.get("/print/form/AT%201?lang=fi").text
+    assert texts.text("fi", "print.return_here") not in client.get("/print/form/5010?lang=fi").text
+
+
 def test_qr_code_encodes_the_forms_url():
     import segno
 
