@@ -111,6 +111,7 @@ test: venvs $(MODEL) lint validate test-python test-stories test-e2e test-fault 
 
 bench: venvs ## print the figures of bench/ (the stack ones need `make run` in another terminal)
 	$(RASA_VENV)/bin/python bench/nlu_cross_validation.py
+	$(RASA_VENV)/bin/python bench/language_id.py
 	$(WEB_VENV)/bin/python bench/latency.py
 	$(RASA_VENV)/bin/python bench/booking_slots.py
 	$(WEB_VENV)/bin/python bench/booking_flow.py
