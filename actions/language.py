@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.common import entity_values, latest_intent, metadata_of
+from bot import langdetect_three
 from service_catalogue.loader import LANGUAGES
 
 HINTS_FILE = Path(__file__).resolve().parents[1] / "bot" / "language_hints.yml"
@@ -37,30 +38,10 @@ class LanguageDetector:
     def __init__(self, hints: dict[str, Any]):
         self.short_words = {lang: set(words) for lang, words in hints["short_words"].items()}
         self.names = hints["names"]
-        self._factory = None
-
-    def _detector_factory(self):
-        if self._factory is None:
-            from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
-
-            factory = DetectorFactory()
-            profiles = [Path(PROFILES_DIRECTORY, lang).read_text(encoding="utf-8") for lang in LANGUAGES]
-            factory.load_json_profile(profiles)
-            factory.set_seed(0)  # the same message always gets the same answer
-            self._factory = factory
-        return self._factory
 
     def probabilities(self, text: str, prior: str | None = None) -> dict[str, float]:
         """langdetect's probability for each of fi, sv, en."""
-        detector = self._detector_factory().create()
-        if prior:
-            detector.set_prior_map({lang: (0.6 if lang == prior else 0.2) for lang in LANGUAGES})
-        detector.append(text)
-        try:
-            found = {str(p.lang): p.prob for p in detector.get_probabilities()}
-        except Exception:  # langdetect raises on text with no letters it knows
-            return {}
-        return {lang: found.get(lang, 0.0) for lang in LANGUAGES}
+        return langdetect_three.probabilities(text, prior)
 
     def named_language(self, text: str) -> str | None:
         """The language a request like 'voidaanko puhua ruotsia' names, if any."""

@@ -31,6 +31,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, METADATA, META
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot import langdetect_three
+
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("fi", "sv", "en")
@@ -176,7 +178,6 @@ class LanguageIdentifier(GraphComponent):
         self._pipeline = pipeline
         self._lexicon = lexicon or {}
         self._hints: Hints | None = None
-        self._factory: Any = None
 
     @classmethod
     def create(
@@ -306,25 +307,6 @@ class LanguageIdentifier(GraphComponent):
             self._hints = Hints.read(path if path.exists() else DEFAULT_HINTS)
         return self._hints
 
-    def _langdetect(self, text: str) -> dict[str, float]:
-        """langdetect's probabilities for fi, sv and en only; {} when it finds nothing to go on."""
-        if self._factory is None:
-            from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
-
-            factory = DetectorFactory()
-            factory.load_json_profile(
-                [Path(PROFILES_DIRECTORY, lang).read_text(encoding="utf-8") for lang in LANGUAGES]
-            )
-            factory.set_seed(0)  # the same message always gets the same answer
-            self._factory = factory
-        detector = self._factory.create()
-        detector.append(text)
-        try:
-            found = {str(p.lang): p.prob for p in detector.get_probabilities()}
-        except Exception:  # langdetect raises on text with no letters it knows
-            return {}
-        return {lang: found.get(lang, 0.0) for lang in LANGUAGES}
-
     def scores(self, text: str) -> dict[str, float]:
         """fi/sv/en probabilities of one message (uniform when it has no words)."""
         # International words ("ok", "kela") say nothing; a message of only those is the page's to decide.
@@ -337,7 +319,7 @@ class LanguageIdentifier(GraphComponent):
             probabilities = self._pipeline.predict_proba([joined])[0]
             for lang, p in zip(self._pipeline.classes_, probabilities, strict=True):
                 logits[str(lang)] += math.log(max(float(p), 1e-6))
-        found = self._langdetect(joined) if len(joined) > self._config["langdetect_from_letters"] else {}
+        found = langdetect_three.probabilities(joined) if len(joined) > self._config["langdetect_from_letters"] else {}
         if found:
             letters = sum(len(w) for w in words)
             start, full = self._config["langdetect_from_letters"], self._config["langdetect_full_at_letters"]
