@@ -34,7 +34,7 @@ def short_named(cat: Catalogue, text: str) -> list[str]:
 def named_authority(cat: Catalogue, tracker: Tracker, today: dt.date) -> str | None:
     """The authority the message names; one that has ended comes first, since its name is what misleads.
 
-    The lookup tables' entities first; a short name said as a word ("missä ELY toimii") when they found none.
+    The lookup tables' entities first; a short name said as a word (such as "ELY" on its own) when they found none.
     """
     named = [a for a in entity_values(tracker, "authority") if a in cat.authorities]
     named = named or short_named(cat, (tracker.latest_message or {}).get("text") or "")
