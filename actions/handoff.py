@@ -210,7 +210,12 @@ def offer_advisor(
     if channel == "web" and unavailable_because(point):
         return hand_off(dispatcher, tracker, reason=reason, service=service)
     dispatcher.utter_message(response=response, **values)
-    return [SlotSet(OFFER, f"{reason}:{service or ''}")]
+    return [offer_slot(reason, service)]
+
+
+def offer_slot(reason: str, service: str | None) -> dict[str, Any]:
+    """The `advisor_offer` slot for an offer on screen ("<reason>:<service>"), read back by pending_offer."""
+    return SlotSet(OFFER, f"{reason}:{service or ''}")
 
 
 def pending_offer(tracker: Tracker) -> tuple[str, str | None] | None:
@@ -267,4 +272,4 @@ class ActionLanguageChanged(Action):
             dispatcher.utter_message(response="utter_language_changed")
             return []
         dispatcher.utter_message(response="utter_language_changed_offer")
-        return [SlotSet(OFFER, f"{offer[0]}:{offer[1] or ''}")]
+        return [offer_slot(*offer)]

@@ -12,16 +12,15 @@ from actions import services
 from actions.common import entity_values, language_of
 from service_catalogue import views
 
-SAMI_LANGUAGES = ("sme", "smn", "sms")
-
 
 def sami_variant(tracker: Tracker) -> str | None:
     """The customer's Sámi language: a name they typed (entity `sami`), else what the language identifier heard."""
+    known = {language["id"] for language in services.catalogue().sami["languages"]}
     for value in entity_values(tracker, "sami"):
-        if value in SAMI_LANGUAGES:
+        if value in known:
             return value
     heard = ((tracker.latest_message or {}).get("language_id") or {}).get("sami")
-    return heard if heard in SAMI_LANGUAGES else None
+    return heard if heard in known else None
 
 
 class ActionSami(Action):
