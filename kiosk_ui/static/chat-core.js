@@ -7,7 +7,8 @@
    options:
      config        the surface's config: texts, maxChars, point, booking names, feedback, redact
      state()       the surface's current state: {id, lang, live}; the core keeps `live` in it
-     ui            {log, queue, sendButton}: elements, read when used (the widget fills it later)
+     ui            {log, queue, sendButton, scroller}: elements, read when used (the widget fills it
+                   later); scroller is the box the conversation scrolls in
      api           {chat, feedback, live}: where the gateway is (the widget's is on another origin)
      credentials   fetch's credentials mode ("same-origin" on the kiosk, "omit" on the widget)
      channel       "kiosk" or "web"
@@ -309,6 +310,26 @@ function ChatCore(options) {
     return draw(items);
   }
 
+  // ---- scrolling: the conversation's own box, never the page ----------------------------------
+
+  // scrollIntoView would scroll every scrollable ancestor, the page too: the header, the language
+  // buttons and the input would leave the screen. Only the scroller moves, by its CSS scroll-behavior.
+  function scrollToEnd() {
+    ui.scroller.scrollTo({ top: ui.scroller.scrollHeight });
+  }
+
+  // The node at the top of the box (below its scroll-padding-top), so a long answer is read from its start.
+  function reveal(node) {
+    const box = ui.scroller;
+    if (!node || !node.isConnected) {
+      scrollToEnd();
+      return;
+    }
+    const padding = parseFloat(getComputedStyle(box).scrollPaddingTop) || 0;
+    const top = box.getBoundingClientRect().top + box.clientTop + padding;
+    box.scrollTo({ top: box.scrollTop + node.getBoundingClientRect().top - top });
+  }
+
   // ---- talking to the gateway ----------------------------------------------------------------
 
   function post(url, body) {
@@ -463,7 +484,7 @@ function ChatCore(options) {
   }
 
   return {
-    t, setI18n, translate, el, icon, mask, shown, append, renderAll, post, refusal, abort, send, setBusy,
+    t, setI18n, translate, el, icon, mask, shown, append, renderAll, scrollToEnd, reveal, post, refusal, abort, send, setBusy,
     busy: () => busy, followCase, openFeed, closeFeed, updateQueue, clear,
   };
 }

@@ -43,7 +43,7 @@
 
   // The chat itself: the core shared with the widget (chat-core.js). The kiosk adds its screens.
   const chat = ChatCore({
-    config, state: () => state, ui: { log: ui.log, queue: ui.queue, sendButton: ui.send },
+    config, state: () => state, ui: { log: ui.log, queue: ui.queue, sendButton: ui.send, scroller: ui.main },
     api: { chat: "/api/chat", feedback: "/api/feedback", live: "/api/live/" },
     credentials: "same-origin", channel: "kiosk", heading: "h2", icons: "/static/icons.svg",
     testids: { advisor: "advisor-message", note: "chat-note", feedback: "feedback", feedbackRating: "feedback-rating",
@@ -69,10 +69,10 @@
       return state.chosenLanguage || (options.startsInScreenLanguage && first ? state.lang : null);
     },
     replied,
-    appended: (items, nodes) => { if (items[0] && items[0].kind === "user") scrollToNewest(nodes[0]); },
+    appended: (items, nodes) => { if (items[0] && items[0].kind === "user") chat.reveal(nodes[0]); },
     live: (event, nodes) => {
       if (event !== "back") show("chat");
-      scrollToNewest(nodes[0]);
+      chat.reveal(nodes[0]);
     },
     onLanguage: applyLanguage,
     // While the advisor has the conversation, nobody is typing an answer to each message.
@@ -120,10 +120,6 @@
     $("#bar").hidden = view === "handoff"; // the handoff screen has its own buttons
     ui.end.hidden = view === "start";
     document.body.dataset.view = view;
-  }
-
-  function scrollToNewest(node) {
-    if (node) node.scrollIntoView({ block: "start", behavior: "smooth" });
   }
 
   // ---- answers and the advisor ---------------------------------------------------------------
@@ -184,7 +180,7 @@
     if (i18n) ui.handoffText.dataset.i18nValues = JSON.stringify(i18n.values);
     else delete ui.handoffText.dataset.i18nValues;
     show("handoff");
-    ui.main.scrollTop = 0;
+    ui.main.scrollTo({ top: 0, behavior: "instant" });
     $("#handoff-heading").focus({ preventScroll: true });
   }
 
@@ -267,7 +263,7 @@
     applyLanguage(config.lang);
     show("start");
     history.replaceState(null, "", location.pathname + location.search);
-    ui.main.scrollTop = 0;
+    ui.main.scrollTo({ top: 0, behavior: "instant" });
     if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
   }
 
@@ -302,7 +298,7 @@
     });
     ui.end.addEventListener("click", wipe);
     $("#handoff-done").addEventListener("click", wipe);
-    $("#handoff-back").addEventListener("click", () => { show("chat"); scrollToNewest(ui.log.lastElementChild); });
+    $("#handoff-back").addEventListener("click", () => { show("chat"); chat.reveal(ui.log.lastElementChild); });
     $("#idle-continue").addEventListener("click", stillHere);
     $("#idle-end").addEventListener("click", wipe);
     ui.idle.addEventListener("cancel", (event) => { event.preventDefault(); stillHere(); });

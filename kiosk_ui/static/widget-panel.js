@@ -96,11 +96,12 @@
       el("a", { href: `${base}/bookings/${encodeURIComponent(booking.reference)}.ics?lang=${state.lang}`, download: "",
                 "data-testid": "booking-ics", i18n: "chat.booking_ics" })],
     richText: withLinks,
-    replied: (result) => scrollToShow(result.userNode),
+    // The customer's message at the top, so a long answer is read from its start.
+    replied: (result) => chat.reveal(result.userNode),
     appended: (items) => {
       state.items.push(...items);
       save();
-      scrollToEnd();
+      chat.scrollToEnd();
     },
     changed: save,
     // The customer asked for a person: show that one came.
@@ -152,7 +153,7 @@
   parts.queue = el("p", { class: "w-queue", "data-testid": "widget-queue", role: "status", hidden: true });
   const status = el("p", { class: "visually-hidden", role: "status" });
   // The scrolling area takes focus so that keyboard users can scroll a long answer.
-  const scroller = el("div", { class: "w-body", tabindex: "0" },
+  parts.scroller = el("div", { class: "w-body", tabindex: "0" },
     el("p", { class: "w-welcome", "data-testid": "widget-welcome", i18n: "widget.welcome" }), parts.log);
   const input = el("input", { id: "w-input", type: "text", "data-testid": "widget-input", maxlength: String(CONFIG.maxChars),
                               autocomplete: "off" });
@@ -165,7 +166,7 @@
     el("header", { class: "w-head" },
        el("div", { class: "w-head-text" }, el("h2", { id: "w-title", class: "w-title", i18n: "widget.title" }), subtitle),
        el("div", { class: "w-head-actions" }, clearButton, closeButton)),
-    parts.queue, scroller,
+    parts.queue, parts.scroller,
     status, el("p", { class: "w-privacy", i18n: "widget.privacy" }), composer);
   frame.append(launcher, panel);
   root.append(el("style", { text: CSS }), frame);
@@ -175,14 +176,6 @@
     subtitle.textContent = CONFIG.pointName[state.lang];
     chat.translate(root);
     chat.updateQueue();
-  }
-
-  function scrollToEnd() { scroller.scrollTop = scroller.scrollHeight; }
-
-  function scrollToShow(node) {
-    // The customer's message at the top, so a long answer is read from its start.
-    if (!node || !node.isConnected) return scrollToEnd();
-    scroller.scrollTop += node.getBoundingClientRect().top - scroller.getBoundingClientRect().top - 8;
   }
 
   // ---- opening, closing, clearing ------------------------------------------------------------
@@ -195,7 +188,7 @@
     save();
     if (open && focus) input.focus();
     if (!open && focus) launcher.focus();
-    if (open) scrollToEnd();
+    if (open) chat.scrollToEnd();
   }
 
   function clearConversation() {
