@@ -225,6 +225,8 @@
 
   function attach() {
     document.body.append(host);
+    // Open when the last page was left: at the newest message, as opening it does (laid out only now).
+    if (state.open) chat.scrollToEnd();
     // After a page load in the middle of a handoff, the feed picks up where the last page left it.
     if (state.live && !state.live.ended) chat.openFeed();
   }
