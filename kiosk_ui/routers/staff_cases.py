@@ -42,7 +42,7 @@ from kiosk_ui.texts import Texts
 from kiosk_ui.views.forms import form_body, staff_form
 from service_catalogue.loader import Catalogue
 from store.accounts import AccountStore, SessionInfo
-from store.cases import CaseConflict, CaseStore
+from store.cases import OPEN, CaseConflict, CaseStore
 from store.rows import HELSINKI
 
 router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False, dependencies=[Depends(staff_page)])
@@ -221,7 +221,7 @@ def case_page(
 
 
 def _back_to(request: Request, case_id: int, back: str, case: dict | None, notice: str | None) -> Response:
-    path = f"/staff/cases/{case_id}" if back == "case" and not (case and case["status"] == "resolved") else "/staff"
+    path = f"/staff/cases/{case_id}" if back == "case" and (case is None or case["status"] in OPEN) else "/staff"
     query = {"lang": staff_lang(request)}
     if notice:
         query["notice"] = notice
@@ -322,8 +322,8 @@ async def take_over(
     me = info.account.username
 
     async def action(form, case):
-        if case["status"] == "resolved":
-            raise CaseConflict("case_resolved")
+        if case["status"] not in OPEN:
+            raise CaseConflict(f"case_{case['status']}")
         if case["taken_over"] or (case["status"] == "claimed" and case["assignee"] != me):
             raise _Refused("claimed_by_other" if case["assignee"] != me else "already_taken_over", 409)
         # Rasa first: when it cannot be told to stay silent, nothing changes in the case.
@@ -348,8 +348,8 @@ async def hand_back(
     control: Control,
 ) -> Response:
     async def action(form, case):
-        if case["status"] == "resolved":
-            raise CaseConflict("case_resolved")
+        if case["status"] not in OPEN:
+            raise CaseConflict(f"case_{case['status']}")
         if not case["taken_over"]:
             raise _Refused("not_taken_over", 409)
         await control.resume(case["conversation_id"])
@@ -424,8 +424,8 @@ async def send_message(
             raise _Refused("bad_message", 400) from None
         if not 1 <= len(text) <= STAFF_MESSAGE_CHARS:
             raise _Refused("bad_message", 400)
-        if case["status"] == "resolved":
-            raise CaseConflict("case_resolved")
+        if case["status"] not in OPEN:
+            raise CaseConflict(f"case_{case['status']}")
         if not case["taken_over"] or case["assignee"] != info.account.username:
             raise _Refused("not_taken_over", 409)
         return cases.add_message(case_id, info.account.username, text), None
