@@ -189,6 +189,10 @@ def customer_page(request: Request) -> None:
     set_page_language(request, lang if lang in LANGUAGES else "fi")
 
 
+# The 403 detail of a signed-in staff member whose role does not reach the page (kiosk_ui.errors renders it).
+ROLE_REFUSED = "not allowed for your role"
+
+
 def wants_json(request: Request) -> bool:
     """A JSON client (fetch with Accept: application/json): it gets status codes instead of redirects."""
     accept = request.headers.get("accept", "")
@@ -221,7 +225,8 @@ def require_role(role: str, *, allow_password_change: bool = False) -> Callable[
                 raise HTTPException(status_code=403, detail="change your password first")
             raise _redirect(request, "/staff/password")
         if not info.account.has_role(role):
-            raise HTTPException(status_code=403, detail="not allowed for your role")
+            set_staff_member(request, info)  # the refused page's header shows what this role can open
+            raise HTTPException(status_code=403, detail=ROLE_REFUSED)
         set_staff_member(request, info)
         return info
 
