@@ -14,7 +14,6 @@ import json
 import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -141,20 +140,9 @@ async def validation_error(request: Request, exc: Exception) -> Response:
     return PlainTextResponse(refusal_text(texts, lang, 422), status_code=422)
 
 
-def _came_from(request: Request) -> str | None:
-    """The staff page the member came from (Referer), only when it is one of ours and not this one."""
-    referer = request.headers.get("referer") or ""
-    parts = urlsplit(referer)
-    if parts.netloc != request.url.netloc or not (
-        parts.path == STAFF_PAGES or parts.path.startswith(STAFF_PAGES + "/")
-    ):
-        return None
-    back = parts.path + (f"?{parts.query}" if parts.query else "")
-    return None if parts.path == request.url.path else back
-
-
 def _staff_refused_page(request: Request, exc: StarletteHTTPException) -> Response:
-    """The staff member's refused page: what happened in their language, and links back."""
+    """The staff member's refused page: what happened in their language, and the way back to the front page
+    (the header's navigation lists what the role can open; the app sends no Referer to link the page before)."""
     page = getattr(request.state, "page_language", None)
     if page is None or page.section != "staff":
         # Refused before the router's own dependency ran: the staff texts all the same.
@@ -164,7 +152,7 @@ def _staff_refused_page(request: Request, exc: StarletteHTTPException) -> Respon
     return request.app.state.templates.TemplateResponse(
         request,
         "staff_refused.html",
-        {"e": errors, "reason": STAFF_REFUSALS.get(str(exc.detail), "refused_other"), "back": _came_from(request)},
+        {"e": errors, "reason": STAFF_REFUSALS.get(str(exc.detail), "refused_other")},
         status_code=exc.status_code,
     )
 

@@ -133,6 +133,7 @@
     li.dataset.created = c.created_at;
     li.classList.toggle("is-taken-over", c.taken_over);
     setField(li, "ticket", c.ticket);
+    setField(li, "ticket_more", " " + c.ticket);  // the "more" toggle's name says whose details it opens
     var badge = part(li, '[data-field="status"]');
     badge.className = "badge status-" + c.status;
     badge.textContent = c.labels.status;
