@@ -103,14 +103,6 @@ def conversation_facts(tracker: Tracker) -> dict[str, Any]:
     return facts
 
 
-def summary_of(facts: dict[str, Any]) -> str:
-    """A one-line summary from codes only, for the advisor's queue."""
-    parts = [f"{key}: {', '.join(facts[key])}" for key in ("intents", "services", "forms", "bookings") if facts[key]]
-    if facts["life_situation"]:
-        parts.insert(0, f"life_situation: {facts['life_situation']}")
-    return "; ".join(parts)
-
-
 def unavailable_because(point: str, now: dt.datetime | None = None) -> str | None:
     """Why a web customer cannot chat with an advisor now ("closed", "no_advisor"), None if they can."""
     if not point_is_open(services.catalogue(), now):
@@ -164,7 +156,7 @@ def hand_off(
             )
             return []
     case = services.case_store().open_case_for(tracker.sender_id)
-    if case is None and services.case_store().waiting(point) >= services.handoff_queue_limit():
+    if case is None and services.case_store().waiting(point, now) >= services.handoff_queue_limit():
         # The same limit as the web app's direct handoff (HANDOFF_QUEUE_LIMIT): no ticket beyond it.
         dispatcher.utter_message(
             response="utter_handoff_queue_full", json_message={"type": "handoff_unavailable", "reason": "queue_full"}
@@ -182,7 +174,8 @@ def hand_off(
             forms=facts["forms"],
             bookings=facts["bookings"],
             intents=facts["intents"],
-            summary=summary_of(facts),
+            # No coded summary line: the dashboard names the codes above in the advisor's language.
+            summary="",
             now=now,
         )
     dispatcher.utter_message(

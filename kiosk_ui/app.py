@@ -19,8 +19,9 @@ from fastapi.staticfiles import StaticFiles
 
 from booking.client import LocalBookingClient
 from booking.config import BookingConfig
-from kiosk_ui.deps import make_templates
+from kiosk_ui.deps import conversation_control_of, make_templates
 from kiosk_ui.errors import RejectLoneSurrogates, add_error_handlers
+from kiosk_ui.expiry import CaseExpiryJob
 from kiosk_ui.logs import hide_query_tokens
 from kiosk_ui.ratelimit import RateLimiter
 from kiosk_ui.routers import (
@@ -46,6 +47,7 @@ from kiosk_ui.security_headers import SecurityHeaders
 from kiosk_ui.settings import Settings
 from kiosk_ui.texts import load_texts
 from service_catalogue.loader import load_catalogue
+from store.cases import CaseStore
 from store.db import open_database
 from store.retention import RetentionJob, RetentionPolicy
 from training.evaluation import evaluator
@@ -80,8 +82,8 @@ ROUTERS = (
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     """Open the gateway's HTTP client to Rasa for the app's lifetime (one connection pool), and run the
-    model bank's training jobs and the retention job in the background (app.state.training_runner or
-    app.state.retention_job = False turns one off)."""
+    model bank's training jobs, the retention job and the queue's expiry in the background
+    (app.state.training_runner, app.state.retention_job or app.state.expiry_job = False turns one off)."""
     settings: Settings = app.state.settings
     retention = getattr(app.state, "retention_job", None)
     if retention is None:
@@ -109,12 +111,21 @@ async def lifespan(app: FastAPI):
             validate=rasa_data_validate,
         )
     task = asyncio.create_task(runner.run_forever()) if runner else None
+    expiry = getattr(app.state, "expiry_job", None)
+    if expiry is None:
+        expiry = app.state.expiry_job = CaseExpiryJob(
+            CaseStore(engine=app.state.db_engine), app.state.catalogue, lambda: conversation_control_of(app)
+        )
+    expiry_task = None
     try:
         async with httpx.AsyncClient(timeout=settings.rasa_timeout_seconds) as client:
             app.state.rasa_client = client
+            # Cases still open at the point's closing time expire (kiosk_ui.expiry); it may resume the
+            # assistant through Rasa, so it starts once the client is there.
+            expiry_task = asyncio.create_task(expiry.run_forever()) if expiry else None
             yield
     finally:
-        for background in (task, retention_task):
+        for background in (task, retention_task, expiry_task):
             if background is not None:
                 background.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

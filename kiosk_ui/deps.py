@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from urllib.parse import quote, urlsplit
 
 import httpx
-from fastapi import Depends, Header, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.templating import Jinja2Templates
@@ -90,17 +90,22 @@ def get_rasa_client(request: Request) -> httpx.AsyncClient:
     return request.app.state.rasa_client
 
 
-def get_conversation_control(request: Request) -> ConversationControl:
-    """Pauses and resumes the assistant for a takeover; refuses when no RASA_TOKEN is set (tests swap it)."""
-    settings: Settings = request.app.state.settings
+def conversation_control_of(app: FastAPI) -> ConversationControl:
+    """The app's conversation control (also for the queue's expiry job, which has no request)."""
+    settings: Settings = app.state.settings
     if settings.rasa_token is None:
         return OfflineConversationControl()
     return RasaConversationControl(
-        request.app.state.rasa_client,
+        app.state.rasa_client,
         str(settings.rasa_url),
         settings.rasa_token.get_secret_value(),
         settings.rasa_control_timeout_seconds,
     )
+
+
+def get_conversation_control(request: Request) -> ConversationControl:
+    """Pauses and resumes the assistant for a takeover; refuses when no RASA_TOKEN is set (tests swap it)."""
+    return conversation_control_of(request.app)
 
 
 def get_rate_limiter(request: Request) -> RateLimiter:
@@ -184,6 +189,10 @@ def customer_page(request: Request) -> None:
     set_page_language(request, lang if lang in LANGUAGES else "fi")
 
 
+# The 403 detail of a signed-in staff member whose role does not reach the page (kiosk_ui.errors renders it).
+ROLE_REFUSED = "not allowed for your role"
+
+
 def wants_json(request: Request) -> bool:
     """A JSON client (fetch with Accept: application/json): it gets status codes instead of redirects."""
     accept = request.headers.get("accept", "")
@@ -216,7 +225,8 @@ def require_role(role: str, *, allow_password_change: bool = False) -> Callable[
                 raise HTTPException(status_code=403, detail="change your password first")
             raise _redirect(request, "/staff/password")
         if not info.account.has_role(role):
-            raise HTTPException(status_code=403, detail="not allowed for your role")
+            set_staff_member(request, info)  # the refused page's header shows what this role can open
+            raise HTTPException(status_code=403, detail=ROLE_REFUSED)
         set_staff_member(request, info)
         return info
 

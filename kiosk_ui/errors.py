@@ -2,8 +2,10 @@
 
 The kiosk and the widget call /api/*: their error bodies keep FastAPI's `detail` and add `message`, one
 sentence from kiosk_ui/i18n/errors.*.yml in the body's `ui_language` / `language`, else the browser's
-Accept-Language, else Finnish. Pages get a plain-text refusal in their `lang`. Nothing here turns an
-unexpected exception into a 4xx: a bug stays a 500 and is logged.
+Accept-Language, else Finnish. Pages get a plain-text refusal in their `lang`; a staff page refused with
+403 (a role that does not reach it, an expired form) is a page of its own in the staff member's language
+with a way back, while fetch and JSON clients keep the JSON. Nothing here turns an unexpected exception
+into a 4xx: a bug stays a 500 and is logged.
 """
 
 from __future__ import annotations
@@ -21,8 +23,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kiosk_ui.texts import LANGUAGES, Texts
+from kiosk_ui.views.context import set_page_language
 
 CUSTOMER_API = "/api/"
+STAFF_PAGES = "/staff"
+# Why a staff page was refused (the 403's detail, from kiosk_ui.deps and kiosk_ui.views.forms) -> its text key.
+STAFF_REFUSALS = {"not allowed for your role": "refused_role", "missing or wrong CSRF token": "refused_csrf"}
 # The text key of each refusal; any other 4xx reads as a bad request.
 STATUS_TEXTS = {
     400: "bad_request",
@@ -86,6 +92,12 @@ def caller_language(request: Request, body: Any = None) -> str:
     )
 
 
+def staff_language(request: Request) -> str:
+    """A staff page's language: its `lang`, else Finnish (as kiosk_ui.deps.staff_lang)."""
+    lang = request.query_params.get("lang")
+    return lang if lang in LANGUAGES else "fi"
+
+
 def refusal_text(texts: Texts, lang: str, status_code: int) -> str:
     """The sentence that explains a refusal with this status."""
     return texts.text(lang, f"errors.{STATUS_TEXTS.get(status_code, 'bad_request')}")
@@ -128,9 +140,30 @@ async def validation_error(request: Request, exc: Exception) -> Response:
     return PlainTextResponse(refusal_text(texts, lang, 422), status_code=422)
 
 
+def _staff_refused_page(request: Request, exc: StarletteHTTPException) -> Response:
+    """The staff member's refused page: what happened in their language, and the way back to the front page
+    (the header's navigation lists what the role can open; the app sends no Referer to link the page before)."""
+    page = getattr(request.state, "page_language", None)
+    if page is None or page.section != "staff":
+        # Refused before the router's own dependency ran: the staff texts all the same.
+        set_page_language(request, staff_language(request), "staff")
+    lang = request.state.page_language.lang
+    errors = request.app.state.texts(lang)["errors"]
+    return request.app.state.templates.TemplateResponse(
+        request,
+        "staff_refused.html",
+        {"e": errors, "reason": STAFF_REFUSALS.get(str(exc.detail), "refused_other")},
+        status_code=exc.status_code,
+    )
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
-    """An HTTPException as FastAPI answers it, plus the sentence in the customer's language on /api/*."""
+    """An HTTPException as FastAPI answers it, plus the sentence in the customer's language on /api/*;
+    a refused staff page as a page."""
     assert isinstance(exc, StarletteHTTPException)
+    path = request.url.path
+    if exc.status_code == 403 and (path == STAFF_PAGES or path.startswith(STAFF_PAGES + "/")) and _wants_page(request):
+        return _staff_refused_page(request, exc)
     if not request.url.path.startswith(CUSTOMER_API) or exc.status_code >= 500 or exc.status_code < 400:
         return await http_exception_handler(request, exc)
     detail: Any = _printable(exc.detail)

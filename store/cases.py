@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
@@ -24,6 +25,10 @@ CUSTOMER = "customer"  # the actor of a customer's chat line
 
 # Waiting cases of a point beyond which nobody gets a new ticket (HANDOFF_QUEUE_LIMIT overrides it).
 DEFAULT_QUEUE_LIMIT = 30
+# A case is open while it waits or is served; it ends `resolved` by an advisor or `expired` when the point
+# closed with it still open (expired is no served matter: no service event, never counted as resolved work).
+OPEN = ("pending", "claimed")
+EXPIRED = "expired"
 
 
 class CaseConflict(Exception):
@@ -58,7 +63,8 @@ class CaseStore:
         **details: Any,
     ) -> dict:
         """Store a new case and give it the point's next ticket number for today (its texts redacted)."""
-        now = now or dt.datetime.now(dt.UTC)
+        # In UTC: SQLite keeps no offset, so a Helsinki time would read back two or three hours off.
+        now = (now or dt.datetime.now(dt.UTC)).astimezone(UTC)
         # The summary and lists are built from codes, but the web app's handoff route and an action
         # server of another release write here too: nothing typed by a customer is stored as typed.
         details = {key: redact_value(value) for key, value in details.items()}
@@ -105,7 +111,7 @@ class CaseStore:
         with Session(self.engine) as session:
             query = (
                 select(HandoffCase)
-                .where(HandoffCase.point_id == point_id, HandoffCase.status != "resolved")
+                .where(HandoffCase.point_id == point_id, HandoffCase.status.in_(OPEN))
                 .order_by(HandoffCase.id)
             )
             return [as_dict(c) for c in session.execute(query).scalars()]
@@ -117,18 +123,18 @@ class CaseStore:
             return as_dict(case) if case else None
 
     def open_case_for(self, conversation_id: str) -> dict | None:
-        """The conversation's newest case that is not resolved, or None."""
+        """The conversation's newest open case, or None."""
         with Session(self.engine) as session:
             case = session.execute(
                 select(HandoffCase)
-                .where(HandoffCase.conversation_id == conversation_id, HandoffCase.status != "resolved")
+                .where(HandoffCase.conversation_id == conversation_id, HandoffCase.status.in_(OPEN))
                 .order_by(HandoffCase.id.desc())
                 .limit(1)
             ).scalar()
             return as_dict(case) if case else None
 
     def latest_case_for(self, conversation_id: str) -> dict | None:
-        """The conversation's open case, else its newest (resolved) case, else None."""
+        """The conversation's open case, else its newest (resolved or expired) case, else None."""
         open_case = self.open_case_for(conversation_id)
         if open_case:
             return open_case
@@ -142,7 +148,8 @@ class CaseStore:
             return as_dict(case) if case else None
 
     def ahead_of(self, case: dict) -> int:
-        """How many of the point's pending cases of the same day came before this one."""
+        """How many of the point's pending cases of the same day came before this one (the customer's count)."""
+        # Expired cases and earlier days' are nobody in the room: only today's waiting ones count.
         with Session(self.engine) as session:
             return session.execute(
                 select(func.count())
@@ -298,13 +305,70 @@ class CaseStore:
                 row.point_id, row.last_seen = point_id, now
             session.commit()
 
-    def waiting(self, point_id: str) -> int:
-        """How many of the point's cases wait for an advisor (not yet claimed): the handoff queue's length."""
+    def waiting(self, point_id: str, now: dt.datetime | None = None) -> int:
+        """How many of the point's cases of today (Helsinki) wait for an advisor: the handoff queue's length."""
+        # Only today's: a case of an earlier day that the expiry has not reached yet is nobody in the room.
+        today = (now or dt.datetime.now(UTC)).astimezone(HELSINKI).date()
         with Session(self.engine) as session:
             query = select(func.count(HandoffCase.id)).where(
-                HandoffCase.point_id == point_id, HandoffCase.status == "pending"
+                HandoffCase.point_id == point_id, HandoffCase.day == today, HandoffCase.status == "pending"
             )
             return int(session.execute(query).scalar_one())
+
+    # Expiry
+
+    def expire_due(
+        self, deadline_of: Callable[[dt.datetime], dt.datetime], now: dt.datetime | None = None
+    ) -> list[dict]:
+        """Close as expired every open case whose deadline (`deadline_of(created_at)`: the point's closing time)
+        has passed; the cases it expired, as they were before (the caller resumes a paused conversation).
+
+        Recorded as the case's status and an `expired` change at the deadline, by nobody; no service event.
+        """
+        now = now or dt.datetime.now(UTC)
+        expired = []
+        with Session(self.engine) as session:
+            candidates = [
+                as_dict(c) for c in session.execute(select(HandoffCase).where(HandoffCase.status.in_(OPEN))).scalars()
+            ]
+        for case in candidates:
+            deadline = deadline_of(case["created_at"])
+            if deadline > now:
+                continue
+            with Session(self.engine) as session:
+                # Conditional, so an advisor resolving the case at the same moment wins or loses cleanly.
+                done = rowcount(
+                    session.execute(
+                        update(HandoffCase)
+                        .where(HandoffCase.id == case["id"], HandoffCase.status.in_(OPEN))
+                        .values(status=EXPIRED, taken_over=False)
+                    )
+                )
+                if not done:
+                    session.rollback()
+                    continue
+                session.add(
+                    CaseChange(case_id=case["id"], point_id=case["point_id"], at=deadline.astimezone(UTC), kind=EXPIRED)
+                )
+                # The takeover's chat lines are wiped as on resolving: the transcript is needed while serving.
+                session.execute(
+                    update(CaseChange)
+                    .where(CaseChange.case_id == case["id"], CaseChange.kind == "message")
+                    .values(text=None)
+                )
+                session.commit()
+            expired.append(case)
+        return expired
+
+    def expired_at(self, case_id: int) -> dt.datetime | None:
+        """When the case expired (its `expired` change), or None."""
+        with Session(self.engine) as session:
+            at = session.execute(
+                select(CaseChange.at).where(CaseChange.case_id == case_id, CaseChange.kind == EXPIRED)
+            ).scalar()
+        if at is not None and at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+        return at
 
     def on_duty(self, point_id: str, within_seconds: int = 60, now: dt.datetime | None = None) -> list[str]:
         """Usernames whose dashboard was connected in the last `within_seconds`."""

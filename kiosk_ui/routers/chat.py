@@ -157,7 +157,7 @@ def handoff(
         forms=forms,
         services=[],
         intents=[],
-        summary=f"forms: {', '.join(forms)}" if forms else "",
+        summary="",  # the dashboard names the form in the advisor's language
     )
     return HandoffReply(ticket=case["ticket"])
 

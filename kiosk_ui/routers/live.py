@@ -56,6 +56,8 @@ STATUS_KINDS = {
     "taken_over": "claimed",
     "handed_back": "claimed",
     "resolved": "resolved",
+    # The point closed with the case open: for the customer it ended as a resolved one does.
+    "expired": "resolved",
 }
 
 
@@ -73,7 +75,7 @@ class LiveCase:
         self.status = STATUS_KINDS.get(change["kind"], self.status)
         if change["kind"] == "taken_over":
             self.taken_over = True
-        elif change["kind"] in ("handed_back", "resolved"):
+        elif change["kind"] in ("handed_back", "resolved", "expired"):
             self.taken_over = False
         return (self.status, self.taken_over) != before
 

@@ -42,8 +42,9 @@ from kiosk_ui.texts import Texts
 from kiosk_ui.views.forms import form_body, staff_form
 from service_catalogue.loader import Catalogue
 from store.accounts import AccountStore, SessionInfo
-from store.cases import CaseConflict, CaseStore
+from store.cases import OPEN, CaseConflict, CaseStore
 from store.rows import HELSINKI
+from training.intents import intent_names
 
 router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False, dependencies=[Depends(staff_page)])
 OUTCOMES = ("helped", "referred", "customer_left")
@@ -57,13 +58,50 @@ USERNAME = {"type": "string", "maxLength": 64, "description": "a colleague's use
 
 
 def _names(entries: dict, ids, lang: str) -> list[str]:
-    return [entries[i]["name"][lang] if i in entries else str(i) for i in ids or ()]
+    # A code the catalogue no longer has is left out: the advisor never reads an internal code.
+    return [entries[i]["name"][lang] for i in ids or () if i in entries]
 
 
-def case_json(case: dict, cat: Catalogue, d: dict, lang: str) -> dict:
-    """A case as the dashboard shows it: codes, plus their names in the advisor's language."""
+def _form_names(cat: Catalogue, codes, lang: str) -> list[str]:
+    # A form's code is printed on the paper form, so it stays next to the name; an unknown one as it is.
+    names = []
+    for code in codes or ():
+        form = cat.form(code) if isinstance(code, str) else None
+        names.append(f"{form['code']} {form['name'][lang]}" if form else str(code))
+    return names
+
+
+def _intent_names(case: dict, cat: Catalogue, texts: Texts, lang: str) -> list[str]:
+    """Names of the intents the services and life situation shown do not already say; unnamed ones left out."""
+    names = intent_names(lang, cat, texts)
+    shown = {*(case.get("services") or ()), case.get("life_situation")}
+    out = []
+    for intent in case.get("intents") or ():
+        topic = cat.topic(intent)
+        if topic and (topic[1].get("id") in shown or topic[1].get("code") in shown):
+            continue
+        if intent in names and names[intent] not in out:
+            out.append(names[intent])
+    return out
+
+
+def case_json(case: dict, cat: Catalogue, d: dict, lang: str, texts: Texts) -> dict:
+    """A case as the dashboard shows it: codes, plus their names in the advisor's language (never a code)."""
     created = case["created_at"]
     situation = case.get("life_situation")
+    labels = {
+        "language": d["languages"].get(case["language"], case["language"]),
+        "channel": d["channels"].get(case["channel"], case["channel"]),
+        "reason": d["reasons"].get(case["reason"], case["reason"]),
+        "status": d["statuses"].get(case["status"], case["status"]),
+        "life_situation": next(iter(_names(cat.life_situations, [situation], lang)), "") if situation else "",
+        "services": _names(cat.services, case.get("services"), lang),
+        "forms": _form_names(cat, case.get("forms"), lang),
+        "intents": _intent_names(case, cat, texts, lang),
+    }
+    # The card's one line: what the customer came for, most specific first.
+    what = [labels["life_situation"], *labels["services"], *labels["forms"], *labels["intents"]]
+    labels["what"] = [name for name in what if name] or [labels["reason"]]
     return {
         "id": case["id"],
         "ticket": case["ticket"],
@@ -76,20 +114,13 @@ def case_json(case: dict, cat: Catalogue, d: dict, lang: str) -> dict:
         "life_situation": situation,
         "services": list(case.get("services") or []),
         "forms": list(case.get("forms") or []),
+        "intents": list(case.get("intents") or []),
         "bookings": list(case.get("bookings") or []),
-        "summary": case.get("summary") or "",
         "status": case["status"],
         "assignee": case.get("assignee"),
         "taken_over": bool(case.get("taken_over")),
         "outcome": case.get("outcome"),
-        "labels": {
-            "language": d["languages"].get(case["language"], case["language"]),
-            "channel": d["channels"].get(case["channel"], case["channel"]),
-            "reason": d["reasons"].get(case["reason"], case["reason"]),
-            "status": d["statuses"].get(case["status"], case["status"]),
-            "life_situation": _names(cat.life_situations, [situation], lang)[0] if situation else "",
-            "services": _names(cat.services, case.get("services"), lang),
-        },
+        "labels": labels,
     }
 
 
@@ -170,7 +201,7 @@ def dashboard(
 ) -> HTMLResponse:
     context = _context(request, texts, cat, accounts)
     lang, d = staff_lang(request), context["d"]
-    queue = [case_json(c, cat, d, lang) for c in cases.open_cases(cat.point["id"])]
+    queue = [case_json(c, cat, d, lang, texts) for c in cases.open_cases(cat.point["id"])]
     return templates.TemplateResponse(
         request,
         "staff_dashboard.html",
@@ -202,7 +233,7 @@ def case_page(
 ) -> HTMLResponse:
     context = _context(request, texts, cat, accounts)
     lang, d = staff_lang(request), context["d"]
-    case = case_json(_open_case(cases, case_id, cat), cat, d, lang)
+    case = case_json(_open_case(cases, case_id, cat), cat, d, lang, texts)
     lines = [change_json(c) for c in cases.changes_after(0, case_id=case_id, limit=1000) if c["kind"] == "message"]
     return templates.TemplateResponse(
         request,
@@ -221,7 +252,7 @@ def case_page(
 
 
 def _back_to(request: Request, case_id: int, back: str, case: dict | None, notice: str | None) -> Response:
-    path = f"/staff/cases/{case_id}" if back == "case" and not (case and case["status"] == "resolved") else "/staff"
+    path = f"/staff/cases/{case_id}" if back == "case" and (case is None or case["status"] in OPEN) else "/staff"
     query = {"lang": staff_lang(request)}
     if notice:
         query["notice"] = notice
@@ -234,7 +265,7 @@ def _done(
     """A done action: the case for a JSON client, the page (with a notice) for a form."""
     if wants_json(request):
         lang = staff_lang(request)
-        return JSONResponse({"case": case_json(case, cat, texts(lang)["dashboard"], lang)})
+        return JSONResponse({"case": case_json(case, cat, texts(lang)["dashboard"], lang, texts)})
     return _back_to(request, case_id, back, case, notice)
 
 
@@ -322,8 +353,8 @@ async def take_over(
     me = info.account.username
 
     async def action(form, case):
-        if case["status"] == "resolved":
-            raise CaseConflict("case_resolved")
+        if case["status"] not in OPEN:
+            raise CaseConflict(f"case_{case['status']}")
         if case["taken_over"] or (case["status"] == "claimed" and case["assignee"] != me):
             raise _Refused("claimed_by_other" if case["assignee"] != me else "already_taken_over", 409)
         # Rasa first: when it cannot be told to stay silent, nothing changes in the case.
@@ -348,8 +379,8 @@ async def hand_back(
     control: Control,
 ) -> Response:
     async def action(form, case):
-        if case["status"] == "resolved":
-            raise CaseConflict("case_resolved")
+        if case["status"] not in OPEN:
+            raise CaseConflict(f"case_{case['status']}")
         if not case["taken_over"]:
             raise _Refused("not_taken_over", 409)
         await control.resume(case["conversation_id"])
@@ -424,8 +455,8 @@ async def send_message(
             raise _Refused("bad_message", 400) from None
         if not 1 <= len(text) <= STAFF_MESSAGE_CHARS:
             raise _Refused("bad_message", 400)
-        if case["status"] == "resolved":
-            raise CaseConflict("case_resolved")
+        if case["status"] not in OPEN:
+            raise CaseConflict(f"case_{case['status']}")
         if not case["taken_over"] or case["assignee"] != info.account.username:
             raise _Refused("not_taken_over", 409)
         return cases.add_message(case_id, info.account.username, text), None
@@ -466,7 +497,7 @@ async def live_events(
         event="snapshot",
         id=str(cursor),
         retry=2000,
-        data={"cursor": cursor, "cases": [case_json(c, cat, d, lang) for c in snapshot]},
+        data={"cursor": cursor, "cases": [case_json(c, cat, d, lang, texts) for c in snapshot]},
     )
     missed_from = _last_event_id(last_event_id, cursor)
     if missed_from is not None:
@@ -485,7 +516,10 @@ async def live_events(
                 yield ServerSentEvent(
                     event="case",
                     id=str(change["id"]),
-                    data={"change": change_json(change), "case": case_json(case, cat, d, lang) if case else None},
+                    data={
+                        "change": change_json(change),
+                        "case": case_json(case, cat, d, lang, texts) if case else None,
+                    },
                 )
                 cursor = change["id"]
             if time.monotonic() - beat >= settings.staff_events_heartbeat_seconds:

@@ -1,14 +1,16 @@
-"""Today's remote appointments per room, and the advisor's mark that a remote connection was opened.
+"""Remote appointments per room by day (today, tomorrow, any date), and the advisor's mark that a remote
+connection was opened (today's only).
 
 The page shows time, topic, language and booking reference, never the phone number.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from kiosk_ui.deps import (
@@ -25,12 +27,21 @@ from kiosk_ui.deps import (
 )
 from kiosk_ui.views.forms import form_body, staff_form
 from kiosk_ui.views.records import local, now, records_texts, start_of_day
-from kiosk_ui.views.remote import todays_remote, upcoming_remote
+from kiosk_ui.views.remote import remote_on, todays_remote, upcoming_remote
+from service_catalogue.loader import WEEKDAYS
 from store.events import CATEGORIES
 
 router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False, dependencies=[Depends(staff_page)])
 REMOTE_EVENT = "remote_connection_opened"
 REMOTE_AUTHORITY = "kela"  # remote appointments are Kela's (booking.yml)
+
+
+def _day(value: str | None, today: dt.date) -> dt.date:
+    """The asked day (ISO, as the date picker sends it); today for none or a date that does not exist."""
+    try:
+        return dt.date.fromisoformat(value) if value else today
+    except ValueError:
+        return today
 
 
 @router.get("/remote", response_class=HTMLResponse)
@@ -43,15 +54,19 @@ def remote_page(
     client: BookingClientDep,
     config: BookingConfigDep,
     statistics: StatisticsDep,
+    day: Annotated[str | None, Query(max_length=10, description="a Helsinki day, YYYY-MM-DD (default today)")] = None,
 ) -> HTMLResponse:
     lang = staff_lang(request)
     records = records_texts(texts, lang)
+    days = texts(lang)["remote"]
+    today = now().date()
+    shown = _day(day, today)
     opened = statistics.services_recorded(REMOTE_EVENT, cat.point["id"], start_of_day(now()))
     rooms: dict[str, dict[str, Any]] = {
         room["id"]: {"id": room["id"], "name": room["name"][lang], "appointments": []}
         for room in cat.point.get("remote_rooms", [])
     }
-    for booking in todays_remote(client, cat):
+    for booking in remote_on(client, cat, shown):
         if booking.room in rooms:
             rooms[booking.room]["appointments"].append(
                 {
@@ -64,12 +79,22 @@ def remote_page(
             )
     error = request.query_params.get("error")
     done = request.query_params.get("opened")
+    date_label = days["date"].format(
+        weekday=days["weekdays"][WEEKDAYS[shown.weekday()]], day=shown.day, month=shown.month, year=shown.year
+    )
     return templates.TemplateResponse(
         request,
         "staff_remote.html",
         {
             "r": records,
+            "days": days,
             "rooms": list(rooms.values()),
+            # Only today's connection can be opened: that is when the customer is in the room.
+            "is_today": shown == today,
+            "day": shown.isoformat(),
+            "today": today.isoformat(),
+            "tomorrow": (today + dt.timedelta(days=1)).isoformat(),
+            "date_label": date_label,
             "error": error if error == "unknown_booking" else None,
             "opened_notice": done if done in opened else None,
         },

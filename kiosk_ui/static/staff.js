@@ -133,23 +133,25 @@
     li.dataset.created = c.created_at;
     li.classList.toggle("is-taken-over", c.taken_over);
     setField(li, "ticket", c.ticket);
+    setField(li, "ticket_more", " " + c.ticket);  // the "more" toggle's name says whose details it opens
     var badge = part(li, '[data-field="status"]');
     badge.className = "badge status-" + c.status;
     badge.textContent = c.labels.status;
     part(li, '[data-field="taken_over"]').hidden = !c.taken_over;
     setField(li, "waited", waitedText(c.created_at));
+    // The one line: names from the server in the advisor's language, never the stored codes.
+    setField(li, "what", c.labels.what.join(", "));
+    setField(li, "line_language", c.labels.language);
     ["language", "channel", "reason"].forEach(function (key) { setField(li, key, c.labels[key]); });
     setField(li, "assignee", c.assignee || cfg.nobody);
     setField(li, "life_situation", c.labels.life_situation);
     setRow(li, "life_situation", Boolean(c.life_situation));
-    setField(li, "services", c.labels.services.join(", "));
-    setRow(li, "services", c.services.length > 0);
-    setField(li, "forms", c.forms.join(", "));
-    setRow(li, "forms", c.forms.length > 0);
+    ["services", "forms", "intents"].forEach(function (key) {
+      setField(li, key, c.labels[key].join(", "));
+      setRow(li, key, c.labels[key].length > 0);
+    });
     setField(li, "bookings", c.bookings.join(", "));
     setRow(li, "bookings", c.bookings.length > 0);
-    setField(li, "summary", c.summary);
-    setRow(li, "summary", Boolean(c.summary));
     var shown = {
       claim: c.status === "pending",
       takeover: !c.taken_over && (c.status === "pending" || mine),
@@ -185,7 +187,7 @@
 
   function show(c) {
     var li = cardOf(c.id);
-    if (c.status === "resolved") {
+    if (c.status === "resolved" || c.status === "expired") {
       if (li) { li.remove(); }
       known.delete(c.id);
       updateEmpty();
@@ -276,10 +278,10 @@
 
   function onCaseState(c) {
     if (!c || c.id !== cfg.case_id) { return; }
-    if (c.status === "resolved") {
+    if (c.status === "resolved" || c.status === "expired") {
       if (queue) { queue.remove(); queue = null; }
       if (messageForm) { messageForm.remove(); messageForm = null; }
-      showNotice("case_gone", false);
+      showNotice(c.status === "expired" ? "case_expired" : "case_gone", false);
       return;
     }
     var chatting = c.taken_over && c.assignee === cfg.me;

@@ -36,7 +36,11 @@ def upcoming_remote(client: BookingClient, cat: Catalogue) -> dict[str, Any]:
     return {"point": point["id"], "days": [d.isoformat() for d in days], "rooms": list(rooms.values())}
 
 
+def remote_on(client: BookingClient, cat: Catalogue, day: dt.date) -> list[Booking]:
+    """The booked remote appointments of one Helsinki day at the point."""
+    return client.appointments(cat.point["id"], "remote", day, day)
+
+
 def todays_remote(client: BookingClient, cat: Catalogue) -> list[Booking]:
     """Today's booked remote appointments at the point."""
-    today = dt.datetime.now(HELSINKI).date()
-    return client.appointments(cat.point["id"], "remote", today, today)
+    return remote_on(client, cat, dt.datetime.now(HELSINKI).date())

@@ -148,3 +148,45 @@ def test_the_apps_own_host_names_are_same_origin(tmp_path, rasa):
             assert client.post("/api/chat", json=chat_body(), headers={"Origin": origin}).status_code == 200
         for origin in ("https://esimerkkikunta.fi.evil.example", "null", "https://evil.example"):
             assert client.post("/api/chat", json=chat_body(), headers={"Origin": origin}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "role", "home"),
+    [
+        ("fi", "Ei käyttöoikeutta", "Sisällön ylläpitäjä", "Etusivulle"),
+        ("sv", "Ingen behörighet", "Innehållsredaktör", "Till startsidan"),
+        ("en", "Not allowed", "Content editor", "To the front page"),
+    ],
+)
+def test_a_staff_page_refused_for_the_role_is_a_page_in_the_staff_language_with_a_way_back(
+    tmp_path, lang, title, role, home
+):
+    """An editor opening Statistics reads why, in their language, with links back; fetch and JSON keep the JSON."""
+    from store.accounts import AccountStore
+    from tests.kiosk_ui.test_staff import PASSWORD, make_staff_client, signed_in
+
+    with make_staff_client(tmp_path) as client:
+        AccountStore(client.app.state.db_engine).create("eero", PASSWORD, "editor")
+        signed_in(client, "eero")
+        browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+        page = client.get(f"/staff/statistics?lang={lang}", headers=browser)
+        assert page.status_code == 403 and page.headers["content-type"].startswith("text/html")
+        assert f'<html lang="{lang}">' in page.text and f'<h1 id="refused-heading">{title}</h1>' in page.text
+        assert home in page.text
+        assert f'href="/staff?lang={lang}"' in page.text and "not allowed for your role" not in page.text
+        assert f"({role})" in page.text
+        for headers in ({"Accept": "application/json"}, {"Accept": "*/*"}):
+            refused = client.get(f"/staff/statistics?lang={lang}", headers=headers)
+            assert refused.status_code == 403 and refused.json() == {"detail": "not allowed for your role"}
+
+
+def test_a_staff_form_with_an_expired_token_is_a_page_that_says_to_reload(tmp_path):
+    """A CSRF refusal from a browser tells to reload; nothing was done."""
+    from store.accounts import AccountStore
+    from tests.kiosk_ui.test_staff import PASSWORD, make_staff_client, signed_in
+
+    with make_staff_client(tmp_path) as client:
+        AccountStore(client.app.state.db_engine).create("aino", PASSWORD, "advisor")
+        signed_in(client, "aino")
+        page = client.post("/staff/remote/open?lang=en", data={"csrf_token": "x"}, headers={"Accept": "text/html"})
+        assert page.status_code == 403 and "The form has expired" in page.text and 'href="/staff?lang=en"' in page.text

@@ -165,6 +165,21 @@ def test_status_queue_messages_and_end(server):
     assert "ville" not in repr(seen) and "maija" not in repr(seen)
 
 
+def test_a_case_expired_at_closing_time_ends_the_customers_feed(server):
+    """The point closed with the case open: the feed says it ended (no authority) and closes."""
+    base, cases = server
+    case = new_case(cases, "live-expired-0001")
+    feed = Feed(f"{base}/api/live/live-expired-0001")
+    try:
+        assert feed.next()[2]["status"] == "pending"
+        cases.expire_due(lambda created: created, now=case["created_at"])
+        (_, _, data), seen = feed.until("ended")
+        assert data == {"authority": None} and seen[0][2]["status"] == "resolved"
+        assert feed.closed.wait(5)
+    finally:
+        feed.close()
+
+
 def test_last_event_id_resumes_without_repeats_or_losses(server):
     base, cases = server
     conversation = "live-resume-0001"

@@ -218,7 +218,7 @@ def test_cases_page_lists_pending_cases_in_the_chosen_language(client, accounts)
         language="sv",
         channel="kiosk",
         reason="customer_request",
-        summary="Flytt <script>",
+        forms=["Flytt <script>"],
     )
     signed_in(client, "aino")
     page = client.get("/staff?lang=sv")

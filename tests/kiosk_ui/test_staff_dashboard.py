@@ -68,7 +68,7 @@ def new_case(cases: CaseStore, conversation_id: str = "conv-1", **details) -> di
         "language": "sv",
         "channel": "kiosk",
         "reason": "customer_request",
-        "summary": "intents: service_housing_allowance",
+        "intents": ["service_housing_allowance", "request_human"],
         "services": ["housing_allowance"],
         "forms": ["AT 1"],
         "life_situation": "KE1",
@@ -86,7 +86,7 @@ def post(client, case_id: int, action: str, token: str, json_client: bool = True
 
 
 def test_dashboard_lists_open_cases_longest_waiting_first_with_their_details(client, cases):
-    first = new_case(cases, summary="Flytt <script>")
+    first = new_case(cases, forms=["AT 1", "Flytt <script>"])  # a form code of an older release, as stored
     second = new_case(cases, "conv-2", language="fi", channel="web", services=[], forms=[], life_situation=None)
     done = new_case(cases, "conv-3")
     cases.resolve(done["id"], "aino", "helped")
@@ -97,7 +97,9 @@ def test_dashboard_lists_open_cases_longest_waiting_first_with_their_details(cli
     assert "Flytt &lt;script&gt;" in page and "<script>" not in page.replace("<script src", "").replace(
         '<script type="application/json"', ""
     )
-    assert "General housing allowance" in page and "AT 1" in page and "Swedish" in page and "Website" in page
+    assert (
+        "General housing allowance" in page and "AT 1 Application" in page and "Swedish" in page and "Website" in page
+    )
     assert "Asked for a person" in page
     # Forms for every action, labelled selects, and no authority that has ended.
     for action in ("claim", "takeover", "forward", "resolve"):
@@ -107,6 +109,37 @@ def test_dashboard_lists_open_cases_longest_waiting_first_with_their_details(cli
     assert 'value="ville"' in page and 'value="eero"' in page and 'value="aino"' not in page
     assert f'href="/staff/receipts?case={first["id"]}&amp;lang=en"' in page
     assert "'unsafe-inline'" not in client.get("/staff").headers["content-security-policy"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "names"),
+    [
+        ("fi", ["Muuttoilmoitus", "Haluaa puhua ihmisen kanssa", "Palvelut", "Kysytyt asiat"]),
+        ("sv", ["Flyttanmälan", "Vill tala med en människa", "Tjänster", "Frågade om"]),
+        ("en", ["Notification of move", "Wants to talk to a person", "Services", "Asked about"]),
+    ],
+)
+def test_a_cases_summary_names_intents_services_and_forms_in_the_advisors_language(client, cases, lang, names):
+    """Issue 14: no "intents: service_change_of_address, request_human" in any UI language, only names."""
+    new_case(
+        cases,
+        intents=["service_change_of_address", "request_human", "greet_unknown_new_intent"],
+        services=["change_of_address"],
+        forms=["AT 1"],
+        life_situation=None,
+    )
+    signed_in(client, "aino")
+    page = client.get(f"/staff?lang={lang}").text
+    queue = page.split('id="case-template"')[0]
+    for name in names:
+        assert name in queue, name
+    for code in ("service_change_of_address", "request_human", "change_of_address", "greet_unknown_new_intent"):
+        assert code not in queue, code
+    assert "intents:" not in queue and "services:" not in queue
+    claimed = client.post(f"/staff/cases/1/claim?lang={lang}", data={"csrf_token": csrf_of(page)}, headers=JSON)
+    card = claimed.json()["case"]
+    assert card["labels"]["what"][0] == names[0] and names[1] in card["labels"]["intents"]
+    assert card["intents"] == ["service_change_of_address", "request_human", "greet_unknown_new_intent"]  # codes kept
 
 
 def test_claim_and_a_second_claim_is_refused(client, cases):

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from store.cases import CaseStore
+from store.cases import CaseConflict, CaseStore
 from store.models import CaseChange, HandoffCase
 
 FIELDS = {"conversation_id": "c", "language": "fi", "channel": "kiosk", "reason": "customer_request"}
@@ -66,3 +66,64 @@ def test_a_customers_line_stored_before_todays_redaction_is_shown_redacted(tmp_p
         session.commit()
     lines = [c["text"] for c in store.changes_after(0, case_id=case["id"]) if c["kind"] == "message"]
     assert lines == ["soita <PHONE_NUMBER>"]
+
+
+def test_open_cases_past_their_deadline_expire_once_with_the_time_and_no_service_event(tmp_path):
+    """expire_due closes pending and claimed cases whose deadline passed; resolved ones and later ones stay."""
+    from store.models import ServiceEvent
+
+    store = CaseStore(f"sqlite:///{tmp_path}/app.db")
+    made = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
+    closing = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC)
+    pending = store.create_case(point_id="p1", now=made, **FIELDS)
+    claimed = store.create_case(point_id="p1", now=made, **FIELDS)
+    store.claim(claimed["id"], "aino")
+    store.take_over(claimed["id"], "aino")
+    store.add_message(claimed["id"], "aino", "Hei!")
+    resolved = store.create_case(point_id="p1", now=made, **FIELDS)
+    store.resolve(resolved["id"], "aino", "helped", "kela", "advice")
+    later = store.create_case(point_id="p1", now=closing, **FIELDS)
+
+    def deadline(created: dt.datetime) -> dt.datetime:
+        return closing if created < closing else closing + dt.timedelta(hours=8)
+
+    assert store.expire_due(deadline, now=closing - dt.timedelta(seconds=1)) == []
+    expired = store.expire_due(deadline, now=closing)
+    assert [c["id"] for c in expired] == [pending["id"], claimed["id"]]
+    assert expired[1]["taken_over"] is True  # as it was: the caller resumes the assistant
+    assert store.expire_due(deadline, now=closing + dt.timedelta(minutes=5)) == []  # never twice
+    statuses = {c["id"]: c["status"] for c in store.list_cases()}
+    assert statuses == {
+        pending["id"]: "expired",
+        claimed["id"]: "expired",
+        resolved["id"]: "resolved",
+        later["id"]: "pending",
+    }
+    assert store.expired_at(pending["id"]) == closing and store.expired_at(later["id"]) is None
+    assert store.get(claimed["id"])["taken_over"] is False and store.get(pending["id"])["resolved_at"] is None
+    assert [c["id"] for c in store.open_cases("p1")] == [later["id"]]
+    assert store.open_case_for("c")["id"] == later["id"]
+    with Session(store.engine) as session:
+        assert session.execute(select(ServiceEvent)).first() is None
+        lines = session.execute(select(CaseChange.text).where(CaseChange.kind == "message")).scalars().all()
+    assert lines == [None]  # the takeover's chat is wiped as on resolving
+    try:
+        store.claim(pending["id"], "aino")
+    except CaseConflict as exc:
+        assert exc.code == "case_expired"
+    else:
+        raise AssertionError("an expired case was claimed")
+
+
+def test_the_waiting_count_is_todays_pending_cases_of_the_point(tmp_path):
+    """Yesterday's forgotten cases and another point's queue are not in this room's count."""
+    store = CaseStore(f"sqlite:///{tmp_path}/app.db")
+    now = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
+    store.create_case(point_id="p1", now=now - dt.timedelta(days=1), **FIELDS)
+    store.create_case(point_id="p2", now=now, **FIELDS)
+    first = store.create_case(point_id="p1", now=now, **FIELDS)
+    second = store.create_case(point_id="p1", now=now, **FIELDS)
+    assert store.waiting("p1", now=now) == 2
+    assert (store.ahead_of(first), store.ahead_of(second)) == (0, 1)
+    store.claim(first["id"], "aino")
+    assert store.waiting("p1", now=now) == 1 and store.ahead_of(store.get(second["id"])) == 0
