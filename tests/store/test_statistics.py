@@ -19,7 +19,7 @@ def engine(tmp_path):
 def record(
     log,
     utc: dt.datetime,
-    event_type="form_handed_out",
+    event_type="form_shown",
     authority="kela",
     category="hand_out_material",
     point_id="p1",
@@ -27,6 +27,7 @@ def record(
 ):
     log.record(
         event_type=event_type,
+        actor="assistant" if event_type == "form_shown" else "advisor",
         authority=authority,
         category=category,
         channel="kiosk",
@@ -51,10 +52,10 @@ def test_months_are_helsinki_months(engine):
     rows = Statistics(engine).monthly_counts(2026, "p1")
     assert rows == [
         {"month": 1, "authority": "kela", "category": "appointment_booking", "event_type": "booking_made", "count": 1},
-        {"month": 1, "authority": "kela", "category": "hand_out_material", "event_type": "form_handed_out", "count": 2},
-        {"month": 2, "authority": "kela", "category": "hand_out_material", "event_type": "form_handed_out", "count": 1},
-        {"month": 3, "authority": "kela", "category": "hand_out_material", "event_type": "form_handed_out", "count": 1},
-        {"month": 4, "authority": "tax", "category": "hand_out_material", "event_type": "form_handed_out", "count": 1},
+        {"month": 1, "authority": "kela", "category": "hand_out_material", "event_type": "form_shown", "count": 2},
+        {"month": 2, "authority": "kela", "category": "hand_out_material", "event_type": "form_shown", "count": 1},
+        {"month": 3, "authority": "kela", "category": "hand_out_material", "event_type": "form_shown", "count": 1},
+        {"month": 4, "authority": "tax", "category": "hand_out_material", "event_type": "form_shown", "count": 1},
     ]
     assert sum(r["count"] for r in Statistics(engine).monthly_counts(2026)) == 7  # both points
     assert [r["month"] for r in Statistics(engine).monthly_counts(2025, "p1")] == [12]
