@@ -114,7 +114,7 @@ def get_case_store(request: Request) -> CaseStore:
 
 
 def get_event_log(request: Request) -> EventLog:
-    """The service event log (apudiaari) over the app's database engine; it refuses pairs the catalogue does not list."""
+    """The service event log (apudiaari) over the app's engine; it refuses pairs the catalogue does not list."""
     return EventLog(request.app.state.db_engine, request.app.state.catalogue.valid_pair)
 
 

@@ -401,9 +401,8 @@ def _standard_services(lists: list[dict]) -> dict[str, dict[str, dict | None]]:
         services: dict[str, dict | None] = {}
         for item in entry["services"]:
             if item["category"] in services:
-                raise CatalogueError(
-                    f"advisor_tasks.yml: standard list of '{entry['authority']}': duplicate category '{item['category']}'"
-                )
+                where = f"advisor_tasks.yml: standard list of '{entry['authority']}'"
+                raise CatalogueError(f"{where}: duplicate category '{item['category']}'")
             services[item["category"]] = item.get("name")
         found[entry["authority"]] = services
     return found

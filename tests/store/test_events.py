@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
+from service_catalogue.loader import load_catalogue
 from store.db import open_database
 from store.events import ACTORS, EVENT_TYPES, EventLog, InvalidEvent
 from store.models import ServiceEvent
-from service_catalogue.loader import load_catalogue
 from store.rows import HELSINKI
 
 FIELDS = {
