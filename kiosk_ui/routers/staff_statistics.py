@@ -145,17 +145,8 @@ def statistics_report(
     if entry is None:
         if authority not in cat.authorities:
             raise HTTPException(status_code=404, detail="no such authority")
-        # A month without events of this authority still gets its sheet, with its list at zero.
-        entry = {
-            "key": authority,
-            "name": cat.authorities[authority]["name"][lang],
-            "categories": [
-                {"key": c, "name": cat.category_name(authority, c, lang), "counts": [0] * len(ACTORS), "total": 0}
-                for c in cat.categories_for(authority)
-            ],
-            "totals": [0] * len(ACTORS),
-            "total": 0,
-        }
+        # A month without events of this authority still gets its sheet: its list at zero.
+        (entry,) = cost_report([], cat, lang, only=authority)["authorities"]
     back = "/staff/statistics?" + _query(year=year, month=month, point=point_id, lang=lang)
     return templates.TemplateResponse(
         request,

@@ -17,10 +17,11 @@ def _order(known: list[str], found: set[str]) -> list[str]:
     return [k for k in known if k in found] + sorted(found - set(known))
 
 
-def cost_report(rows: list[dict[str, Any]], cat: Catalogue, lang: str) -> dict[str, Any]:
+def cost_report(rows: list[dict[str, Any]], cat: Catalogue, lang: str, only: str | None = None) -> dict[str, Any]:
     """Per authority (catalogue order): its categories (its standard list's order) × actors, with totals.
 
     Counts are summed from the store's GROUP BY rows only, so every figure is one of theirs or their sum.
+    `only` names one authority to report even without rows (its sheet of a quiet month).
     """
     counts: dict[tuple[str, str], list[int]] = {}
     for row in rows:
@@ -28,16 +29,16 @@ def cost_report(rows: list[dict[str, Any]], cat: Catalogue, lang: str) -> dict[s
             "count"
         ]
     authorities = []
-    for authority in _order(list(cat.authorities), {a for a, _ in counts}):
-        categories = [
-            {
-                "key": category,
-                "name": cat.category_name(authority, category, lang),
-                "counts": counts[(authority, category)],
-                "total": sum(counts[(authority, category)]),
-            }
-            for category in _order(cat.categories_for(authority), {c for a, c in counts if a == authority})
-        ]
+    present = {only} if only else {a for a, _ in counts}
+    for authority in _order(list(cat.authorities), present):
+        standard = cat.categories_for(authority)
+        # The authority's whole standard list, zeros too, so its sheet always reads the same way.
+        found = {c for a, c in counts if a == authority} | set(standard)
+        categories = []
+        for category in _order(standard, found):
+            numbers = counts.get((authority, category), [0] * len(ACTORS))
+            name = cat.category_name(authority, category, lang)
+            categories.append({"key": category, "name": name, "counts": numbers, "total": sum(numbers)})
         totals = [sum(c["counts"][i] for c in categories) for i in range(len(ACTORS))]
         authorities.append(
             {
