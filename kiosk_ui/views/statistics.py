@@ -34,7 +34,7 @@ def cost_report(rows: list[dict[str, Any]], cat: Catalogue, lang: str, only: str
         standard = cat.categories_for(authority)
         # The authority's whole standard list, zeros too, so its sheet always reads the same way.
         found = {c for a, c in counts if a == authority} | set(standard)
-        categories = []
+        categories: list[dict[str, Any]] = []
         for category in _order(standard, found):
             numbers = counts.get((authority, category), [0] * len(ACTORS))
             name = cat.category_name(authority, category, lang)
