@@ -204,7 +204,7 @@ def test_the_statistics_csv_equals_the_events_recorded_in_this_session(app, staf
     )
     assert found == expected
     page.goto(f"{app.url}/staff/statistics?year={year}&lang=fi")
-    expect(page.locator(tid("counts"))).to_be_visible()
+    expect(page.locator(tid("volume"))).to_be_visible()
     shot(page, "staff-statistics-fi", full_page=True)
 
 
