@@ -71,7 +71,9 @@ def statistics_page(
     year, month = _period(year, month)
     rows = statistics.month_counts(year, month, point_id)
     years = sorted(set(statistics.years(point_id)) | {year, now().year}, reverse=True)
-    points = sorted(set(statistics.points()) | {cat.point["id"]})
+    # This point by its name; another point's events (an earlier id, a second point) by their id.
+    names = {cat.point["id"]: cat.point["name"][lang]}
+    points = [(p, names.get(p, p)) for p in sorted(set(statistics.points()) | {cat.point["id"]})]
     query = {"year": year, "month": month, "point": point_id, "lang": lang}
     return templates.TemplateResponse(
         request,
