@@ -475,7 +475,7 @@ class ActionBookingDone(Action):
             if values["booking_reference"]:
                 booking = services.booking_client().move(values["booking_reference"], start)
                 tell_booking(dispatcher, booking, lang, "utter_booking_moved")
-                record(tracker, "booking_moved", "kela", booking.language)
+                record(tracker, "booking_moved", "kela", booking.language, actor="self_service")
                 return ended(tracker)
             phone = None
             if values["booking_kind"] == "phone":
@@ -495,5 +495,5 @@ class ActionBookingDone(Action):
         except SlotUnavailable:
             return choose_again("utter_booking_slot_taken", dispatcher, "booking_start", "booking_confirmed")
         tell_booking(dispatcher, booking, lang, f"utter_booking_confirmed_{booking.kind}")
-        record(tracker, "booking_made", "kela", booking.language)
+        record(tracker, "booking_made", "kela", booking.language, actor="self_service")
         return ended(tracker)

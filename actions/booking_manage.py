@@ -168,5 +168,5 @@ class ActionManageBooking(Action):
         dispatcher.utter_message(
             response="utter_booking_cancelled_by_reference", reference=booking.reference, when=when
         )
-        record(tracker, "booking_cancelled", "kela", booking.language)
+        record(tracker, "booking_cancelled", "kela", booking.language, actor="self_service")
         return stop()

@@ -95,8 +95,8 @@ def handoff_queue_limit() -> int:
 
 @_once
 def event_log() -> EventLog:
-    """The service event log (apudiaari)."""
-    return EventLog(engine())
+    """The service event log (apudiaari); it refuses pairs the catalogue does not list."""
+    return EventLog(engine(), catalogue().valid_pair)
 
 
 @_once

@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions import services
 from actions.common import entity_values, language_of, latest_intent, tell_if_redacted
 from actions.handoff import offer_advisor
-from actions.service_events import record
+from actions.service_events import forms_shown, record
 from service_catalogue import views
 from service_catalogue.loader import Catalogue
 
@@ -39,8 +39,10 @@ def resolve(cat: Catalogue, intent: str | None, tracker: Tracker) -> tuple[str, 
 
 
 def show_form(dispatcher: CollectingDispatcher, tracker: Tracker, form: dict, lang: str) -> None:
-    """One form card (text and the `form` payload), recorded as a form handed out."""
+    """One form card (text and the `form` payload), recorded as shown by the assistant once per conversation."""
     payload = views.form_payload(form, lang)
+    # A card shown again (a second tap, a service listing it too) is the same piece of work, not a new one.
+    first_time = form["code"] not in forms_shown(tracker, dispatcher)
     dispatcher.utter_message(
         response="utter_form_card" if services.catalogue().received_here(form) else "utter_form_card_elsewhere",
         code=payload["variant"],
@@ -48,7 +50,8 @@ def show_form(dispatcher: CollectingDispatcher, tracker: Tracker, form: dict, la
         returned_to=payload["returned_to"],
         json_message=payload,
     )
-    record(tracker, "form_handed_out", form["authority"], lang, service=form["code"])
+    if first_time:
+        record(tracker, "form_shown", form["authority"], lang, service=form["code"], actor="assistant")
 
 
 def show_service(dispatcher: CollectingDispatcher, tracker: Tracker, cat: Catalogue, service: dict, lang: str) -> None:

@@ -119,8 +119,8 @@ def get_case_store(request: Request) -> CaseStore:
 
 
 def get_event_log(request: Request) -> EventLog:
-    """The service event log (apudiaari) over the app's database engine."""
-    return EventLog(request.app.state.db_engine)
+    """The service event log (apudiaari) over the app's engine; it refuses pairs the catalogue does not list."""
+    return EventLog(request.app.state.db_engine, request.app.state.catalogue.valid_pair)
 
 
 def client_address(request: Request) -> str:

@@ -51,6 +51,8 @@ class Catalogue:
     point: dict
     booking: dict
     sami: dict = field(default_factory=dict)
+    # authority -> {category: that authority's name of it, or None for the task's own name}
+    standard_services: dict[str, dict[str, dict | None]] = field(default_factory=dict)
     by_intent: dict[str, tuple[str, dict]] = field(default_factory=dict)
     form_index: dict[str, str] = field(default_factory=dict)
 
@@ -61,6 +63,22 @@ class Catalogue:
     def successors(self, authority_id: str) -> list[dict]:
         """The authorities that took over from an ended one, in the order the catalogue names them."""
         return [self.authorities[s] for s in self.authorities[authority_id].get("successors", [])]
+
+    def categories_for(self, authority: str) -> list[str]:
+        """The category ids valid for this authority, in its standard list's order (none when it has no list)."""
+        return list(self.standard_services.get(authority, {}))
+
+    def valid_pair(self, authority: str, category: str) -> bool:
+        """True when the category is on the authority's standard service list."""
+        return category in self.standard_services.get(authority, {})
+
+    def category_name(self, authority: str | None, category: str, lang: str) -> str:
+        """The category's name as the authority's list words it, else the task's name, else the id."""
+        own = self.standard_services.get(authority or "", {}).get(category)
+        if own:
+            return own[lang]
+        task = self.advisor_tasks.get(category)
+        return task["name"][lang] if task else category
 
     def topic(self, intent: str) -> tuple[str, dict] | None:
         """The (kind, entry) a topic intent leads to: kind is 'life_situation' or 'service'."""
@@ -204,8 +222,25 @@ def _cross_check(cat: Catalogue, today: dt.date) -> Iterator[str]:
         if any(start >= end for start, end in spans):
             yield f"point.yml: entry '{cat.point['id']}': hours on {WEEKDAYS[day]} end before they start"
     yield from _check_authorities(cat, today)
+    yield from _check_standard_services(cat, today)
     yield from _check_sami(cat, today)
     yield from _check_booking(cat)
+
+
+def _check_standard_services(cat: Catalogue, today: dt.date) -> Iterator[str]:
+    """Every list names known ids, and every working authority has one with what is recorded for any authority."""
+    for authority, services in cat.standard_services.items():
+        where = f"advisor_tasks.yml: standard list of '{authority}'"
+        if authority not in cat.authorities:
+            yield f"{where}: unknown authority"
+        for category in services:
+            if category not in cat.advisor_tasks:
+                yield f"{where}: unknown category '{category}'"
+    # Feedback and received documents may name any working authority, and a form card its form's.
+    for authority in cat.active_authorities(today):
+        for category in ("feedback", "receive_documents", "hand_out_material"):
+            if not cat.valid_pair(authority, category):
+                yield f"advisor_tasks.yml: standard list of '{authority}': missing category '{category}'"
 
 
 def _check_authorities(cat: Catalogue, today: dt.date) -> Iterator[str]:
@@ -358,6 +393,21 @@ def _intent_index(services: dict, situations: dict) -> dict[str, tuple[str, dict
     return index
 
 
+def _standard_services(lists: list[dict]) -> dict[str, dict[str, dict | None]]:
+    found: dict[str, dict[str, dict | None]] = {}
+    for entry in lists:
+        if entry["authority"] in found:
+            raise CatalogueError(f"advisor_tasks.yml: standard list of '{entry['authority']}': duplicate authority")
+        services: dict[str, dict | None] = {}
+        for item in entry["services"]:
+            if item["category"] in services:
+                where = f"advisor_tasks.yml: standard list of '{entry['authority']}'"
+                raise CatalogueError(f"{where}: duplicate category '{item['category']}'")
+            services[item["category"]] = item.get("name")
+        found[entry["authority"]] = services
+    return found
+
+
 def load_catalogue(data_dir: str | os.PathLike | None = None, today: dt.date | None = None) -> Catalogue:
     """Read, validate and index every catalogue file; raise CatalogueError on the first problem."""
     data_dir = Path(data_dir or os.environ.get("CATALOGUE_DIR") or DEFAULT_DATA_DIR)
@@ -378,6 +428,7 @@ def load_catalogue(data_dir: str | os.PathLike | None = None, today: dt.date | N
         point=documents["point"]["point"],
         booking=documents["booking"],
         sami=documents["sami"],
+        standard_services=_standard_services(documents["advisor_tasks"]["standard_services"]),
     )
     problems = list(_cross_check(cat, today or dt.date.today()))
     if problems:

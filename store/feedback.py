@@ -59,6 +59,7 @@ class FeedbackStore:
             EventLog.add(
                 session,
                 event_type="feedback_recorded",
+                actor="self_service",
                 point_id=point_id,
                 channel=channel,
                 language=language,

@@ -146,6 +146,8 @@ class ServiceEvent(Base):
     category: Mapped[str] = column(String(64), nullable=False)  # an advisor task id (advisor_tasks.yml)
     event_type: Mapped[str] = column(String(64), nullable=False)
     service: Mapped[str | None] = column(String(64))
+    # Who did the work (store.events.ACTORS): the cost-sharing report never counts the assistant's as the advisor's.
+    actor: Mapped[str] = column(String(16), nullable=False)
 
 
 class DocumentReceipt(Base):

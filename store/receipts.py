@@ -64,6 +64,7 @@ class ReceiptStore:
                 EventLog.add(
                     session,
                     event_type=EVENT_TYPE,
+                    actor="advisor",
                     point_id=point_id,
                     channel=CHANNEL,
                     language=language,

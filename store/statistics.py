@@ -1,19 +1,21 @@
-"""Counts of service events (the apudiaari) per Helsinki month, authority, category and event type."""
+"""Counts of service events (the apudiaari): per Helsinki month, point, authority, category, actor and type."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from store.models import ServiceEvent
 from store.rows import HELSINKI, UTC, to_db
 
 
-def _utc_bound(year: int) -> dt.datetime:
-    return to_db(dt.datetime(year, 1, 1, tzinfo=HELSINKI))
+def month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
+    """The Helsinki month as naive UTC bounds [start, end), as the table stores times."""
+    start = dt.datetime(year, month, 1, tzinfo=HELSINKI)
+    end = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=HELSINKI)
+    return to_db(start), to_db(end)
 
 
 class Statistics:
@@ -22,26 +24,30 @@ class Statistics:
     def __init__(self, engine):
         self.engine = engine
 
-    def monthly_counts(self, year: int, point_id: str | None = None) -> list[dict]:
-        """One row per (month, authority, category, event_type) with its count, in that order.
+    def month_counts(self, year: int, month: int, point_id: str) -> list[dict]:
+        """The cost-sharing report's figures: one row per (authority, category, actor, event_type) with its count.
 
-        Months are Helsinki months: an event at 21:30 UTC on 31 January counts in February.
+        One Helsinki month of one point, so its UTC bounds are fixed and the database groups and counts.
         """
-        query = select(
-            ServiceEvent.occurred_at, ServiceEvent.authority, ServiceEvent.category, ServiceEvent.event_type
-        ).where(ServiceEvent.occurred_at >= _utc_bound(year), ServiceEvent.occurred_at < _utc_bound(year + 1))
-        if point_id:
-            query = query.where(ServiceEvent.point_id == point_id)
-        counts: Counter = Counter()
+        start, end = month_bounds(year, month)
+        keys = (ServiceEvent.authority, ServiceEvent.category, ServiceEvent.actor, ServiceEvent.event_type)
+        query = (
+            select(*keys, func.count(ServiceEvent.id))
+            .where(ServiceEvent.point_id == point_id, ServiceEvent.occurred_at >= start, ServiceEvent.occurred_at < end)
+            .group_by(*keys)
+            .order_by(*keys)
+        )
         with Session(self.engine) as session:
-            # Grouped here, not in SQL: SQLite cannot turn UTC into Helsinki months.
-            for occurred_at, authority, category, event_type in session.execute(query):
-                month = occurred_at.replace(tzinfo=UTC).astimezone(HELSINKI).month
-                counts[(month, authority, category, event_type)] += 1
-        return [
-            {"month": month, "authority": authority, "category": category, "event_type": event_type, "count": count}
-            for (month, authority, category, event_type), count in sorted(counts.items())
-        ]
+            return [
+                {"authority": a, "category": c, "actor": actor, "event_type": e, "count": int(n)}
+                for a, c, actor, e, n in session.execute(query)
+            ]
+
+    def points(self) -> list[str]:
+        """The points that have events, alphabetically."""
+        with Session(self.engine) as session:
+            query = select(ServiceEvent.point_id).distinct().order_by(ServiceEvent.point_id)
+            return list(session.execute(query).scalars())
 
     def years(self, point_id: str | None = None) -> list[int]:
         """The Helsinki years that have events, earliest first."""

@@ -145,8 +145,18 @@ def _authorities(cat: Catalogue, lang: str) -> list[tuple[str, str]]:
     return [(key, a["name"][lang]) for key, a in cat.active_authorities(today).items()]
 
 
-def _categories(cat: Catalogue, lang: str) -> list[tuple[str, str]]:
-    return [(task, cat.advisor_tasks[task]["name"][lang]) for task in cat.point["capabilities"]]
+def _pairs(cat: Catalogue, lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(authority name, [("authority:category", category name)]): only the pairs the statistics accept."""
+    return [
+        (name, [(f"{key}:{c}", cat.category_name(key, c, lang)) for c in _pair_categories(cat, key)])
+        for key, name in _authorities(cat, lang)
+        if _pair_categories(cat, key)
+    ]
+
+
+def _pair_categories(cat: Catalogue, authority: str) -> list[str]:
+    # The authority's standard list, narrowed to what this point offers (point.yml `capabilities`).
+    return [c for c in cat.categories_for(authority) if c in cat.point["capabilities"]]
 
 
 def _colleagues(accounts: AccountStore) -> list[str]:
@@ -161,7 +171,7 @@ def _context(request: Request, texts: Texts, cat: Catalogue, accounts: AccountSt
         "d": d,
         "outcomes": [(o, d["outcomes"][o]) for o in OUTCOMES],
         "authorities": _authorities(cat, lang),
-        "categories": _categories(cat, lang),
+        "pairs": _pairs(cat, lang),
         "colleagues": _colleagues(accounts),
         "notice": notice if notice in d["notices"] else None,
     }
@@ -393,8 +403,9 @@ async def hand_back(
     "/cases/{case_id}/resolve",
     openapi_extra=form_body(
         outcome={"type": "string", "enum": list(OUTCOMES)},
-        authority={"type": "string", "maxLength": 64, "description": "an authority id of the catalogue"},
-        category={"type": "string", "maxLength": 64, "description": "one of the point's capabilities"},
+        pair={"type": "string", "maxLength": 129, "description": "authority:category, as the form offers them"},
+        authority={"type": "string", "maxLength": 64, "description": "an authority id (when no pair is sent)"},
+        category={"type": "string", "maxLength": 64, "description": "a category of its standard list"},
         back=BACK,
     ),
 )
@@ -412,12 +423,17 @@ async def resolve(
 
     async def action(form, case):
         outcome, authority, category = form.get("outcome"), form.get("authority"), form.get("category")
+        if form.get("pair"):
+            authority, _, category = form["pair"].partition(":")
         if outcome not in OUTCOMES:
             raise _Refused("bad_outcome", 400)
         if authority not in dict(_authorities(cat, lang)):
             raise _Refused("bad_authority", 400)
         if category not in cat.point["capabilities"]:
             raise _Refused("bad_category", 400)
+        # Checked before the case changes: the event log would refuse the pair only after the resolve.
+        if not cat.valid_pair(authority, category):
+            raise _Refused("bad_pair", 422)
         if case["status"] == "resolved":
             raise CaseConflict("case_resolved")
         if case["taken_over"]:
@@ -425,6 +441,7 @@ async def resolve(
         done = cases.resolve(case_id, info.account.username, outcome, authority=authority, category=category)
         events.record(
             event_type="handoff_resolved",
+            actor="advisor",
             authority=authority,
             category=category,
             channel=done["channel"],

@@ -131,6 +131,7 @@ async def open_remote(
         # The booking reference is not personal data; it ties the event to the appointment.
         events.record(
             event_type=REMOTE_EVENT,
+            actor="advisor",
             authority=REMOTE_AUTHORITY,
             category=CATEGORIES[REMOTE_EVENT],
             channel="kiosk",

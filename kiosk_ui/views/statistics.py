@@ -1,4 +1,4 @@
-"""The statistics page's tables (authority × category and event type, per month) and their CSV export."""
+"""The cost-sharing report (per month and point): per authority, categories × actors, volumes, chart and CSV."""
 
 from __future__ import annotations
 
@@ -6,95 +6,101 @@ import csv
 import io
 from typing import Any
 
-from kiosk_ui.views.chart import chart
+from kiosk_ui.views.chart import actor_chart
 from kiosk_ui.views.records import authority_name
 from service_catalogue.loader import Catalogue
-from store.events import EVENT_TYPES
+from store.events import ACTORS
+
+
+def _order(known: list[str], found: set[str]) -> list[str]:
+    """`known` first in its order, then anything else found (an id the catalogue no longer lists), sorted."""
+    return [k for k in known if k in found] + sorted(found - set(known))
+
+
+def cost_report(rows: list[dict[str, Any]], cat: Catalogue, lang: str, only: str | None = None) -> dict[str, Any]:
+    """Per authority (catalogue order): its categories (its standard list's order) × actors, with totals.
+
+    Counts are summed from the store's GROUP BY rows only, so every figure is one of theirs or their sum.
+    `only` names one authority to report even without rows (its sheet of a quiet month).
+    """
+    counts: dict[tuple[str, str], list[int]] = {}
+    for row in rows:
+        counts.setdefault((row["authority"], row["category"]), [0] * len(ACTORS))[ACTORS.index(row["actor"])] += row[
+            "count"
+        ]
+    authorities = []
+    present = {only} if only else {a for a, _ in counts}
+    for authority in _order(list(cat.authorities), present):
+        standard = cat.categories_for(authority)
+        # The authority's whole standard list, zeros too, so its sheet always reads the same way.
+        found = {c for a, c in counts if a == authority} | set(standard)
+        categories: list[dict[str, Any]] = []
+        for category in _order(standard, found):
+            numbers = counts.get((authority, category), [0] * len(ACTORS))
+            name = cat.category_name(authority, category, lang)
+            categories.append({"key": category, "name": name, "counts": numbers, "total": sum(numbers)})
+        totals = [sum(c["counts"][i] for c in categories) for i in range(len(ACTORS))]
+        authorities.append(
+            {
+                "key": authority,
+                "name": authority_name(cat, authority, lang),
+                "categories": categories,
+                "totals": totals,
+                "total": sum(totals),
+            }
+        )
+    totals = [sum(a["totals"][i] for a in authorities) for i in range(len(ACTORS))]
+    return {"authorities": authorities, "totals": totals, "total": sum(totals)}
 
 
 def statistics_view(rows: list[dict[str, Any]], cat: Catalogue, records: dict[str, Any], lang: str) -> dict[str, Any]:
-    """The page's tables: authority × category and event type, each per month with totals."""
-    catalogue_order = list(cat.authorities)
-    present = sorted(
-        {row["authority"] for row in rows},
-        key=lambda a: (catalogue_order.index(a) if a in catalogue_order else len(catalogue_order), a),
-    )
-    authorities = [(key, authority_name(cat, key, lang)) for key in present]
-    task_order = list(cat.advisor_tasks)
-
-    def category_name(key: str) -> str:
-        task = cat.advisor_tasks.get(key)
-        return task["name"][lang] if task else key
-
-    table: dict[tuple[str, str], list[int]] = {}
-    types: dict[str, list[int]] = {}
-    totals = [0] * 12
-    for row in rows:
-        month = row["month"] - 1
-        table.setdefault((row["authority"], row["category"]), [0] * 12)[month] += row["count"]
-        types.setdefault(row["event_type"], [0] * 12)[month] += row["count"]
-        totals[month] += row["count"]
-    table_rows = [
-        {
-            "authority": a,
-            "authority_name": authority_name(cat, a, lang),
-            "category": c,
-            "category_name": category_name(c),
-            "counts": counts,
-            "total": sum(counts),
-        }
-        for (a, c), counts in sorted(
-            table.items(),
-            key=lambda item: (
-                present.index(item[0][0]),
-                task_order.index(item[0][1]) if item[0][1] in task_order else len(task_order),
-                item[0][1],
-            ),
-        )
-    ]
-    type_order = list(EVENT_TYPES)
-    type_rows = [
-        {"event_type": e, "name": records["event_types"].get(e, e), "counts": counts, "total": sum(counts)}
-        for e, counts in sorted(
-            types.items(),
-            key=lambda item: (type_order.index(item[0]) if item[0] in type_order else len(type_order), item[0]),
-        )
-    ]
-    months = [records["months"][f"m{m:02d}"] for m in range(1, 13)]
-    return {
-        "authorities": authorities,
-        "rows": table_rows,
-        "types": type_rows,
-        "totals": totals,
-        "total": sum(totals),
-        "months": months,
-        "chart": chart(rows, authorities, months),
-    }
+    """The page's report with the actors' names and the chart."""
+    report = cost_report(rows, cat, lang)
+    actor_names = [records["actors"][a] for a in ACTORS]
+    chart = actor_chart(report["authorities"], actor_names)
+    return {**report, "actors": list(zip(ACTORS, actor_names, strict=True)), "chart": chart}
 
 
-CSV_COLUMNS = ("month", "authority", "category", "event_type", "count", "authority_name", "category_name")
+CSV_COLUMNS = (
+    "month",
+    "point",
+    "authority",
+    "category",
+    "actor",
+    "event_type",
+    "count",
+    "authority_name",
+    "category_name",
+    "actor_name",
+)
 
 
-def export_csv(rows: list[dict[str, Any]], year: int, cat: Catalogue, lang: str) -> bytes:
-    """month;authority;category;event_type;count (+ names in the page language), UTF-8 with a BOM.
+def export_csv(
+    months: list[tuple[str, list[dict[str, Any]]]], point_id: str, cat: Catalogue, records: dict[str, Any], lang: str
+) -> bytes:
+    """One line per (month, authority, category, actor, event type) with its count, UTF-8 with a BOM.
 
-    Semicolons, because Excel set to Finnish or Swedish splits a CSV file on semicolons (the comma
-    is the decimal sign there); the BOM makes it read ä and ö right.
+    `months` is [("2026-11", the store's rows of that month)]. The `actor` column keeps the assistant's
+    work apart from the advisor's. Semicolons, because Excel set to Finnish or Swedish splits a CSV file on
+    semicolons (the comma is the decimal sign there); the BOM makes it read ä and ö right.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        task = cat.advisor_tasks.get(row["category"])
-        writer.writerow(
-            [
-                f"{year}-{row['month']:02d}",
-                row["authority"],
-                row["category"],
-                row["event_type"],
-                row["count"],
-                authority_name(cat, row["authority"], lang),
-                task["name"][lang] if task else row["category"],
-            ]
-        )
+    for month, rows in months:
+        for row in rows:
+            writer.writerow(
+                [
+                    month,
+                    point_id,
+                    row["authority"],
+                    row["category"],
+                    row["actor"],
+                    row["event_type"],
+                    row["count"],
+                    authority_name(cat, row["authority"], lang),
+                    cat.category_name(row["authority"], row["category"], lang),
+                    records["actors"].get(row["actor"], row["actor"]),
+                ]
+            )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -180,6 +180,10 @@ def test_a_confirmed_booking_is_made_with_the_phone_from_the_vault(dispatcher, c
     assert services.booking_client().find(payload["reference"]).phone == "+358401234567"
     assert services.contact_vault().peek("test-conversation") is None
     assert all(v is None for v in slots_of(events).values())
+    # The customer booked it in the chat without staff: self-service, never the advisor's work.
+    assert [(e["event_type"], e["actor"]) for e in services.event_log().list_events()] == [
+        ("booking_made", "self_service")
+    ]
 
 
 def test_a_time_taken_meanwhile_goes_back_to_choosing(dispatcher, case_db):

@@ -75,6 +75,9 @@ def test_yes_cancels(dispatcher, case_db):
     assert status(booking) == "cancelled"
     assert dispatcher.messages[-1]["response"] == "utter_booking_cancelled_by_reference"
     assert services.contact_vault().peek("test-conversation") is None
+    assert [(e["event_type"], e["actor"]) for e in services.event_log().list_events()] == [
+        ("booking_cancelled", "self_service")
+    ]
 
 
 @pytest.mark.parametrize("text, intent", [("ei", "deny"), ("nej", "deny"), ("no thanks, bye", "goodbye")])

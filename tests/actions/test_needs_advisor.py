@@ -161,15 +161,16 @@ def test_every_needs_advisor_service_has_an_intent_and_known_tasks():
         assert service.get("intent") and service["advisor_tasks"], service["id"]
 
 
-def test_a_form_card_is_recorded_as_a_form_handed_out(dispatcher, case_db):
+def test_a_form_card_is_recorded_as_a_form_shown_by_the_assistant(dispatcher, case_db):
     tracker = make_tracker(
         "Var hittar jag blanketten för barnbidrag?", "service_child_benefit", language="sv", metadata=KIOSK
     )
     run(ActionShowTopic(), dispatcher, tracker, {})
     events = services.event_log().list_events()
     assert [
-        (e["event_type"], e["authority"], e["category"], e["service"], e["channel"], e["language"]) for e in events
-    ] == [("form_handed_out", "kela", "hand_out_material", "LL 1", "kiosk", "sv")]
+        (e["event_type"], e["actor"], e["authority"], e["category"], e["service"], e["channel"], e["language"])
+        for e in events
+    ] == [("form_shown", "assistant", "kela", "hand_out_material", "LL 1", "kiosk", "sv")]
 
 
 def test_the_second_fallback_in_a_row_offers_the_advisor(dispatcher, case_db):

@@ -118,8 +118,7 @@ def test_takeover_from_the_dashboard_reaches_the_kiosk_and_the_bot_answers_after
 
     advisor.locator("details.case-more summary").click()
     advisor.locator("[data-action=resolve] select[name=outcome]").select_option("helped")
-    advisor.locator("[data-action=resolve] select[name=authority]").select_option("kela")
-    advisor.locator("[data-action=resolve] select[name=category]").select_option("receive_documents")
+    advisor.locator("[data-action=resolve] select[name=pair]").select_option("kela:receive_documents")
     advisor.locator("[data-action=resolve] button[type=submit]").click()
     rating = customer.locator(tid("feedback-rating"))
     expect(rating).to_be_visible()
@@ -205,7 +204,7 @@ def test_the_statistics_csv_equals_the_events_recorded_in_this_session(app, staf
     )
     assert found == expected
     page.goto(f"{app.url}/staff/statistics?year={year}&lang=fi")
-    expect(page.locator(tid("counts"))).to_be_visible()
+    expect(page.locator(tid("volume"))).to_be_visible()
     shot(page, "staff-statistics-fi", full_page=True)
 
 
@@ -245,8 +244,7 @@ def test_web_customer_gets_a_live_chat_with_the_advisor_on_duty_through_the_widg
 
     advisor.locator("details.case-more summary").click()
     advisor.locator("[data-action=resolve] select[name=outcome]").select_option("helped")
-    advisor.locator("[data-action=resolve] select[name=authority]").select_option("kela")
-    advisor.locator("[data-action=resolve] select[name=category]").select_option("advice")
+    advisor.locator("[data-action=resolve] select[name=pair]").select_option("kela:advice")
     advisor.locator("[data-action=resolve] button[type=submit]").click()
     expect(customer.locator(tid("widget-feedback-rating"))).to_be_visible()
     check_axe(customer, "widget-live-chat-en")

@@ -1,5 +1,6 @@
 """The loader accepts the real catalogue and names the file and entry of every kind of bad one."""
 
+import datetime as dt
 import shutil
 
 import pytest
@@ -249,3 +250,73 @@ def test_point_remote_room_hours(data):
 )
 def test_point_opening_hours_are_machine_readable_and_run_forwards(data, change, expected):
     assert expected in broken(data, "point", lambda d: change(d["point"]))
+
+
+# Standard service lists: which categories belong to which authority (issue 14)
+
+
+def test_kela_list_follows_seed_002_and_is_the_only_verified_one():
+    """Kela's categories are seed 002's eight in its order; the other lists say they are unconfirmed."""
+    cat = load_catalogue()
+    assert cat.categories_for("kela") == [
+        "advice",
+        "e_service_guidance",
+        "remote_service",
+        "appointment_booking",
+        "receive_documents",
+        "hand_out_material",
+        "feedback",
+        "other",
+    ]
+    lists = yaml.safe_load((DEFAULT_DATA_DIR / "advisor_tasks.yml").read_text(encoding="utf-8"))["standard_services"]
+    assert {e["authority"] for e in lists if e["verified"]} == {"kela"}
+
+
+def test_valid_pair_refuses_kela_advice_for_dvv_and_unknown_authorities():
+    """The issue's impossible pair (DVV with Kela advice) is invalid; an ended or unknown authority has no list."""
+    cat = load_catalogue()
+    assert cat.valid_pair("kela", "advice")
+    assert not cat.valid_pair("dvv", "advice")
+    assert cat.valid_pair("dvv", "receive_documents")
+    assert not cat.valid_pair("ely", "other")
+    assert not cat.valid_pair("nowhere", "other")
+    assert cat.categories_for("nowhere") == []
+
+
+def test_category_names_use_the_authoritys_own_wording():
+    """DVV's document receipt is not named as Kela's; a category without its own wording has the task's name."""
+    cat = load_catalogue()
+    assert cat.category_name("dvv", "receive_documents", "fi") == "Asiakirjojen vastaanotto"
+    assert "Kela" in cat.category_name("kela", "receive_documents", "fi")
+    assert cat.category_name("dvv", "other", "sv") == cat.advisor_tasks["other"]["name"]["sv"]
+    assert cat.category_name(None, "gone", "en") == "gone"
+
+
+def test_every_working_authority_can_carry_what_is_recorded_for_any_authority():
+    """Feedback, receipts and form cards name any working authority, so each list has those categories."""
+    cat = load_catalogue()
+    for authority in cat.active_authorities(dt.date(2026, 12, 1)):
+        for category in ("feedback", "receive_documents", "hand_out_material"):
+            assert cat.valid_pair(authority, category), (authority, category)
+
+
+def test_bad_standard_lists_are_refused_naming_the_list(data):
+    """An unknown category, a missing required one or a duplicate names the authority's list."""
+    message = broken(
+        data, "advisor_tasks", lambda d: d["standard_services"][0]["services"].append({"category": "nonsense"})
+    )
+    assert "standard list of 'kela': unknown category 'nonsense'" in message
+    message = broken(
+        data,
+        "advisor_tasks",
+        lambda d: d["standard_services"][0].update(services=[{"category": "advice"}, {"category": "advice"}]),
+    )
+    assert "standard list of 'kela': duplicate category 'advice'" in message
+
+
+def test_a_working_authority_without_feedback_is_refused(data):
+    """A list that lacks feedback would make a customer's rating unrecordable, so the loader refuses it."""
+    message = broken(
+        data, "advisor_tasks", lambda d: d["standard_services"][0].update(services=[{"category": "hand_out_material"}])
+    )
+    assert "standard list of 'kela': missing category 'feedback'" in message

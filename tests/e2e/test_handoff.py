@@ -143,10 +143,10 @@ def test_the_case_carries_the_forms_shown_and_the_booking_made_before(open_stack
     assert case["forms"] == [form["code"]] and case["bookings"] == [booking["reference"]]
     with sqlite3.connect(open_stack.app_db) as db:
         events = db.execute(
-            "SELECT authority, category, service, channel FROM service_events "
-            "WHERE event_type = 'form_handed_out' AND service = 'AT 1'"
+            "SELECT authority, category, service, channel, actor FROM service_events "
+            "WHERE event_type = 'form_shown' AND service = 'AT 1'"
         ).fetchall()
-    assert ("kela", "hand_out_material", "AT 1", "kiosk") in events
+    assert ("kela", "hand_out_material", "AT 1", "kiosk", "assistant") in events
 
 
 def test_on_the_web_with_nobody_on_duty_no_case_but_hours_booking_and_contact(open_stack: OpenPointStack, sender):

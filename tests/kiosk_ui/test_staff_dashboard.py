@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 import httpx
 import pytest
@@ -104,8 +105,8 @@ def test_dashboard_lists_open_cases_longest_waiting_first_with_their_details(cli
     # Forms for every action, labelled selects, and no authority that has ended.
     for action in ("claim", "takeover", "forward", "resolve"):
         assert f'action="/staff/cases/{first["id"]}/{action}?lang=en"' in page
-    assert f'<label for="case-{first["id"]}-authority"' in page and f'id="case-{first["id"]}-authority"' in page
-    assert 'value="kela"' in page and 'value="ely"' not in page
+    assert f'<label for="case-{first["id"]}-pair"' in page and f'id="case-{first["id"]}-pair"' in page
+    assert 'value="kela:advice"' in page and 'value="ely:' not in page
     assert 'value="ville"' in page and 'value="eero"' in page and 'value="aino"' not in page
     assert f'href="/staff/receipts?case={first["id"]}&amp;lang=en"' in page
     assert "'unsafe-inline'" not in client.get("/staff").headers["content-security-policy"]
@@ -230,17 +231,48 @@ def test_resolve_records_exactly_one_service_event(client, cases, control):
     assert post(client, case["id"], "resolve", token, **{**RESOLVE, "authority": "ely"}).status_code == 400
     assert post(client, case["id"], "resolve", token, **{**RESOLVE, "category": "payments"}).status_code == 400
     assert post(client, case["id"], "resolve", token, **{**RESOLVE, "outcome": "magic"}).status_code == 400
-    answer = post(client, case["id"], "resolve", token, outcome="referred", authority="tax", category="advice")
+    answer = post(client, case["id"], "resolve", token, outcome="referred", pair="tax:e_service_guidance")
     assert answer.status_code == 200 and answer.json()["case"]["status"] == "resolved"
     assert post(client, case["id"], "resolve", token, **RESOLVE).status_code == 409
     events = EventLog(client.app.state.db_engine).list_events()
     assert [
-        (e["event_type"], e["authority"], e["category"], e["channel"], e["language"], e["point_id"]) for e in events
-    ] == [("handoff_resolved", "tax", "advice", "web", "fi", POINT)]
+        (e["event_type"], e["actor"], e["authority"], e["category"], e["channel"], e["language"], e["point_id"])
+        for e in events
+    ] == [("handoff_resolved", "advisor", "tax", "e_service_guidance", "web", "fi", POINT)]
     stored = cases.get(case["id"])
-    assert (stored["outcome"], stored["authority"], stored["category"]) == ("referred", "tax", "advice")
+    assert (stored["outcome"], stored["authority"], stored["category"]) == ("referred", "tax", "e_service_guidance")
     assert control.calls == []  # not taken over: Rasa is left alone
     assert case["ticket"] not in client.get("/staff").text.split('id="case-template"')[0]
+
+
+def test_resolve_refuses_a_category_not_of_the_authority_and_keeps_the_case_open(client, cases, control):
+    """Issue 14: DVV with Kela's advice is refused (422, in the advisor's language); nothing is recorded."""
+    case = new_case(cases)
+    token = signed_in(client, "aino")
+    answer = post(client, case["id"], "resolve", token, outcome="helped", pair="dvv:advice")
+    assert answer.status_code == 422 and answer.json() == {"detail": "bad_pair"}
+    answer = post(client, case["id"], "resolve", token, outcome="helped", authority="dvv", category="advice")
+    assert answer.status_code == 422
+    page = client.get(
+        post(client, case["id"], "resolve", token, json_client=False, outcome="helped", pair="dvv:advice").headers[
+            "location"
+        ]
+    )
+    assert "That service category is not one of the chosen authority" in page.text
+    assert cases.get(case["id"])["status"] != "resolved"
+    assert EventLog(client.app.state.db_engine).list_events() == []
+
+
+def test_the_resolve_form_offers_only_valid_pairs(client, cases):
+    """Every option of the pair select is on its authority's standard list and offered by the point."""
+    new_case(cases)
+    signed_in(client, "aino")
+    page = client.get("/staff?lang=fi").text
+    offered = set(re.findall(r'<option value="([a-z_]+):([a-z_]+)">', page))
+    cat = client.app.state.catalogue
+    assert ("kela", "advice") in offered and ("dvv", "receive_documents") in offered
+    assert ("dvv", "advice") not in offered
+    assert all(cat.valid_pair(a, c) and c in cat.point["capabilities"] for a, c in offered)
 
 
 def test_resolving_a_taken_over_case_resumes_the_assistant_and_wipes_the_chat(client, cases, control):

@@ -1,10 +1,8 @@
-"""Staff records: document receipts and their print sheet, today's remote appointments, statistics (apudiaari)."""
+"""Staff records: document receipts and their print sheet, today's remote appointments."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 
 import pytest
@@ -19,7 +17,7 @@ from tests.kiosk_ui.test_staff import PASSWORD, make_staff_client, signed_in
 
 POINT = "example-point"
 UTC = dt.UTC
-PAGES = ["/staff/receipts", "/staff/remote", "/staff/remote.json", "/staff/statistics", "/staff/statistics.csv"]
+PAGES = ["/staff/receipts", "/staff/remote", "/staff/remote.json"]
 FORMS = ["/staff/receipts", "/staff/remote/open"]
 
 
@@ -72,8 +70,6 @@ def test_anonymous_and_wrong_role_are_refused(client):
     signed_in(client, "aino")
     for path in ("/staff/receipts", "/staff/remote", "/staff/remote.json"):
         assert client.get(path).status_code == 200, path
-    for path in ("/staff/statistics", "/staff/statistics.csv"):
-        assert client.get(path).status_code == 403, path
     assert receipts(client) == [] and events(client) == []
 
 
@@ -119,7 +115,7 @@ def test_recording_a_receipt_stores_it_records_the_event_and_opens_the_print_she
         "language": "sv",
         "point_id": POINT,
     }
-    assert event["occurred_at"] == received
+    assert event["occurred_at"] == received and event["actor"] == "advisor"
 
 
 def test_print_sheet_shows_the_receipt_in_its_own_language(client):
@@ -276,6 +272,7 @@ def test_opening_a_remote_connection_records_one_event_and_shows_it_opened(clien
         "point_id": POINT,
         "service": "TODA-Y001",
     }
+    assert event["actor"] == "advisor"
     page = client.get(response.headers["location"]).text
     assert 'data-opened="TODA-Y001"' in page and "Connection opened" in page
     assert 'name="reference" value="TODA-Y001"' not in page
@@ -298,125 +295,3 @@ def test_remote_json_under_staff_gives_rooms_without_phone_numbers(client):
     [appointment] = [a for room in body["rooms"] for a in room["appointments"]]
     assert appointment["reference"] == "TODA-Y001" and "phone" not in appointment
     assert "1112223" not in client.get("/staff/remote.json").text
-
-
-# Statistics
-
-# (UTC time, event type, authority, category, expected Helsinki month of 2026 or None for another year)
-EVENTS = [
-    (dt.datetime(2025, 12, 31, 21, 59), "form_handed_out", "kela", "hand_out_material", None),  # 23:59 31 Dec
-    (dt.datetime(2025, 12, 31, 22, 0), "form_handed_out", "kela", "hand_out_material", 1),  # 00:00 1 Jan
-    (dt.datetime(2026, 1, 31, 21, 30), "document_received", "kela", "receive_documents", 1),  # 23:30 31 Jan
-    (dt.datetime(2026, 1, 31, 21, 30), "document_received", "tax", "receive_documents", 1),
-    (dt.datetime(2026, 1, 31, 22, 30), "document_received", "kela", "receive_documents", 2),  # 00:30 1 Feb
-    (dt.datetime(2026, 2, 10, 9, 0), "booking_made", "kela", "appointment_booking", 2),
-    (dt.datetime(2026, 2, 11, 9, 0), "booking_cancelled", "kela", "appointment_booking", 2),
-    (dt.datetime(2026, 3, 31, 20, 30), "handoff_resolved", "police", "advice", 3),  # 23:30 EEST
-    (dt.datetime(2026, 3, 31, 21, 30), "remote_connection_opened", "kela", "remote_service", 4),  # 00:30 1 Apr
-    (dt.datetime(2026, 12, 31, 21, 59), "feedback_recorded", "tax", "feedback", 12),
-    (dt.datetime(2026, 12, 31, 22, 0), "feedback_recorded", "tax", "feedback", None),  # 00:00 1 Jan 2027
-]
-
-
-def expected_counts() -> dict[tuple, int]:
-    counts: dict[tuple, int] = {}
-    for _, event_type, authority, category, month in EVENTS:
-        if month:
-            key = (month, authority, category, event_type)
-            counts[key] = counts.get(key, 0) + 1
-    return counts
-
-
-@pytest.fixture
-def recorded(client):
-    log = EventLog(client.app.state.db_engine)
-    for utc, event_type, authority, category, _ in EVENTS:
-        log.record(
-            event_type=event_type,
-            authority=authority,
-            category=category,
-            channel="kiosk",
-            language="fi",
-            point_id=POINT,
-            occurred_at=utc.replace(tzinfo=UTC),
-        )
-    log.record(
-        event_type="form_handed_out",
-        authority="kela",
-        category="hand_out_material",
-        channel="web",
-        language="fi",
-        point_id="another-point",
-        occurred_at=dt.datetime(2026, 5, 5, 9, tzinfo=UTC),
-    )
-    return client
-
-
-def page_table(html: str, testid: str, key_attrs: tuple[str, ...]) -> dict[tuple, list[int]]:
-    table = re.search(rf'data-testid="{testid}">(.*?)</table>', html, re.S).group(1)
-    body = re.search(r"<tbody>(.*?)</tbody>", table, re.S).group(1)
-    rows = {}
-    pattern = "".join(rf' data-{a}="([^"]+)"' for a in key_attrs)
-    for match in re.finditer(rf"<tr{pattern}>(.*?)</tr>", body, re.S):
-        cells = re.findall(r'data-month="(\d+)">(\d+)<', match.group(len(key_attrs) + 1))
-        assert [int(m) for m, _ in cells] == list(range(1, 13))
-        total = int(re.search(r"data-total>(\d+)<", match.group(len(key_attrs) + 1)).group(1))
-        counts = [int(n) for _, n in cells]
-        assert total == sum(counts)
-        rows[match.groups()[: len(key_attrs)]] = counts
-    return rows
-
-
-def test_statistics_page_counts_equal_the_events(recorded):
-    client = recorded
-    signed_in(client, "anna")
-    page = client.get("/staff/statistics?year=2026&lang=en")
-    assert page.status_code == 200
-    expected = expected_counts()
-    by_category: dict[tuple, list[int]] = {}
-    by_type: dict[tuple, list[int]] = {}
-    for (month, authority, category, event_type), count in expected.items():
-        by_category.setdefault((authority, category), [0] * 12)[month - 1] += count
-        by_type.setdefault((event_type,), [0] * 12)[month - 1] += count
-    assert page_table(page.text, "counts", ("authority", "category")) == by_category
-    assert page_table(page.text, "types", ("event-type",)) == by_type
-    assert re.search(r"data-grand-total>(\d+)<", page.text).group(1) == str(sum(expected.values()))
-    # Names from the catalogue and the texts, in the page's language.
-    catalogue = client.app.state.catalogue
-    for text in (
-        catalogue.authorities["tax"]["name"]["en"],
-        catalogue.advisor_tasks["remote_service"]["name"]["en"],
-        "Remote connection opened",
-        "Customer served by the advisor",
-    ):
-        assert text in page.text, text
-    # The chart: one bar per month and authority, coloured by class (no inline style), with a text alternative.
-    chart = re.search(r'<svg class="records-chart".*?</svg>', page.text, re.S).group(0)
-    assert 'role="img"' in chart and "aria-label=" in chart and "style=" not in chart
-    bars = {(month, authority) for month, authority, _, _ in expected}
-    assert len(re.findall(r'<rect class="series-\d"', chart)) == len(bars)
-
-
-def test_statistics_csv_counts_equal_the_events(recorded):
-    client = recorded
-    signed_in(client, "anna")
-    response = client.get("/staff/statistics.csv?year=2026&lang=fi")
-    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
-    assert response.headers["content-disposition"] == f'attachment; filename="apudiaari-{POINT}-2026.csv"'
-    assert response.content.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["month", "authority", "category", "event_type", "count", "authority_name", "category_name"]
-    got = {(int(r[0][5:]), r[1], r[2], r[3]): int(r[4]) for r in rows[1:]}
-    assert all(r[0][:4] == "2026" for r in rows[1:])
-    assert got == expected_counts()
-    assert "Verohallinto" in response.content.decode("utf-8-sig")
-    assert "Asiakaspalautteen vastaanotto ja kirjaaminen" in response.content.decode("utf-8-sig")
-
-
-def test_statistics_of_an_empty_year_and_a_bad_year(client):
-    signed_in(client, "anna")
-    page = client.get("/staff/statistics?year=2031&lang=en")
-    assert page.status_code == 200 and "No events were recorded in 2031." in page.text
-    assert client.get("/staff/statistics?year=abc").status_code == 422
-    rows = client.get("/staff/statistics.csv?year=2031").content.decode("utf-8-sig").splitlines()
-    assert len(rows) == 1

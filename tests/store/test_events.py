@@ -5,12 +5,19 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
+from service_catalogue.loader import load_catalogue
 from store.db import open_database
-from store.events import EventLog
+from store.events import ACTORS, EVENT_TYPES, EventLog, InvalidEvent
 from store.models import ServiceEvent
 from store.rows import HELSINKI
 
-FIELDS = {"authority": "kela", "category": "appointment_booking", "channel": "kiosk", "language": "fi"}
+FIELDS = {
+    "authority": "kela",
+    "category": "appointment_booking",
+    "channel": "kiosk",
+    "language": "fi",
+    "actor": "self_service",
+}
 
 
 def test_record_and_list(tmp_path):
@@ -51,6 +58,7 @@ def test_events_have_no_personal_data_columns():
         "category",
         "event_type",
         "service",
+        "actor",
     }
 
 
@@ -61,3 +69,30 @@ def test_sqlite_writers_wait_for_the_lock(tmp_path):
     assert {"bookings", "booking_claims", "service_events", "handoff_cases"} <= set(
         engine.dialect.get_table_names(engine.connect())
     )
+
+
+def test_an_unknown_actor_or_type_is_refused(tmp_path):
+    """Only the three actors and the known event types reach the statistics."""
+    log = EventLog(open_database(f"sqlite:///{tmp_path}/app.db"))
+    assert ACTORS == ("assistant", "advisor", "self_service") and "form_shown" in EVENT_TYPES
+    with pytest.raises(InvalidEvent) as refused:
+        log.record(event_type="booking_made", point_id="p1", **{**FIELDS, "actor": "robot"})
+    assert refused.value.reason == "bad_actor"
+    with pytest.raises(InvalidEvent) as refused:
+        log.record(event_type="form_given", point_id="p1", **FIELDS)
+    assert refused.value.reason == "bad_event_type"
+    assert log.list_events() == []
+
+
+def test_the_store_refuses_a_category_not_of_the_authority(tmp_path):
+    """Issue 14: with the catalogue's check, DVV with Kela's advice is never stored; a valid pair is."""
+    cat = load_catalogue()
+    log = EventLog(open_database(f"sqlite:///{tmp_path}/app.db"), cat.valid_pair)
+    fields = {**FIELDS, "actor": "advisor", "authority": "dvv"}
+    with pytest.raises(InvalidEvent) as refused:
+        log.record(event_type="handoff_resolved", point_id="p1", **{**fields, "category": "advice"})
+    assert refused.value.reason == "bad_pair"
+    log.record(event_type="handoff_resolved", point_id="p1", **{**fields, "category": "receive_documents"})
+    assert [(e["authority"], e["category"], e["actor"]) for e in log.list_events()] == [
+        ("dvv", "receive_documents", "advisor")
+    ]

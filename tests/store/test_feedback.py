@@ -32,6 +32,7 @@ def test_feedback_is_stored_redacted_and_counted_once(tmp_path):
         event["language"],
         event["occurred_at"],
     ) == ("feedback_recorded", "feedback", "kela", "kiosk", "fi", at)
+    assert event["actor"] == "self_service"  # the customer gave it through the assistant, no staff
 
 
 def test_empty_text_is_none_and_bad_ratings_are_refused(tmp_path):

@@ -147,7 +147,9 @@ def test_a_database_of_the_release_before_migrations_upgrades_in_place(tmp_path)
 
     engine = open_database(f"sqlite:///{path}")
 
-    assert _rows(path, columns) == before  # every row of every table, every column as it was
+    # Every row of every table, every column as it was, except that 0005 names the assistant's form cards.
+    kept = {**before, "service_events": [(*r[:7], "form_shown", *r[8:]) for r in before["service_events"]]}
+    assert _rows(path, columns) == kept
     inspector = inspect(engine)
     assert {"kiosk_devices", "login_throttle"} <= set(inspector.get_table_names())
     assert "conversation_id" in {c["name"] for c in inspector.get_columns("feedback")}
@@ -305,3 +307,39 @@ def test_text_stored_before_todays_redaction_is_rewritten_by_it(tmp_path):
             ("soita <PHONE_NUMBER>",),
         ]
         assert conn.execute("SELECT text FROM inbox_decisions").fetchall() == [("<PHONE_NUMBER>",)]
+
+
+def test_existing_events_get_the_actor_of_their_type(tmp_path):
+    """Migration 0005: form cards were only ever the assistant's, bookings and feedback the customer's own."""
+    path = _c15a935_database(tmp_path / "app.db")
+    _insert_every_table(path)
+    kinds = [
+        "booking_made",
+        "booking_moved",
+        "booking_cancelled",
+        "feedback_recorded",
+        "handoff_resolved",
+        "document_received",
+        "remote_connection_opened",
+    ]
+    with sqlite3.connect(path) as conn:
+        for number, kind in enumerate(kinds, start=2):
+            conn.execute(
+                "INSERT INTO service_events VALUES (?, '2026-11-20 09:00:00.000000', 'p', 'kiosk', 'fi', 'kela', "
+                "'other', ?, NULL)",
+                (number, kind),
+            )
+    open_database(f"sqlite:///{path}")
+    with sqlite3.connect(path) as conn:
+        found = dict(conn.execute("SELECT event_type, actor FROM service_events WHERE id > 1").fetchall())
+        first = conn.execute("SELECT event_type, actor FROM service_events WHERE id = 1").fetchone()
+    assert first == ("form_shown", "assistant")
+    assert found == {
+        "booking_made": "self_service",
+        "booking_moved": "self_service",
+        "booking_cancelled": "self_service",
+        "feedback_recorded": "self_service",
+        "handoff_resolved": "advisor",
+        "document_received": "advisor",
+        "remote_connection_opened": "advisor",
+    }

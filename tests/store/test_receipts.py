@@ -62,6 +62,7 @@ def test_each_receipt_is_one_document_received_event(engine):
         ("document_received", "tax", "receive_documents", "kiosk", "fi", "other"),
     ]
     assert all(e["occurred_at"] == received for e in events)
+    assert {e["actor"] for e in events} == {"advisor"}
 
 
 def test_naive_time_is_refused(engine):

@@ -6,7 +6,7 @@ import pytest
 
 from store.db import open_database
 from store.events import EventLog
-from store.statistics import Statistics
+from store.statistics import Statistics, month_bounds
 
 UTC = dt.UTC
 
@@ -19,7 +19,7 @@ def engine(tmp_path):
 def record(
     log,
     utc: dt.datetime,
-    event_type="form_handed_out",
+    event_type="form_shown",
     authority="kela",
     category="hand_out_material",
     point_id="p1",
@@ -27,6 +27,7 @@ def record(
 ):
     log.record(
         event_type=event_type,
+        actor={"form_shown": "assistant", "booking_made": "self_service"}.get(event_type, "advisor"),
         authority=authority,
         category=category,
         channel="kiosk",
@@ -37,28 +38,38 @@ def record(
     )
 
 
-def test_months_are_helsinki_months(engine):
+def test_month_counts_are_helsinki_months_grouped_by_actor(engine):
+    """November 2026 is 22:00 UTC on 31 Oct to 22:00 UTC on 30 Nov; counts per authority, category, actor, type."""
     log = EventLog(engine)
-    record(log, dt.datetime(2025, 12, 31, 21, 59))  # 23:59 on 31 Dec in Helsinki: 2025
-    record(log, dt.datetime(2025, 12, 31, 22, 30))  # 00:30 on 1 Jan: January 2026
-    record(log, dt.datetime(2026, 1, 31, 21, 59))  # 23:59 on 31 Jan: January
-    record(log, dt.datetime(2026, 1, 31, 21, 30), "booking_made", category="appointment_booking")  # 23:30: January
-    record(log, dt.datetime(2026, 1, 31, 22, 0))  # 00:00 on 1 Feb: February
-    record(log, dt.datetime(2026, 3, 31, 20, 59))  # summer time (UTC+3): 23:59 on 31 Mar, March
-    record(log, dt.datetime(2026, 3, 31, 21, 0), authority="tax")  # 00:00 on 1 Apr: April
-    record(log, dt.datetime(2026, 12, 31, 22, 0))  # 00:00 on 1 Jan 2027: next year
-    record(log, dt.datetime(2026, 5, 5, 9, 0), point_id="p2")  # another point
-    rows = Statistics(engine).monthly_counts(2026, "p1")
-    assert rows == [
-        {"month": 1, "authority": "kela", "category": "appointment_booking", "event_type": "booking_made", "count": 1},
-        {"month": 1, "authority": "kela", "category": "hand_out_material", "event_type": "form_handed_out", "count": 2},
-        {"month": 2, "authority": "kela", "category": "hand_out_material", "event_type": "form_handed_out", "count": 1},
-        {"month": 3, "authority": "kela", "category": "hand_out_material", "event_type": "form_handed_out", "count": 1},
-        {"month": 4, "authority": "tax", "category": "hand_out_material", "event_type": "form_handed_out", "count": 1},
+    record(log, dt.datetime(2026, 10, 31, 21, 59))  # 23:59 on 31 Oct in Helsinki: October
+    record(log, dt.datetime(2026, 10, 31, 22, 0))  # 00:00 on 1 Nov: November
+    record(log, dt.datetime(2026, 11, 15, 9, 0))
+    record(log, dt.datetime(2026, 11, 15, 9, 5), "booking_made", category="appointment_booking")
+    record(log, dt.datetime(2026, 11, 20, 9, 0), "handoff_resolved", authority="tax", category="other")
+    record(log, dt.datetime(2026, 11, 30, 22, 0))  # 00:00 on 1 Dec: December
+    record(log, dt.datetime(2026, 11, 5, 9, 0), point_id="p2")  # another point
+    assert Statistics(engine).month_counts(2026, 11, "p1") == [
+        {
+            "authority": "kela",
+            "category": "appointment_booking",
+            "actor": "self_service",
+            "event_type": "booking_made",
+            "count": 1,
+        },
+        {
+            "authority": "kela",
+            "category": "hand_out_material",
+            "actor": "assistant",
+            "event_type": "form_shown",
+            "count": 2,
+        },
+        {"authority": "tax", "category": "other", "actor": "advisor", "event_type": "handoff_resolved", "count": 1},
     ]
-    assert sum(r["count"] for r in Statistics(engine).monthly_counts(2026)) == 7  # both points
-    assert [r["month"] for r in Statistics(engine).monthly_counts(2025, "p1")] == [12]
-    assert Statistics(engine).years("p1") == [2025, 2026, 2027]
+    assert [r["count"] for r in Statistics(engine).month_counts(2026, 10, "p1")] == [1]
+    assert [r["count"] for r in Statistics(engine).month_counts(2026, 12, "p1")] == [1]
+    assert month_bounds(2026, 3) == (dt.datetime(2026, 2, 28, 22, 0), dt.datetime(2026, 3, 31, 21, 0))  # summer time
+    assert Statistics(engine).points() == ["p1", "p2"]
+    assert Statistics(engine).years("p1") == [2026]
     assert Statistics(engine).years("nowhere") == []
 
 
