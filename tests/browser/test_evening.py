@@ -71,6 +71,14 @@ def book_in_chat(page: Page, message: str, phone: str, *, input_id: str, send_id
     return slip.get_attribute("data-reference") or ""
 
 
+def queue_text(count: int) -> str:
+    """What the en kiosk says of the customers ahead (kiosk_ui/i18n/en.yml, chat)."""
+    texts = yaml.safe_load((I18N / "en.yml").read_text(encoding="utf-8"))["chat"]
+    if count == 0:
+        return texts["queue_next"]
+    return texts["queue_ahead_one"] if count == 1 else texts["queue_ahead"].format(count=count)
+
+
 def table_figures(page: Page, table: str, key: str) -> Counter:
     """The nonzero cells of a report table's body: (row key, actor) -> count."""
     cells = page.evaluate(
@@ -135,6 +143,10 @@ def test_an_evening_of_customers_advisor_and_admin_ends_in_a_report_that_equals_
     en.locator(tid("chat-input")).fill("I want to talk to a real person")
     en.locator(tid("chat-send")).click()  # the ticket's screen replaces the conversation
     ticket_en = ticket_of(en)
+    # The fi and sv customers wait before this one (and any customer of today an earlier test left waiting).
+    pending = [c for c in cases.open_cases(POINT) if c["status"] == "pending" and c["ticket"] != ticket_en]
+    assert len(pending) >= 2
+    expect(en.locator(tid("queue-ahead"))).to_have_text(queue_text(len(pending)))
 
     # The dashboard: three waiting customers, live, with names instead of codes.
     tickets = (ticket_fi, ticket_sv, ticket_en)
@@ -157,6 +169,7 @@ def test_an_evening_of_customers_advisor_and_admin_ends_in_a_report_that_equals_
     card.locator("form[data-action=claim] button").click()
     expect(card.locator("form[data-action=claim]")).to_be_hidden()
     card.locator("details.case-more > summary").click()
+    expect(en.locator(tid("queue-ahead"))).to_have_text(queue_text(len(pending) - 1))
     resolve(ticket_fi, "kela:receive_documents")
     expect(case_card(advisor, ticket_fi)).to_have_count(0)
     expect(fi.locator(tid("feedback-rating"))).to_be_visible()
@@ -166,6 +179,7 @@ def test_an_evening_of_customers_advisor_and_admin_ends_in_a_report_that_equals_
     card = case_card(advisor, ticket_sv)
     card.locator("form[data-action=claim] button").click()
     expect(card.locator("form[data-action=claim]")).to_be_hidden()
+    expect(en.locator(tid("queue-ahead"))).to_have_text(queue_text(len(pending) - 2))
     card.locator("details.case-more > summary").click()
     pair = card.locator("[data-action=resolve] select[name=pair]")
     assert pair.locator(f'option[value="{WRONG_PAIR}"]').count() == 0
@@ -199,6 +213,7 @@ def test_an_evening_of_customers_advisor_and_admin_ends_in_a_report_that_equals_
     resolve(ticket_sv, "kela:advice")
     expect(advisor.locator("#page-notice")).to_have_text(notices["resolved"])
     expect(case_card(advisor, ticket_sv)).to_have_count(0)
+    expect(sv.locator(tid("feedback-rating"))).to_be_visible()
 
     # The en customer is still waiting when the point closes: a minute before, nothing; at closing, expired.
     waiting = cases.get(open_ids[ticket_en])
@@ -207,6 +222,7 @@ def test_an_evening_of_customers_advisor_and_admin_ends_in_a_report_that_equals_
     assert waiting["id"] in {c["id"] for c in expire(cases, cat, now=closing)}
     assert cases.get(waiting["id"])["status"] == "expired" and cases.expired_at(waiting["id"]) == closing
     expect(case_card(advisor, ticket_en)).to_have_count(0)  # it leaves the queue live
+    expect(en.locator(tid("feedback-rating"))).to_be_visible()  # for the customer it ends as a resolved one does
     late = advisor.request.post(
         f"{app.url}/staff/cases/{waiting['id']}/resolve?lang=sv",
         form={"csrf_token": csrf, "outcome": "helped", "pair": "kela:advice"},
