@@ -36,11 +36,16 @@ def record(
 
 
 def _form_codes(payloads: Iterable[object]) -> set[str]:
-    return {
-        str(p.get("code"))
-        for p in payloads
-        if isinstance(p, dict) and p.get("type") == "form" and p.get("code") is not None
-    }
+    codes = set()
+    for p in payloads:
+        if not isinstance(p, dict):
+            continue
+        if p.get("type") == "form" and p.get("code") is not None:
+            codes.add(str(p["code"]))
+        elif p.get("type") == "life_situation":
+            # A life situation's checklist carries its forms' cards too (the kiosk and widget show them).
+            codes |= _form_codes(p.get("forms") or ())
+    return codes
 
 
 def forms_shown(tracker: Tracker, dispatcher: CollectingDispatcher) -> set[str]:

@@ -91,15 +91,22 @@ def call_advisor_for(
     )
 
 
-def show_life_situation(dispatcher: CollectingDispatcher, cat: Catalogue, situation: dict, lang: str) -> None:
-    """The checklist of a life situation, in the order the customer should act."""
+def show_life_situation(
+    dispatcher: CollectingDispatcher, tracker: Tracker, cat: Catalogue, situation: dict, lang: str
+) -> None:
+    """The checklist of a life situation, in the order the customer should act, with its forms' cards: each
+    recorded as shown by the assistant once per conversation, as a card shown alone is."""
     payload = views.life_situation_payload(cat, situation, lang)
+    already = forms_shown(tracker, dispatcher)
     dispatcher.utter_message(
         response="utter_life_situation",
         title=payload["title"],
         steps=views.numbered([s["note"] for s in payload["services"]]),
         json_message=payload,
     )
+    for form in payload["forms"]:
+        if form["code"] not in already:
+            record(tracker, "form_shown", form["authority"], lang, service=form["code"], actor="assistant")
 
 
 def answer(
@@ -129,7 +136,7 @@ def answer(
         if entry["needs_advisor"] and may_hand_off:
             return call_advisor_for(dispatcher, tracker, cat, entry, lang)
     else:
-        show_life_situation(dispatcher, cat, entry, lang)
+        show_life_situation(dispatcher, tracker, cat, entry, lang)
         events = [SlotSet("life_situation", entry["code"])]
     if offer_more:
         dispatcher.utter_message(response="utter_more_help")

@@ -58,3 +58,31 @@ def test_record_stores_the_actor_it_is_given(case_db):
         "appointment_booking",
         "kiosk",
     )
+
+
+def situation_card(code: str, forms: list[str]) -> dict:
+    """The bot event of a life situation's checklist, with its forms' cards, as the tracker holds it."""
+    custom = {"type": "life_situation", "code": code, "forms": [{"type": "form", "code": f} for f in forms]}
+    return {"event": "bot", "text": "...", "data": {"custom": custom}, "metadata": {}}
+
+
+def test_a_life_situation_tile_counts_each_of_its_form_cards_once(case_db):
+    """Its checklist shows the forms' cards: a first tap records each form, a second tap and a card shown
+    before record nothing more (the kiosk and the widget show the situation's forms as cards)."""
+    tap = ("/life_losing_job", "life_losing_job")
+    first = CollectingDispatcher()
+    run(ActionShowTopic(), first, make_tracker(*tap, metadata=KIOSK, history=[card("AT 1")]), {})
+    (payload,) = [m["custom"] for m in first.messages if (m.get("custom") or {}).get("type") == "life_situation"]
+    codes = [f["code"] for f in payload["forms"]]
+    assert "AT 1" in codes and len(codes) > 2
+    counted = [c for c in codes if c != "AT 1"]
+    assert shown() == [("form_shown", "assistant", c) for c in counted]
+    again = [card("AT 1"), situation_card("KE8", codes)]
+    run(ActionShowTopic(), CollectingDispatcher(), make_tracker(*tap, metadata=KIOSK, history=again), {})
+    assert shown() == [("form_shown", "assistant", c) for c in counted]
+
+
+def test_forms_shown_reads_the_forms_of_a_life_situation():
+    """A card of the checklist is a card shown: asking for that form later adds no event."""
+    history = [situation_card("KE8", ["TT 1", "5010"])]
+    assert forms_shown(make_tracker("x", None, history=history), CollectingDispatcher()) == {"TT 1", "5010"}

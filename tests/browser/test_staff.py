@@ -116,7 +116,8 @@ def test_takeover_from_the_dashboard_reaches_the_kiosk_and_the_bot_answers_after
     customer.locator(tid("chat-send")).click()
     expect(customer.locator(f'{tid("form-card")}[data-code^="{code}"]')).to_be_visible()
 
-    advisor.locator("details.case-more summary").click()
+    # The case page shows the case's details open (resolve included): a click on the summary would close them.
+    expect(advisor.locator("details.case-more")).to_have_attribute("open", "")
     advisor.locator("[data-action=resolve] select[name=outcome]").select_option("helped")
     advisor.locator("[data-action=resolve] select[name=pair]").select_option("kela:receive_documents")
     advisor.locator("[data-action=resolve] button[type=submit]").click()
@@ -242,7 +243,8 @@ def test_web_customer_gets_a_live_chat_with_the_advisor_on_duty_through_the_widg
     expect(advisor.locator("#chat")).to_contain_text("I need help with a paper form")
     shot(customer, "staff-takeover-widget-en-360")
 
-    advisor.locator("details.case-more summary").click()
+    # The case page shows the case's details open (resolve included): a click on the summary would close them.
+    expect(advisor.locator("details.case-more")).to_have_attribute("open", "")
     advisor.locator("[data-action=resolve] select[name=outcome]").select_option("helped")
     advisor.locator("[data-action=resolve] select[name=pair]").select_option("kela:advice")
     advisor.locator("[data-action=resolve] button[type=submit]").click()
