@@ -65,7 +65,8 @@ class HandoffCase(Base):
     bookings: Mapped[list[str]] = column(
         JSON, nullable=False, default=list
     )  # references of bookings made in the conversation
-    status: Mapped[str] = column(String(16), nullable=False, default="pending")  # pending | claimed | resolved | expired
+    # pending | claimed | resolved | expired (still open when the point closed)
+    status: Mapped[str] = column(String(16), nullable=False, default="pending")
     assignee: Mapped[str | None] = column(String(64))  # the staff username who has the case
     # True while an advisor chats with the customer and Rasa's conversation is paused.
     taken_over: Mapped[bool] = column(Boolean, nullable=False, default=False)
