@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
+from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -26,6 +28,16 @@ def make_staff_client(tmp_path, **settings) -> TestClient:
     app = create_app(Settings(app_database_url=f"sqlite:///{tmp_path}/app.db", **settings))
     # https, so the client sends the Secure cookie back like a browser would.
     return TestClient(app, base_url="https://testserver", follow_redirects=False)
+
+
+@contextlib.contextmanager
+def staff_client_with(tmp_path, accounts: dict[str, str]) -> Iterator[TestClient]:
+    """A running staff client whose database has these accounts (username → role), all with PASSWORD."""
+    with make_staff_client(tmp_path) as client:
+        store = AccountStore(client.app.state.db_engine)
+        for username, role in accounts.items():
+            store.create(username, PASSWORD, role)
+        yield client
 
 
 @pytest.fixture

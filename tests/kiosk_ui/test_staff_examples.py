@@ -8,17 +8,13 @@ import zipfile
 import pytest
 import yaml
 
-from store.accounts import AccountStore
-from tests.kiosk_ui.test_staff import PASSWORD, csrf_of, make_staff_client, signed_in
+from tests.kiosk_ui.test_staff import csrf_of, signed_in, staff_client_with
 from training.data import TrainingData
 
 
 @pytest.fixture
 def client(tmp_path):
-    with make_staff_client(tmp_path) as client:
-        accounts = AccountStore(client.app.state.db_engine)
-        accounts.create("aino", PASSWORD, "advisor")
-        accounts.create("eero", PASSWORD, "editor")
+    with staff_client_with(tmp_path, {"aino": "advisor", "eero": "editor"}) as client:
         yield client
 
 

@@ -8,12 +8,11 @@ import re
 import pytest
 from sqlalchemy.orm import Session
 
-from store.accounts import AccountStore
 from store.cases import CaseStore
 from store.events import EventLog
 from store.models import BookingRow, DocumentReceipt
 from store.rows import HELSINKI
-from tests.kiosk_ui.test_staff import PASSWORD, make_staff_client, signed_in
+from tests.kiosk_ui.test_staff import signed_in, staff_client_with
 
 POINT = "example-point"
 UTC = dt.UTC
@@ -23,10 +22,7 @@ FORMS = ["/staff/receipts", "/staff/remote/open"]
 
 @pytest.fixture
 def client(tmp_path):
-    with make_staff_client(tmp_path) as client:
-        store = AccountStore(client.app.state.db_engine)
-        store.create("aino", PASSWORD, "advisor")
-        store.create("anna", PASSWORD, "admin")
+    with staff_client_with(tmp_path, {"aino": "advisor", "anna": "admin"}) as client:
         yield client
 
 

@@ -14,9 +14,8 @@ import pytest
 from sqlalchemy import text
 
 from service_catalogue.loader import Catalogue
-from store.accounts import AccountStore
 from store.events import ACTORS, CATEGORIES, EventLog
-from tests.kiosk_ui.test_staff import PASSWORD, make_staff_client, signed_in
+from tests.kiosk_ui.test_staff import signed_in, staff_client_with
 
 POINT = "example-point"
 UTC = dt.UTC
@@ -27,10 +26,7 @@ REPORT = "year=2026&month=11&point=example-point"
 
 @pytest.fixture
 def client(tmp_path):
-    with make_staff_client(tmp_path) as client:
-        store = AccountStore(client.app.state.db_engine)
-        store.create("aino", PASSWORD, "advisor")
-        store.create("anna", PASSWORD, "admin")
+    with staff_client_with(tmp_path, {"aino": "advisor", "anna": "admin"}) as client:
         yield client
 
 
