@@ -10,7 +10,15 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
 # Each feature's tables register on Base.metadata when its module is imported.
-from store import devices, inbox, login_throttle, model_bank, nlu_overlay  # noqa: F401 (imported for their tables)
+from store import (  # noqa: F401 (imported for their tables)
+    catalogue_changes,
+    devices,
+    form_files,
+    inbox,
+    login_throttle,
+    model_bank,
+    nlu_overlay,
+)
 from store.models import Base  # noqa: F401 (re-exported: the metadata that holds every table)
 
 DEFAULT_URL = "sqlite:///var/app.db"
