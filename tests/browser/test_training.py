@@ -12,7 +12,6 @@ Figures go to the terminal (-s) and to test-artifacts/training-figures.json.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import re
@@ -23,17 +22,23 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from store.accounts import AccountError, AccountStore
-from store.db import open_database
-from tests.browser.conftest import LANDSCAPE, ROOMY_LIMITS, App
+from tests.browser.conftest import LANDSCAPE, App
 from tests.browser.helpers import ARTIFACTS, check_axe, shot
+from tests.browser.pulling import (
+    ADMIN,
+    EDITOR,
+    SWAP_TIMEOUT,
+    TRAIN_TIMEOUT,
+    PullingStack,
+    job_snapshot,
+    pulling_stack,
+    sign_in,
+)
 from tests.browser.ui import open_kiosk, send, tid
-from tests.e2e.conftest import Stack, running
+from tests.e2e.conftest import Stack
 
-PASSWORD = "correct horse battery staple"
-EDITOR, ADMIN = "eeva", "anna"
 # Colloquial Finnish for child benefit ("lapsilisä"): the repository's model sends it to nlu_fallback
 # (service_child_benefit only second, about 0.25); the test checks that before it starts.
 PHRASE = "tarttisin sen lapsirahan"
@@ -43,8 +48,6 @@ FALLBACK_TEXT = "en ymmärtänyt"  # utter_default in Finnish
 # The editor's extra variants through the examples page, should one labelled message not be enough.
 VARIANTS: list[str] = []
 
-TRAIN_TIMEOUT = 600  # training ~50-65 s and evaluation ~50 s on 2 cores; the queue and a slow CI on top
-SWAP_TIMEOUT = 40  # the pull interval is 10 s
 LOOP_INTERVAL = 0.2
 LOOP_MESSAGES = [
     "moi",
@@ -63,63 +66,12 @@ LOOP_MESSAGES = [
 FIGURES: dict = {}
 
 
-class PullingStack(Stack):
-    """The e2e stack whose Rasa pulls its model from this stack's web app (tests.e2e.conftest.running
-    writes bot/endpoints.yml with `models:` pointing there)."""
-
-    def __init__(self, tmp):
-        super().__init__(tmp)
-        self.model_server_token = uuid.uuid4().hex
-        self.model_server_url = ""
-
-    def rasa(self, method: str, path: str, **kwargs) -> httpx.Response:
-        """Rasa's HTTP API with the token."""
-        return httpx.request(method, f"{self.rasa_url}{path}", params={"token": self.token}, timeout=10, **kwargs)
-
-    def parse(self, text: str) -> dict:
-        response = self.rasa("POST", "/model/parse", json={"text": text})
-        response.raise_for_status()
-        return response.json()
-
-    def model_file(self) -> str:
-        return str(self.rasa("GET", "/status").json().get("model_file") or "")
-
-
 @pytest.fixture(scope="module")
 def training(tmp_path_factory) -> Iterator[tuple[App, PullingStack]]:
     """The web app (model server, inbox, training runner), then the action server and Rasa, which pulls
     the model from the app. Torn down at the end of the module."""
-    tmp = tmp_path_factory.mktemp("training")
-    stack = PullingStack(tmp)
-    env = {
-        **ROOMY_LIMITS,
-        "STAFF_LOGIN_RATE_LIMIT": "1000/minute",
-        "STAFF_COOKIE_SECURE": "false",
-        "TRACKER_STORE_URL": f"sqlite:///{stack.tracker_db}",
-        "MODEL_SERVER_TOKEN": stack.model_server_token,
-        "MODEL_BANK_DIR": str(tmp / "bank"),
-        "RASA_INSTANCES": stack.rasa_url,
-        # Training jobs inherit the app's environment: a cache of their own, so every run trains each
-        # component (and shows it on the progress bar) instead of finding the last run's in .rasa/cache.
-        "RASA_CACHE_DIRECTORY": str(tmp / "rasa-cache"),
-    }
-    # The app first: Rasa asks the model server for its model as it starts.
-    with App("training", tmp, stack, db=stack.app_db, env=env) as app:
-        stack.model_server_url = f"{app.url}/model-server/active"
-        accounts = AccountStore(open_database(f"sqlite:///{stack.app_db}"))
-        for name, role in ((EDITOR, "editor"), (ADMIN, "admin")):
-            with contextlib.suppress(AccountError):
-                accounts.create(name, PASSWORD, role)
-        with running(stack):
-            yield app, stack
-
-
-def sign_in(page: Page, base: str, username: str, lang: str = "fi") -> None:
-    page.goto(f"{base}/staff/login?lang={lang}")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/staff\?lang="))
+    with pulling_stack(tmp_path_factory.mktemp("training"), "training") as pair:
+        yield pair
 
 
 def bot_texts(replies: list[dict]) -> list[str]:
@@ -162,23 +114,6 @@ class ConversationLoop(threading.Thread):
                 self.latencies.append(elapsed)
                 i += 1
                 self.stop.wait(LOOP_INTERVAL)
-
-
-def job_snapshot(page: Page) -> dict | None:
-    """The job page's progress bar, stage, state and whether it still runs; None while it reloads."""
-    try:
-        return page.evaluate(
-            """() => {
-              const job = document.querySelector('[data-model-job]');
-              const bar = document.querySelector('#job-progress');
-              if (!job || !bar) return null;
-              return {running: job.dataset.running, progress: bar.value,
-                      stage: document.querySelector('[data-job-stage]')?.textContent.trim(),
-                      state: document.querySelector('[data-job-state]')?.textContent.trim()};
-            }"""
-        )
-    except Exception:  # the page is navigating: the reload after the job ended
-        return None
 
 
 def test_editor_teaches_a_misunderstood_phrasing_and_the_running_rasa_learns_it(training, new_page):
