@@ -222,7 +222,7 @@ _STATE_CACHE_SIZE = 8
 
 
 def _signature(data_dir: Path) -> tuple:
-    stamps = []
+    stamps: list[tuple[str, int | None, int | None]] = []
     for name in FILES:
         try:
             stat = (data_dir / f"{name}.yml").stat()
@@ -401,9 +401,7 @@ class CatalogueWorkspace:
 
     # --- drafts ---
 
-    def save_draft(
-        self, kind: str, key: str, entry: dict | None, editor: str, source: str = "editor"
-    ) -> Draft:
+    def save_draft(self, kind: str, key: str, entry: dict | None, editor: str, source: str = "editor") -> Draft:
         """Save the editor's draft of one entry (None: delete it); it replaces their open draft of that entry."""
         _check_kind(kind)
         key = POINT_KEY if kind == "point" else key
@@ -521,9 +519,7 @@ class CatalogueWorkspace:
 
     def _changes(self, query_filter: Callable[[Any], Any] | None = None, limit: int = 200) -> list[Draft]:
         undo = aliased(CatalogueChange)
-        reverted = (
-            select(undo.id).where(undo.reverts == CatalogueChange.id, undo.state == "published").exists()
-        )
+        reverted = select(undo.id).where(undo.reverts == CatalogueChange.id, undo.state == "published").exists()
         query = (
             select(CatalogueChange, reverted)
             .where(CatalogueChange.state == "published")

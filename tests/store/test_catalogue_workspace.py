@@ -72,7 +72,7 @@ def test_with_no_change_the_published_catalogue_is_the_repositorys(ws):
     assert cat.services.keys() == load_catalogue().services.keys()
     assert ws.history() == [] and ws.drafts() == [] and ws.conflicts() == []
     assert ws.published() is cat
-    assert {k for k in KINDS} == {"life_situation", "service", "form", "authority", "point"}
+    assert set(KINDS) == {"life_situation", "service", "form", "authority", "point"}
     assert ws.entries("point")[0]["id"] == cat.point["id"]
 
 
@@ -363,7 +363,7 @@ def test_export_writes_the_published_catalogue_as_yaml_files(ws, tmp_path):
         (exported / name).write_text(body, encoding="utf-8")
     cat = load_catalogue(exported)
     assert list(cat.services)[-1] == "test_municipal_service"
-    assert list(cat.services)[0] == list(load_catalogue().services)[0]  # file order kept
+    assert list(cat.services)[:3] == list(load_catalogue().services)[:3]  # file order kept
 
 
 def broken_row(engine):
