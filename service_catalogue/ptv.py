@@ -438,18 +438,19 @@ def _entries(documents: dict, file: str) -> list[dict]:
     return entries if isinstance(entries, list) else []
 
 
-def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+def flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    """A nested mapping as {dotted path: value}; lists stay whole."""
     if isinstance(value, dict):
-        flat: dict[str, Any] = {}
+        out: dict[str, Any] = {}
         for key, item in value.items():
-            flat.update(_flat(item, f"{prefix}{key}."))
-        return flat or {prefix.rstrip("."): {}}
+            out.update(flat(item, f"{prefix}{key}."))
+        return out or {prefix.rstrip("."): {}}
     return {prefix.rstrip("."): value}
 
 
 def differences(before: dict | None, after: dict) -> list[Change]:
     """The fields (dotted paths; lists compared whole) whose values differ."""
-    old, new = _flat(before or {}), _flat(after)
+    old, new = flat(before or {}), flat(after)
     return [Change(path, old.get(path), new.get(path)) for path in sorted(set(old) | set(new)) if old.get(path) != new.get(path)]
 
 
