@@ -28,6 +28,7 @@ MAX_TEXT = 5000
 MAX_DEPTH = 3
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 PTV_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 TIME = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)(:[0-5]\d)?$")
 STATUS_NEW, STATUS_DIFFERS, STATUS_SAME = "new", "differs", "same"
 
@@ -246,9 +247,11 @@ def _localized(items: Any, *types: str) -> dict[str, str]:
 
 
 def _languages(value: Any) -> list[str]:
+    """Language codes as PTV lists them (fi, sv, en, se, ...), each once, in PTV's order."""
     if not isinstance(value, list):
         return []
-    return [code[:8] for code in value if isinstance(code, str) and code][:20]
+    codes = [code for code in value if isinstance(code, str) and LANGUAGE_CODE.match(code)]
+    return list(dict.fromkeys(codes))[:20]
 
 
 def _service(item: dict) -> PtvService:
@@ -451,7 +454,11 @@ def flat(value: Any, prefix: str = "") -> dict[str, Any]:
 def differences(before: dict | None, after: dict) -> list[Change]:
     """The fields (dotted paths; lists compared whole) whose values differ."""
     old, new = flat(before or {}), flat(after)
-    return [Change(path, old.get(path), new.get(path)) for path in sorted(set(old) | set(new)) if old.get(path) != new.get(path)]
+    return [
+        Change(path, old.get(path), new.get(path))
+        for path in sorted(set(old) | set(new))
+        if old.get(path) != new.get(path)
+    ]
 
 
 def _proposal(kind: str, key: str, ptv_id: str, before: dict | None, after: dict, **extra: Any) -> Proposal:
@@ -491,7 +498,7 @@ def _new_authority(service: PtvService) -> dict:
         "id": authority_key(service.organization_id),
         "name": name,
         "full_name": dict(name),
-        "url": {lang: "" for lang in LANGUAGES},
+        "url": dict.fromkeys(LANGUAGES, ""),
         "verified": False,
         "note": ptv_note(service.organization_id),
     }

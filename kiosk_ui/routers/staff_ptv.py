@@ -224,7 +224,7 @@ async def upload(request: Request, info: Editor, templates: Templates, texts: Te
     ),
 )
 async def review(request: Request, info: Editor, templates: Templates, texts: TextsDep, engine: DbEngine) -> Response:
-    """Save the accepted entries as drafts with source "ptv" (with the new authorities they need); rejected ones make none."""
+    """Save accepted entries as drafts with source "ptv" (and the new authorities they need); rejected: none."""
     fields = await staff_form(request, info.csrf_token)
     payload = fields.get("payload", "")
     file = unsign(payload, info.csrf_token or "") if len(payload) <= MAX_PAYLOAD else None

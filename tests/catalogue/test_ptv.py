@@ -93,7 +93,12 @@ def test_a_single_service_a_page_and_a_list_are_all_read():
 
 
 def test_hours_in_words_group_days_with_the_same_hours(words):
-    hours = {"mon": ["09:00-16:00"], "tue": ["09:00-16:00"], "wed": ["09:00-12:00", "13:00-16:00"], "sat": ["10:00-14:00"]}
+    hours = {
+        "mon": ["09:00-16:00"],
+        "tue": ["09:00-16:00"],
+        "wed": ["09:00-12:00", "13:00-16:00"],
+        "sat": ["10:00-14:00"],
+    }
     assert ptv.hours_text(hours, "fi", words) == "ma–ti klo 9–16, ke klo 9–12, 13–16, la klo 10–14"
     assert ptv.hours_text({"fri": ["09:30-14:00"]}, "sv", words) == "fre kl. 9.30–14"
     assert ptv.hours_text({"mon": ["09:00-16:00"], "tue": ["09:00-16:00"]}, "en", words) == "Mon–Tue 9:00–16:00"
@@ -129,7 +134,11 @@ def test_opening_hours_in_force_always_open_closed_and_midnight():
         ],
     }
     assert hours(late) == {"sat": ["12:00-24:00"], "sun": ["12:00-24:00"]}
-    bad = {"serviceHourType": "DaysOfTheWeek", "validForNow": True, "openingHour": [{"dayFrom": "Monday", "from": "9", "to": "x"}]}
+    bad = {
+        "serviceHourType": "DaysOfTheWeek",
+        "validForNow": True,
+        "openingHour": [{"dayFrom": "Monday", "from": "9", "to": "x"}],
+    }
     with pytest.raises(ptv.PtvError) as refused:
         hours(bad)
     assert refused.value.code == "bad_hours"
@@ -137,7 +146,12 @@ def test_opening_hours_in_force_always_open_closed_and_midnight():
 
 def test_compare_with_the_example_catalogue_new_services_a_draft_authority_and_the_point_differs(words, documents):
     proposals = by_ref(ptv.compare(ptv.read(FIXTURE.read_bytes()), documents, words, ptv.point_fields()))
-    assert list(proposals) == ["authority:ptv_org_8186cdea", "service:ptv_98cc14be", "service:ptv_c25dc9bd", "point:point"]
+    assert list(proposals) == [
+        "authority:ptv_org_8186cdea",
+        "service:ptv_98cc14be",
+        "service:ptv_c25dc9bd",
+        "point:point",
+    ]
     authority = proposals["authority:ptv_org_8186cdea"]
     assert authority.status == "new" and authority.notes == ["authority_incomplete"]
     assert authority.entry["verified"] is False and authority.entry["name"] == {"fi": "Testikunta", "sv": "", "en": ""}

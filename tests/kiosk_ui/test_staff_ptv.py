@@ -86,8 +86,12 @@ def test_upload_shows_new_entries_and_the_point_s_field_differences(client, edit
     assert "Uusia 3, eroavia 1, samoja 0" in page.text
     assert "Asukaspysäköintitunnus (Testikunta)" in page.text
     # The point's differences field by field: now and in PTV.
-    assert "<code>opening_hours.fi</code></td><td>ma–pe klo 9–16</td><td>ma–to klo 9–16, pe klo 9–14.30</td>" in page.text
-    assert "<code>name.fi</code></td><td>Esimerkkikunnan asiointipiste</td><td>Testikunnan asiointipiste</td>" in page.text
+    assert (
+        "<code>opening_hours.fi</code></td><td>ma–pe klo 9–16</td><td>ma–to klo 9–16, pe klo 9–14.30</td>" in page.text
+    )
+    assert (
+        "<code>name.fi</code></td><td>Esimerkkikunnan asiointipiste</td><td>Testikunnan asiointipiste</td>" in page.text
+    )
     assert "Täydennä nimet ruotsiksi ja englanniksi" in page.text  # the draft authority must be completed
     assert "Tiedostossa oli 2 muuta kohdetta" in page.text  # the draft service and the phone channel
     assert drafts(client) == {}  # showing saves nothing
@@ -122,7 +126,7 @@ def test_accepting_makes_drafts_with_source_ptv_and_rejecting_makes_none(client,
 
 def test_rejecting_everything_saves_no_draft(client, editor):
     page = upload(client, editor, ("testikunta.json", FIXTURE.read_bytes()))
-    fields = {name: "reject" for name in re.findall(r'name="(decision\.[^"]+)" value="reject"', page.text)}
+    fields = dict.fromkeys(re.findall(r'name="(decision\.[^"]+)" value="reject"', page.text), "reject")
     response = client.post(f"{PAGE}/review", data={"csrf_token": editor, "payload": payload_of(page.text), **fields})
     assert response.status_code == 303 and "saved=0" in response.headers["location"]
     assert drafts(client) == {}
@@ -145,7 +149,9 @@ def test_a_changed_or_foreign_payload_is_refused(client, editor):
 def test_the_same_file_again_after_publishing_is_the_same(client, editor, monkeypatch):
     file = ptv.read(FIXTURE.read_bytes())
     section = client.app.state.texts.section("ptv")
-    published = ptv.compare(file, CatalogueWorkspace(client.app.state.db_engine).documents(), ptv.HoursWords.from_texts(section))
+    published = ptv.compare(
+        file, CatalogueWorkspace(client.app.state.db_engine).documents(), ptv.HoursWords.from_texts(section)
+    )
     documents = CatalogueWorkspace(client.app.state.db_engine).documents()
     for proposal in published:
         if proposal.kind == "point":
@@ -159,7 +165,10 @@ def test_the_same_file_again_after_publishing_is_the_same(client, editor, monkey
     changed[0]["itemList"][0]["serviceNames"][0]["value"] = "Asukaspysäköinti (Testikunta)"
     page = upload(client, editor, ("testikunta.json", json.dumps(changed).encode()))
     assert rows(page.text) == {PARKING: "differs", LIBRARY: "same", "point:point": "same"}
-    assert "<code>name.fi</code></td><td>Asukaspysäköintitunnus (Testikunta)</td><td>Asukaspysäköinti (Testikunta)</td>" in page.text
+    assert (
+        "<code>name.fi</code></td><td>Asukaspysäköintitunnus (Testikunta)</td><td>Asukaspysäköinti (Testikunta)</td>"
+        in page.text
+    )
     unchanged = upload(client, editor, ("testikunta.json", FIXTURE.read_bytes()))
     assert set(rows(unchanged.text).values()) == {"same"}
     assert "Kaikki tiedot ovat jo samat kuin sisällössä." in unchanged.text and 'name="payload"' not in unchanged.text
