@@ -25,7 +25,7 @@ from kiosk_ui.deps import DbEngine, Editor, Templates, TextsDep, staff_lang, sta
 from kiosk_ui.texts import LANGUAGES, Texts
 from kiosk_ui.views.forms import form_body, staff_form
 from service_catalogue import ptv
-from store.catalogue_workspace import CatalogueWorkspace
+from store.catalogue_workspace import CatalogueWorkspace, WorkspaceError
 
 router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False, dependencies=[Depends(staff_page)])
 
@@ -242,8 +242,11 @@ async def review(request: Request, info: Editor, templates: Templates, texts: Te
     rejected = sum(1 for ref, value in chosen.items() if value == "reject" and ref in open_ and ref not in accepted)
     editor = info.account.username
     # Proposals come authorities first, so a service's new authority is drafted before the service.
-    for proposal in proposals:
-        if proposal.ref in accepted:
-            workspace.save_draft(proposal.kind, proposal.key, proposal.entry, editor, source="ptv")
+    try:
+        for proposal in proposals:
+            if proposal.ref in accepted:
+                workspace.save_draft(proposal.kind, proposal.key, proposal.entry, editor, source="ptv")
+    except WorkspaceError:
+        return _page(request, templates, texts, status_code=400, error="not_saved")
     query = urlencode({"lang": staff_lang(request), "saved": len(accepted), "rejected": rejected})
     return RedirectResponse(f"{PAGE}?{query}", status_code=303)

@@ -212,3 +212,18 @@ def test_an_oversized_request_is_refused_before_it_is_read(client, editor):
     big = b"[" + b" " * (staff_ptv.MAX_REQUEST_BYTES + 10) + b"]"
     response = upload(client, editor, ("big.json", big))
     assert response.status_code == 413 and "Tiedosto on liian suuri." in response.text
+
+
+def test_an_accepted_point_once_published_is_the_same_on_the_next_import(client, editor):
+    page = upload(client, editor, ("testikunta.json", FIXTURE.read_bytes()))
+    client.post(
+        f"{PAGE}/review",
+        data={"csrf_token": editor, "payload": payload_of(page.text), "decision.point.point": "accept"},
+    )
+    workspace = CatalogueWorkspace(client.app.state.db_engine)
+    assert workspace.check("eero") == []  # the imported point passes the catalogue's own validation
+    workspace.publish("eero")
+    assert workspace.published().point["name"]["fi"] == "Testikunnan asiointipiste"
+    again = upload(client, editor, ("testikunta.json", FIXTURE.read_bytes()))
+    assert rows(again.text)["point:point"] == "same"
+    assert rows(again.text)[PARKING] == "new"
