@@ -199,7 +199,7 @@ async def upload(request: Request, info: Editor, templates: Templates, texts: Te
     if not files:
         return _page(request, templates, texts, status_code=400, error="no_file")
     if len(files) > MAX_FILES:
-        return _page(request, templates, texts, status_code=400, error="too_many")
+        return _page(request, templates, texts, status_code=400, error="too_many_files")
     try:
         documents, left = [], ptv.MAX_FILE_BYTES
         for upload_file in files:

@@ -227,3 +227,9 @@ def test_an_accepted_point_once_published_is_the_same_on_the_next_import(client,
     again = upload(client, editor, ("testikunta.json", FIXTURE.read_bytes()))
     assert rows(again.text)["point:point"] == "same"
     assert rows(again.text)[PARKING] == "new"
+
+
+def test_more_than_five_files_are_refused(client, editor):
+    files = [(f"f{n}.json", FIXTURE.read_bytes()) for n in range(staff_ptv.MAX_FILES + 1)]
+    response = upload(client, editor, *files)
+    assert response.status_code == 400 and "Valitse enintään 5 tiedostoa." in response.text
