@@ -106,6 +106,12 @@ def _shown(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _lang_of(path: str) -> str | None:
+    """The language of a text field (`name.sv` is Swedish), for the cell's lang attribute."""
+    last = path.rsplit(".", 1)[-1]
+    return last if last in LANGUAGES else None
+
+
 def _rows(proposals: list[ptv.Proposal], lang: str) -> list[dict]:
     labels = {p.ref: _label(p.entry, lang) for p in proposals}
     return [
@@ -120,8 +126,13 @@ def _rows(proposals: list[ptv.Proposal], lang: str) -> list[dict]:
             "languages": p.languages,
             "notes": p.notes,
             "needs": [labels.get(f"{kind}:{key}", key) for kind, key in p.needs],
-            "changes": [{"field": c.field, "before": _shown(c.before), "after": _shown(c.after)} for c in p.changes],
-            "entry": [(path, _shown(value)) for path, value in ptv.flat(p.entry).items()] if p.status == "new" else [],
+            "changes": [
+                {"field": c.field, "lang": _lang_of(c.field), "before": _shown(c.before), "after": _shown(c.after)}
+                for c in p.changes
+            ],
+            "entry": [(path, _lang_of(path), _shown(value)) for path, value in ptv.flat(p.entry).items()]
+            if p.status == "new"
+            else [],
         }
         for p in proposals
     ]
