@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import UploadFile
 
-from kiosk_ui.deps import DbEngine, Editor, Templates, TextsDep, staff_lang, staff_page
+from kiosk_ui.deps import CatalogueWorkspaceDep, Editor, Templates, TextsDep, staff_lang, staff_page
 from kiosk_ui.texts import LANGUAGES, Texts
 from kiosk_ui.views.forms import form_body, staff_form
 from service_catalogue import ptv
@@ -198,7 +198,9 @@ def import_page(
 
 
 @router.post("/content/import", response_class=HTMLResponse, openapi_extra=UPLOAD_BODY)
-async def upload(request: Request, info: Editor, templates: Templates, texts: TextsDep, engine: DbEngine) -> Response:
+async def upload(
+    request: Request, info: Editor, templates: Templates, texts: TextsDep, workspace: CatalogueWorkspaceDep
+) -> Response:
     """Read the uploaded PTV files and show what is new, what differs (field by field) and what is the same."""
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > MAX_REQUEST_BYTES:
@@ -223,7 +225,7 @@ async def upload(request: Request, info: Editor, templates: Templates, texts: Te
     except ptv.PtvError as refused:
         status = 413 if refused.code == "too_big" else 400
         return _page(request, templates, texts, status_code=status, error=refused.code)
-    proposals = _compare(file, texts, CatalogueWorkspace(engine))
+    proposals = _compare(file, texts, workspace)
     return _page(request, templates, texts, file=file, proposals=proposals, payload=sign(file, info.csrf_token))
 
 
@@ -234,14 +236,15 @@ async def upload(request: Request, info: Editor, templates: Templates, texts: Te
         payload={"type": "string", "maxLength": MAX_PAYLOAD, "description": "the signed import (from the upload)"}
     ),
 )
-async def review(request: Request, info: Editor, templates: Templates, texts: TextsDep, engine: DbEngine) -> Response:
+async def review(
+    request: Request, info: Editor, templates: Templates, texts: TextsDep, workspace: CatalogueWorkspaceDep
+) -> Response:
     """Save accepted entries as drafts with source "ptv" (and the new authorities they need); rejected: none."""
     fields = await staff_form(request, info.csrf_token)
     payload = fields.get("payload", "")
     file = unsign(payload, info.csrf_token or "") if len(payload) <= MAX_PAYLOAD else None
     if file is None:
         return _page(request, templates, texts, status_code=400, error="bad_review")
-    workspace = CatalogueWorkspace(engine)
     proposals = _compare(file, texts, workspace)
     open_ = {p.ref: p for p in proposals if p.status != ptv.STATUS_SAME}
     chosen = {

@@ -56,7 +56,7 @@ def change(field: str, before: str, after: str, lang: str = "fi") -> str:
 
 
 def drafts(client) -> dict[str, object]:
-    return {f"{d.kind}:{d.key}": d for d in CatalogueWorkspace(client.app.state.db_engine).drafts()}
+    return {f"{d.kind}:{d.key}": d for d in client.app.state.catalogue_workspace.drafts()}
 
 
 def test_anonymous_callers_go_to_the_login_and_advisors_are_refused(client):
@@ -151,10 +151,8 @@ def test_a_changed_or_foreign_payload_is_refused(client, editor):
 def test_the_same_file_again_after_publishing_is_the_same(client, editor, monkeypatch):
     file = ptv.read(FIXTURE.read_bytes())
     section = client.app.state.texts.section("ptv")
-    published = ptv.compare(
-        file, CatalogueWorkspace(client.app.state.db_engine).documents(), ptv.HoursWords.from_texts(section)
-    )
-    documents = CatalogueWorkspace(client.app.state.db_engine).documents()
+    published = ptv.compare(file, client.app.state.catalogue_workspace.documents(), ptv.HoursWords.from_texts(section))
+    documents = client.app.state.catalogue_workspace.documents()
     for proposal in published:
         if proposal.kind == "point":
             documents["point"]["point"] = proposal.entry
@@ -219,7 +217,7 @@ def test_an_accepted_point_once_published_is_the_same_on_the_next_import(client,
         f"{PAGE}/review",
         data={"csrf_token": editor, "payload": payload_of(page.text), "decision.point.point": "accept"},
     )
-    workspace = CatalogueWorkspace(client.app.state.db_engine)
+    workspace = client.app.state.catalogue_workspace
     assert workspace.check("eero") == []  # the imported point passes the catalogue's own validation
     workspace.publish("eero")
     assert workspace.published().point["name"]["fi"] == "Testikunnan asiointipiste"
