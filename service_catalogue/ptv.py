@@ -265,7 +265,11 @@ def _service(item: dict) -> PtvService:
     return PtvService(
         ptv_id=_guid(item.get("id")),
         names=_localized(item.get("serviceNames"), "Name"),
-        descriptions=_localized(item.get("serviceDescriptions"), "Summary", "Description"),
+        # A file from the serviceWithGD endpoints also holds the attached general description's texts,
+        # marked GD_: they stand in only where the service has no text of its own.
+        descriptions=_localized(
+            item.get("serviceDescriptions"), "Summary", "Description", "GD_Summary", "GD_Description"
+        ),
         organization_id=organization_id,
         organization_name=_text(main.get("name")) if main else "",
         languages=_languages(item.get("languages")),

@@ -92,6 +92,17 @@ def test_a_single_service_a_page_and_a_list_are_all_read():
     assert len(both.services) == 2 and both.location is not None
 
 
+def test_general_description_texts_stand_in_only_for_missing_ones():
+    service = copy.deepcopy(fixture()[0]["itemList"][1])  # the library service: no Swedish texts
+    service["serviceDescriptions"] += [
+        {"value": "GD-text på svenska (testdata)", "type": "GD_Summary", "language": "sv"},
+        {"value": "GD-teksti (testiaineistoa)", "type": "GD_Summary", "language": "fi"},
+    ]
+    descriptions = ptv.parse(service).services[0].descriptions
+    assert descriptions["sv"] == "GD-text på svenska (testdata)"
+    assert descriptions["fi"].startswith("Testiaineistoa. Testikunnan kirjasto")
+
+
 def test_hours_in_words_group_days_with_the_same_hours(words):
     hours = {
         "mon": ["09:00-16:00"],
