@@ -93,8 +93,7 @@ def catalogue_with(tmp_path: Path, change) -> Path:
 
 def test_a_new_service_with_an_intent_becomes_a_topic_and_a_removed_one_goes(tmp_path, cat):
     def add(services: list[dict]) -> None:
-        new = dict(services[0], id="test_municipal_service", intent="service_test_municipal")
-        new.pop("verified", None)
+        new = dict(services[0], id="test_municipal_service", intent="service_test_municipal", verified=False)
         services.append(new)
 
     added = load_catalogue(catalogue_with(tmp_path / "a", add))
