@@ -15,23 +15,43 @@ from service_catalogue.rasa_topics import GENERATED, domain_yaml, rules_yaml, to
 ROOT = Path(__file__).resolve().parents[2]
 # The topic intents bot/domain/core.yml listed by hand before they were derived (issue 15): the same set.
 BEFORE = {
-    *(
-        f"life_{name}"
-        for name in (
-            "having_child starting_studies moving_from_home moving_within_finland moving_abroad "
-            "moving_back_to_finland immigrating divorce losing_job debt retirement serious_illness "
-            "rehabilitation informal_care death_of_relative"
-        ).split()
-    ),
-    *(
-        f"service_{name}"
-        for name in (
-            "housing_allowance child_benefit sickness_allowance kela_card travel_costs student_aid "
-            "student_aid_changes unemployment_benefit parental_benefits child_home_care_allowance "
-            "maintenance_allowance pensioner_housing_allowance tax_card passport identity_card lost_property "
-            "lost_document change_of_address document_submission identity_confirmation payment remote_connection"
-        ).split()
-    ),
+    "life_having_child",
+    "life_starting_studies",
+    "life_moving_from_home",
+    "life_moving_within_finland",
+    "life_moving_abroad",
+    "life_moving_back_to_finland",
+    "life_immigrating",
+    "life_divorce",
+    "life_losing_job",
+    "life_debt",
+    "life_retirement",
+    "life_serious_illness",
+    "life_rehabilitation",
+    "life_informal_care",
+    "life_death_of_relative",
+    "service_housing_allowance",
+    "service_child_benefit",
+    "service_sickness_allowance",
+    "service_kela_card",
+    "service_travel_costs",
+    "service_student_aid",
+    "service_student_aid_changes",
+    "service_unemployment_benefit",
+    "service_parental_benefits",
+    "service_child_home_care_allowance",
+    "service_maintenance_allowance",
+    "service_pensioner_housing_allowance",
+    "service_tax_card",
+    "service_passport",
+    "service_identity_card",
+    "service_lost_property",
+    "service_lost_document",
+    "service_change_of_address",
+    "service_document_submission",
+    "service_identity_confirmation",
+    "service_payment",
+    "service_remote_connection",
 }
 
 

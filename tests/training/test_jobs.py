@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from service_catalogue.rasa_topics import GENERATED
 from store.db import open_database
 from training import jobs
 from training.bank import ModelBank
+from training.data import TrainingFiles
 from training.jobs import ProgressParser, TrainingRunner, expected_components
 
 # What rasa 3.6 prints while training (the lines the parser reads), then the model file.
@@ -48,8 +50,9 @@ def fake_runner(engine, directory: Path, pause: float = 0.0, **options) -> Train
     script = directory.parent / "fake_train.py"
     script.write_text(FAKE_TRAIN)
 
-    def command(nlu_dir: Path, out: Path, name: str) -> list[str]:
-        assert (nlu_dir / "fi").is_dir()  # the merged data was exported
+    def command(files: TrainingFiles, out: Path, name: str) -> list[str]:
+        assert (files.nlu / "fi").is_dir()  # the merged data was exported
+        assert (files.domain / GENERATED).is_file() and (files.data / GENERATED).is_file()  # and the topics
         return [sys.executable, str(script), str(out), name, str(pause)]
 
     return TrainingRunner(engine, directory, command=command, poll_seconds=0.05, flush_seconds=0.05, **options)
@@ -106,7 +109,7 @@ def test_same_data_as_the_active_model_is_not_trained_again(engine, tmp_path):
 def test_failed_training_keeps_the_log(engine, tmp_path):
     directory = tmp_path / "models"
 
-    def command(nlu_dir, out, name):
+    def command(files, out, name):
         return [sys.executable, "-c", "import sys; print('InvalidConfigException: bad'); sys.exit(1)"]
 
     runner = TrainingRunner(engine, directory, command=command, flush_seconds=0.05)
@@ -197,8 +200,8 @@ def test_real_rasa_train_of_the_repository_data(engine, tmp_path):
 
 
 def test_data_that_fails_validation_is_not_trained(engine, tmp_path):
-    async def refuse(nlu_dir: Path) -> tuple[bool, str]:
-        assert (nlu_dir / "fi").is_dir()  # Rasa checks the merged data the training would use
+    async def refuse(files: TrainingFiles) -> tuple[bool, str]:
+        assert (files.nlu / "fi").is_dir()  # Rasa checks the merged data the training would use
         return False, "UserWarning: Issues found in the training data\n"
 
     directory = tmp_path / "models"
