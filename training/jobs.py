@@ -4,10 +4,9 @@ The runner is an asyncio task of the web app (started in kiosk_ui.app's lifespan
 bank for a queued job and claims it with a conditional UPDATE, so of several web workers only one
 trains. The job exports what the model is trained from to a folder (bot/domain and bot/data with the
 topics' intents and rules derived from the published catalogue, and the merged examples), runs
-`nice -n 10 rasa train` on it as a
-separate process group (never inside a serving Rasa), reads its log lines into stages and a
-percentage, stops the process group when the editor cancels, and hands the trained file to the
-evaluation. Everything the page shows lives in the database, so a restarted web app finds the job;
+`nice -n 10 rasa train` on it as a separate process group (never inside a serving Rasa), reads its log
+lines into stages and a percentage, stops the process group when the editor cancels, and hands the
+trained file to the evaluation. Everything the page shows lives in the database, so a restarted web app finds the job;
 a job whose web worker went away ends as failed with its log.
 """
 
@@ -165,7 +164,7 @@ class TrainingRunner:
         self.bank = ModelBank(engine, self.directory)
         self.command = command
         self.evaluate = evaluate
-        # `rasa data validate` on the merged data (the web app passes training.validation's; ~20 s).
+        # `rasa data validate` on the exported folders (the web app passes training.validation's; ~20 s).
         self.validate = validate
         # The catalogue the topics' intents and rules are derived from (by default the published one).
         self.topics_source: TopicsSource = topics_source or functools.partial(published_catalogue, engine)
