@@ -7,7 +7,11 @@ WEB_VENV := .venv-web
 RASA := $(RASA_VENV)/bin/rasa
 MODEL := models/assistant.tar.gz
 SPACY_XX := build/spacy_xx/meta.json
-TRAINING_DATA := config.yml $(shell find bot/domain bot/data nlu_data -name '*.yml' 2>/dev/null)
+# The topics' intents and rules are derived from the catalogue (service_catalogue.rasa_topics), git-ignored.
+TOPICS := bot/domain/topics.generated.yml bot/data/topics.generated.yml
+CATALOGUE := catalogue/schema.yml $(wildcard catalogue/data/*.yml)
+TRAINING_DATA := config.yml $(filter-out $(TOPICS),$(shell find bot/domain bot/data nlu_data -name '*.yml' 2>/dev/null)) \
+	$(CATALOGUE)
 RASA_DATA := --config config.yml --domain bot/domain --data bot/data nlu_data
 
 export PYTHONPATH := $(CURDIR)
@@ -18,7 +22,7 @@ export TRACKER_DIALECT ?= sqlite
 export TRACKER_DB ?= var/tracker.db
 export APP_DATABASE_URL ?= sqlite:///var/app.db
 
-.PHONY: help run test venvs model validate lint format test-python test-stories test-e2e test-browser browser-deps \
+.PHONY: help run test venvs topics model validate lint format test-python test-stories test-e2e test-browser browser-deps \
 	bench soak clean clean-db migrate backup test-fault
 
 # Every target with a `## ` comment is listed (the convention of the Rasa repository's Makefile).
@@ -74,16 +78,20 @@ $(SPACY_XX): $(RASA_VENV)/.installed
 	mkdir -p build
 	$(RASA_VENV)/bin/python -c "import spacy; spacy.blank('xx').to_disk('build/spacy_xx')"
 
-# Trains only when no model is newer than the training data.
-$(MODEL): $(TRAINING_DATA) $(SPACY_XX)
+# Writes the generated files only when the catalogue's topics changed (their date then tells make so).
+topics: $(RASA_VENV)/.installed ## derive the topics' intents and rules from the catalogue (topics.generated.yml)
+	$(RASA_VENV)/bin/python -m service_catalogue.rasa_topics
+
+# Trains only when no model is newer than the training data (the catalogue's topics included).
+$(MODEL): $(TRAINING_DATA) $(SPACY_XX) | topics
 	$(RASA) train $(RASA_DATA) --out models --fixed-model-name assistant
 
 model: $(MODEL) ## train the model when the training data is newer than it
 
-run: venvs $(MODEL) ## start Rasa (5005), the action server (5055) and the web app (8000)
+run: venvs topics $(MODEL) ## start Rasa (5005), the action server (5055) and the web app (8000)
 	scripts/run.sh
 
-validate: $(RASA_VENV)/.installed ## check the catalogue and the training data (rasa data validate)
+validate: $(RASA_VENV)/.installed topics ## check the catalogue and the training data (rasa data validate)
 	$(RASA_VENV)/bin/python -m service_catalogue
 	$(RASA) data validate $(RASA_DATA)
 
@@ -92,7 +100,7 @@ test-python: venvs ## pytest in both environments
 	$(WEB_VENV)/bin/python -m pytest -q tests/kiosk_ui tests/training tests/booking/test_ics.py tests/test_project.py \
 		tests/deploy
 
-test-stories: $(MODEL) ## Rasa test stories on the trained model
+test-stories: topics $(MODEL) ## Rasa test stories on the trained model
 	$(RASA) test core --model $(MODEL) --stories tests/stories --endpoints bot/endpoints.yml \
 		--out results/stories --fail-on-prediction-errors
 

@@ -279,8 +279,9 @@ def get_statistics(request: Request) -> Statistics:
 
 
 def get_training_data(request: Request) -> TrainingData:
-    """The training examples (nlu_data/ and the editors' changes) over the app's database engine."""
-    return TrainingData(request.app.state.db_engine)
+    """The training examples (nlu_data/ and the editors' changes) over the app's database engine, with the
+    topics of the catalogue the app serves (a new topic can get examples as soon as it is published)."""
+    return TrainingData(request.app.state.db_engine, topics_source=lambda: get_catalogue(request))
 
 
 def get_eval_set(request: Request) -> EvalSet:

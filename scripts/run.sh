@@ -41,6 +41,8 @@ export APP_DATABASE_URL="${APP_DATABASE_URL:-sqlite:///var/app.db}"
 
 # A bad catalogue entry stops everything here, naming the file and the entry.
 .venv-rasa/bin/python -m service_catalogue
+# The topics' intents and rules for Rasa, derived from the catalogue (bot/*/topics.generated.yml).
+.venv-rasa/bin/python -m service_catalogue.rasa_topics
 # The app database's tables up to date (Alembic); a database of an older release is upgraded in place.
 .venv-web/bin/python -m store.migrate
 # The first staff admin (/staff): from STAFF_ADMIN_USER/STAFF_ADMIN_PASSWORD, or a one-time password

@@ -5,16 +5,21 @@ in order on top of it. A change that no longer applies to the base (a new releas
 example, or now has the text in another intent) is a conflict: it is shown and kept, never dropped.
 The export writes the merged data in nlu_data/'s own layout, touching only the examples of the intents
 (comments, lookups, synonyms and regexes stay as they are), so it diffs cleanly against the repository.
+The topics' intents (life_*, service_*) come from the catalogue (service_catalogue.rasa_topics): a new
+topic can get examples at once, and the examples of one that is no topic any more are left out of the
+export (they stay in the history, and come back if the topic does).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import os
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,8 +28,13 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, aliased
 
+from service_catalogue.loader import DEFAULT_DATA_DIR, SCHEMA_FILE, Catalogue, load_catalogue
+from service_catalogue.rasa_topics import GENERATED, domain_yaml, is_topic_intent, rules_yaml, topic_intents
 from store.nlu_overlay import NluChange
 from store.rows import UTC, now_db
+
+# Where the topics are derived from: a function giving the catalogue (tests give their own).
+TopicsSource = Callable[[], Catalogue]
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 NLU_DIR = PROJECT_DIR / "nlu_data"
@@ -35,6 +45,8 @@ BUTTON_ONLY = frozenset({"choose"})
 # What a model is trained from besides the examples (the checksum covers them too).
 TRAINED_FROM = ("config.yml", "bot/domain", "bot/data")
 DEFAULT_FILE = "general.yml"
+# Where a new topic intent's examples go in nlu_data/'s layout.
+TOPIC_FILES = {"life_": "life_situations.yml", "service_": "services.yml"}
 
 _INTENT_LINE = re.compile(r"^(?P<indent>\s*)- intent:\s*(?P<name>.+?)\s*$")
 _ITEM_LINE = re.compile(r"^(\s*)- (?:intent|lookup|synonym|regex):")
@@ -240,6 +252,60 @@ def _base(nlu_dir: Path) -> _Base:
     return base
 
 
+@dataclass(frozen=True)
+class TrainingFiles:
+    """The folders `rasa train` reads, as a training job exports them."""
+
+    domain: Path  # bot/domain's files and the generated topics' intents
+    data: Path  # bot/data's stories and rules and the generated topics' rules
+    nlu: Path  # the merged examples in nlu_data/'s layout
+
+
+_catalogue_cache: dict[str, tuple[tuple, Catalogue]] = {}
+
+
+def repository_catalogue() -> Catalogue:
+    """The catalogue of catalogue/data/ (or CATALOGUE_DIR), read again only when one of its files changes."""
+    directory = Path(os.environ.get("CATALOGUE_DIR") or DEFAULT_DATA_DIR)
+    signature = _signature([*sorted(directory.glob("*.yml")), SCHEMA_FILE])
+    with _lock:
+        cached = _catalogue_cache.get(str(directory))
+        if cached and cached[0] == signature:
+            return cached[1]
+    cat = load_catalogue(directory)
+    with _lock:
+        _catalogue_cache[str(directory)] = (signature, cat)
+    return cat
+
+
+_domain_cache: dict[str, tuple[tuple, tuple[str, ...]]] = {}
+
+
+def _hand_written_intents(domain_dir: Path) -> tuple[str, ...]:
+    """The intents of a domain folder's own files, read again only when one changes (they are long to parse)."""
+    paths = sorted(p for p in domain_dir.glob("*.yml") if p.name != GENERATED)
+    signature = _signature(paths)
+    with _lock:
+        cached = _domain_cache.get(str(domain_dir))
+        if cached and cached[0] == signature:
+            return cached[1]
+    found: list[str] = []
+    for path in paths:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for item in document.get("intents") or []:
+            name = next(iter(item)) if isinstance(item, dict) else str(item)
+            if name not in found:
+                found.append(name)
+    with _lock:
+        _domain_cache[str(domain_dir)] = (signature, tuple(found))
+    return tuple(found)
+
+
+def published_catalogue(engine: Engine) -> Catalogue:
+    """The catalogue a model's topics are derived from: what customers are answered from."""
+    return repository_catalogue()
+
+
 # --- The merge: the base with every change applied in order -----------------------------------------
 
 
@@ -321,10 +387,18 @@ def _change(row: NluChange, reverted: bool) -> Change:
 class TrainingData:
     """Examples per intent and language: nlu_data/ merged with the editors' changes kept in the database."""
 
-    def __init__(self, engine: Engine, nlu_dir: Path = NLU_DIR, *, project_dir: Path = PROJECT_DIR):
+    def __init__(
+        self,
+        engine: Engine,
+        nlu_dir: Path = NLU_DIR,
+        *,
+        project_dir: Path = PROJECT_DIR,
+        topics_source: TopicsSource | None = None,
+    ):
         self.engine = engine
         self.nlu_dir = nlu_dir
         self.project_dir = project_dir
+        self.topics_source: TopicsSource = topics_source or functools.partial(published_catalogue, engine)
 
     # --- reading ---
 
@@ -352,22 +426,39 @@ class TrainingData:
             _merge_cache[key] = merge
         return merge
 
+    def topic_intents(self) -> list[str]:
+        """The catalogue's topic intents (life situations', then services'), as the training derives them."""
+        return topic_intents(self.topics_source())
+
+    def hand_written_intents(self) -> list[str]:
+        """The intents of bot/domain/*.yml (not the generated topics' file), in file order."""
+        return list(_hand_written_intents(self.project_dir / "bot" / "domain"))
+
     def domain_intents(self) -> list[str]:
-        """The intents of bot/domain/*.yml, in file order."""
-        found: list[str] = []
-        for path in sorted((self.project_dir / "bot" / "domain").glob("*.yml")):
-            document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            for item in document.get("intents") or []:
-                name = next(iter(item)) if isinstance(item, dict) else str(item)
-                if name not in found:
-                    found.append(name)
-        return found
+        """The intents of the domain a model is trained with: bot/domain's, then the catalogue's topics."""
+        found = self.hand_written_intents()
+        return found + [i for i in self.topic_intents() if i not in found]
+
+    def _retired(self, merge: _Merge) -> set[str]:
+        """Topic-kind intents with examples that neither the catalogue nor the domain has any more."""
+        kept = set(self.domain_intents())
+        return {
+            intent
+            for lang in LANGUAGES
+            for intent, examples in merge.examples[lang].items()
+            if examples and is_topic_intent(intent) and intent not in kept
+        }
+
+    def retired(self) -> list[str]:
+        """The examples' intents that are no topic any more: left out of the training and the export."""
+        return sorted(self._retired(self._merge()))
 
     def intents(self) -> list[str]:
-        """Every intent: the domain's in its order, then any other intent that has examples."""
+        """Every trained intent: the domain's in its order, then any other intent that has examples."""
         found = self.domain_intents()
-        merged = self._merge().examples
-        extra = sorted({i for lang in LANGUAGES for i, texts in merged[lang].items() if texts} - set(found))
+        merge = self._merge()
+        with_examples = {i for lang in LANGUAGES for i, texts in merge.examples[lang].items() if texts}
+        extra = sorted(with_examples - set(found) - self._retired(merge))
         return found + extra
 
     def editable(self, intent: str) -> bool:
@@ -414,10 +505,16 @@ class TrainingData:
         ]
 
     def merged(self) -> dict[str, dict[str, list[str]]]:
-        """Lang -> intent -> texts (annotations as written); intents left with no example are left out."""
+        """Lang -> intent -> texts (annotations as written); intents with no example, and retired ones, left out."""
+        merge = self._merge()
+        retired = self._retired(merge)
         return {
-            lang: {intent: [e.text for e in examples] for intent, examples in intents.items() if examples}
-            for lang, intents in self._merge().examples.items()
+            lang: {
+                intent: [e.text for e in examples]
+                for intent, examples in intents.items()
+                if examples and intent not in retired
+            }
+            for lang, intents in merge.examples.items()
         }
 
     # --- changing ---
@@ -587,11 +684,32 @@ class TrainingData:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8", newline="\n")
 
+    def topic_files(self) -> dict[str, str]:
+        """The generated topics' files of bot/domain and bot/data, derived from the topics' catalogue."""
+        cat = self.topics_source()
+        return {f"bot/domain/{GENERATED}": domain_yaml(cat), f"bot/data/{GENERATED}": rules_yaml(cat)}
+
+    def export_training(self, directory: Path) -> TrainingFiles:
+        """Write everything `rasa train` reads into `directory`: domain/ and data/ (bot's own files, not a
+        generated one found there, and the topics derived from the topics' catalogue) and nlu/."""
+        files = TrainingFiles(directory / "domain", directory / "data", directory / "nlu")
+        generated = self.topic_files()
+        for name, target in (("domain", files.domain), ("data", files.data)):
+            target.mkdir(parents=True, exist_ok=True)
+            for path in sorted((self.project_dir / "bot" / name).glob("*.yml")):
+                if path.name != GENERATED:
+                    (target / path.name).write_bytes(path.read_bytes())
+            (target / GENERATED).write_text(generated[f"bot/{name}/{GENERATED}"], encoding="utf-8", newline="\n")
+        self.export(files.nlu)
+        return files
+
     def checksum(self) -> str:
-        """sha256 over what a model is trained from: the exported data, config.yml, bot/domain/ and bot/data/."""
+        """sha256 over what a model is trained from: the exported data, config.yml, bot/domain/ and bot/data/
+        (their generated topics' files as derived from the topics' catalogue, not as found on disk)."""
         digest = hashlib.sha256()
         parts = [(f"nlu_data/{rel}", text.encode("utf-8")) for rel, text in self.export_files().items()]
         parts += list(self._project_files())
+        parts += [(name, text.encode("utf-8")) for name, text in self.topic_files().items()]
         for name, data in sorted(parts):
             # Line endings as git may check them out on another machine must not change the sum.
             data = data.replace(b"\r\n", b"\n")
@@ -604,17 +722,21 @@ class TrainingData:
             path = self.project_dir / name
             paths = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
             for file in paths:
-                if file.exists() and "__pycache__" not in file.parts:
+                if file.exists() and "__pycache__" not in file.parts and file.name != GENERATED:
                     yield file.relative_to(self.project_dir).as_posix(), file.read_bytes()
 
 
 def _new_home(base: _Base, lang: str, intent: str) -> str:
-    """The file a new intent's block goes to: where another language keeps it, else general.yml."""
+    """The file a new intent's block goes to: where another language keeps it, else its kind's (a new
+    catalogue topic's examples beside the other topics'), else general.yml."""
     rels = {f.rel for f in base.files if f.lang == lang}
     for other in LANGUAGES:
         rel = base.home[other].get(intent)
         if rel is not None and f"{lang}/{rel.split('/', 1)[1]}" in rels:
             return f"{lang}/{rel.split('/', 1)[1]}"
+    for prefix, name in TOPIC_FILES.items():
+        if intent.startswith(prefix) and f"{lang}/{name}" in rels:
+            return f"{lang}/{name}"
     return f"{lang}/{DEFAULT_FILE}"
 
 

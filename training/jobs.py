@@ -2,10 +2,11 @@
 
 The runner is an asyncio task of the web app (started in kiosk_ui.app's lifespan). It polls the
 bank for a queued job and claims it with a conditional UPDATE, so of several web workers only one
-trains. The job exports the merged training data to a folder, runs `nice -n 10 rasa train` as a
-separate process group (never inside a serving Rasa), reads its log lines into stages and a
-percentage, stops the process group when the editor cancels, and hands the trained file to the
-evaluation. Everything the page shows lives in the database, so a restarted web app finds the job;
+trains. The job exports what the model is trained from to a folder (bot/domain and bot/data with the
+topics' intents and rules derived from the published catalogue, and the merged examples), runs
+`nice -n 10 rasa train` on it as a separate process group (never inside a serving Rasa), reads its log
+lines into stages and a percentage, stops the process group when the editor cancels, and hands the
+trained file to the evaluation. Everything the page shows lives in the database, so a restarted web app finds the job;
 a job whose web worker went away ends as failed with its log.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import re
@@ -27,8 +29,9 @@ from pathlib import Path
 import yaml
 from sqlalchemy.engine import Engine
 
+from service_catalogue.loader import Catalogue, CatalogueError
 from training.bank import ModelBank, ModelRecord, file_sha256, process_alive
-from training.data import TrainingData
+from training.data import TopicsSource, TrainingData, TrainingFiles, published_catalogue
 from training.validation import check
 
 logger = logging.getLogger(__name__)
@@ -45,20 +48,22 @@ PROGRESS = {"waiting": 0, "exporting": 2, "validating": 5, "reading_data": 15, "
 COMPONENTS_FROM, COMPONENTS_TO = 20, 84
 
 Evaluator = Callable[[ModelRecord, Path], Awaitable[tuple[dict | None, bool]]]
-Validator = Callable[[Path], Awaitable[tuple[bool, str]]]
+Validator = Callable[[TrainingFiles], Awaitable[tuple[bool, str]]]
+Command = Callable[[TrainingFiles, Path, str], Sequence[str]]
 
 
-def data_checksum(engine: Engine) -> str:
-    """The checksum of everything a model is trained from: the merged NLU data, config and domain."""
-    return TrainingData(engine).checksum()
+def data_checksum(engine: Engine, topics_source: TopicsSource | None = None) -> str:
+    """The checksum of everything a model is trained from: the merged NLU data, config, domain and the
+    catalogue's topics (a new or removed topic makes the active model stale)."""
+    return TrainingData(engine, topics_source=topics_source).checksum()
 
 
-def export_data(engine: Engine, directory: Path) -> None:
-    """Write the merged NLU data (nlu_data/ with the editors' changes) into `directory`."""
+def export_data(data: TrainingData, directory: Path) -> TrainingFiles:
+    """Write the domain, the stories and rules and the merged NLU data into `directory`, emptied first."""
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
-    TrainingData(engine).export(directory)
+    return data.export_training(directory)
 
 
 def expected_components(config: Path = CONFIG) -> tuple[int, set[str]]:
@@ -106,8 +111,8 @@ class ProgressParser:
         return None
 
 
-def rasa_train_command(nlu_dir: Path, out_dir: Path, name: str) -> list[str]:
-    """`rasa train` of the merged data into the bank, at a lower priority than the serving processes."""
+def rasa_train_command(files: TrainingFiles, out_dir: Path, name: str) -> list[str]:
+    """`rasa train` of the exported domain and data into the bank, at a lower priority than the serving processes."""
     return [
         "nice",
         "-n",
@@ -117,10 +122,10 @@ def rasa_train_command(nlu_dir: Path, out_dir: Path, name: str) -> list[str]:
         "--config",
         str(CONFIG),
         "--domain",
-        str(ROOT / "bot" / "domain"),
+        str(files.domain),
         "--data",
-        str(ROOT / "bot" / "data"),
-        str(nlu_dir),
+        str(files.data),
+        str(files.nlu),
         "--out",
         str(out_dir),
         "--fixed-model-name",
@@ -145,9 +150,10 @@ class TrainingRunner:
         engine: Engine,
         directory: Path,
         *,
-        command: Callable[[Path, Path, str], Sequence[str]] = rasa_train_command,
+        command: Command = rasa_train_command,
         evaluate: Evaluator = no_evaluation,
         validate: Validator | None = None,
+        topics_source: TopicsSource | None = None,
         poll_seconds: float = 1.0,
         flush_seconds: float = 1.0,
         host: str | None = None,
@@ -158,8 +164,10 @@ class TrainingRunner:
         self.bank = ModelBank(engine, self.directory)
         self.command = command
         self.evaluate = evaluate
-        # `rasa data validate` on the merged data (the web app passes training.validation's; ~20 s).
+        # `rasa data validate` on the exported folders (the web app passes training.validation's; ~20 s).
         self.validate = validate
+        # The catalogue the topics' intents and rules are derived from (by default the published one).
+        self.topics_source: TopicsSource = topics_source or functools.partial(published_catalogue, engine)
         self.poll_seconds = poll_seconds
         self.flush_seconds = flush_seconds
         self.host = host or socket.gethostname()
@@ -210,19 +218,26 @@ class TrainingRunner:
         bank = self.bank
         work = self.directory / "work" / record.name
         await asyncio.to_thread(bank.set_stage, record.id, "exporting", PROGRESS["exporting"])
-        checksum = await asyncio.to_thread(data_checksum, self.engine)
+        try:
+            cat = await asyncio.to_thread(self.topics_source)
+        except CatalogueError as exc:
+            await asyncio.to_thread(bank.fail, record.id, "invalid_data", f"catalogue: {exc}\n")
+            return
+        # One catalogue for the whole job, so the checksum, the export and the checks agree.
+        data = TrainingData(self.engine, topics_source=lambda: cat)
+        checksum = await asyncio.to_thread(data.checksum)
         await asyncio.to_thread(bank.set_checksum, record.id, checksum)
         active = await asyncio.to_thread(bank.active)
         if active is not None and active.data_checksum == checksum:
             await asyncio.to_thread(bank.unchanged, record.id, checksum)
             return
-        await asyncio.to_thread(export_data, self.engine, work / "nlu")
+        files = await asyncio.to_thread(export_data, data, work)
         await asyncio.to_thread(bank.set_stage, record.id, "validating", PROGRESS["validating"])
-        if not await self._valid(record, work / "nlu"):
+        if not await self._valid(record, data, cat, files):
             shutil.rmtree(work, ignore_errors=True)
             return
         self.directory.mkdir(parents=True, exist_ok=True)
-        code = await self._train(record, work / "nlu")
+        code = await self._train(record, files)
         shutil.rmtree(work, ignore_errors=True)
         current = await asyncio.to_thread(bank.get, record.id)
         if current is None or current.state != "training":
@@ -251,9 +266,9 @@ class TrainingRunner:
             return
         await asyncio.to_thread(bank.evaluated, record.id, scores, regression)
 
-    async def _valid(self, record: ModelRecord, nlu_dir: Path) -> bool:
+    async def _valid(self, record: ModelRecord, data: TrainingData, cat: Catalogue, files: TrainingFiles) -> bool:
         """The quick checks and `rasa data validate`; a failure ends the job as invalid_data, with the reasons."""
-        findings = [f for f in await asyncio.to_thread(check, TrainingData(self.engine)) if f.blocking]
+        findings = [f for f in await asyncio.to_thread(check, data, lambda: cat) if f.blocking]
         if findings:
             lines = "".join(
                 f"{f.code}: {f.intent or ''} {f.language or ''} {f.text or f.detail or ''}\n" for f in findings
@@ -262,19 +277,19 @@ class TrainingRunner:
             return False
         if self.validate is None:
             return True
-        ok, output = await self.validate(nlu_dir)
+        ok, output = await self.validate(files)
         if not ok:
             await asyncio.to_thread(self.bank.fail, record.id, "invalid_data", output)
         return ok
 
-    async def _train(self, record: ModelRecord, nlu_dir: Path) -> int:
+    async def _train(self, record: ModelRecord, files: TrainingFiles) -> int:
         """Run the training process; its exit code (negative when stopped by a signal)."""
         bank = self.bank
         total, policies = expected_components()
         parser = ProgressParser(total, policies)
         env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
         process = await asyncio.create_subprocess_exec(
-            *self.command(nlu_dir, self.directory, record.name),
+            *self.command(files, self.directory, record.name),
             cwd=ROOT,
             env=env,
             stdin=asyncio.subprocess.DEVNULL,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from service_catalogue.loader import LANGUAGES, CatalogueError, load_catalogue
-from training.data import BUTTON_ONLY, TrainingData, normalise
+from training.data import BUTTON_ONLY, TrainingData, TrainingFiles, normalise
 
 ROOT = Path(__file__).resolve().parents[1]
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -81,11 +81,11 @@ def check(data: TrainingData, load: Callable[[], object] = load_catalogue) -> li
     return sorted(findings, key=lambda f: not f.blocking)
 
 
-async def rasa_data_validate(nlu_dir: Path, rasa: Path = RASA) -> tuple[bool, str]:
-    """`rasa data validate` on the merged data with the project's config, domain and stories: ok, output."""
+async def rasa_data_validate(files: TrainingFiles, rasa: Path = RASA) -> tuple[bool, str]:
+    """`rasa data validate` on what the job exported (domain, stories and rules, merged data) and config: ok, output."""
     process = await asyncio.create_subprocess_exec(
-        str(rasa), "data", "validate", "--config", "config.yml", "--domain", "bot/domain",
-        "--data", "bot/data", str(nlu_dir),
+        str(rasa), "data", "validate", "--config", "config.yml", "--domain", str(files.domain),
+        "--data", str(files.data), str(files.nlu),
         cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "NO_COLOR": "1"},
     )  # fmt: skip

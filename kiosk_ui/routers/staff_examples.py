@@ -69,7 +69,8 @@ def _redirect(request: Request, path: str, **params: str) -> RedirectResponse:
 
 
 def _known_intent(data: TrainingData, intent: str) -> None:
-    if intent not in data.intents():
+    # A topic gone from the catalogue keeps its page, so its examples can be read and deleted.
+    if intent not in data.intents() and intent not in data.retired():
         raise HTTPException(status_code=404, detail="no such intent")
 
 
@@ -94,6 +95,11 @@ def intents_page(
         )
     for rows in groups.values():
         rows.sort(key=lambda row: row["name"].casefold())
+    # Topics gone from the catalogue whose examples are still here (left out of training), to clean up.
+    retired = [
+        {"intent": i, "name": intent_name(i, names), "counts": {c: len(data.examples(i, c)) for c in LANGUAGES}}
+        for i in data.retired()
+    ]
     query = q.strip()
     found = [
         {"intent": intent, "name": intent_name(intent, names), "lang": example_lang, "text": example.text}
@@ -105,6 +111,7 @@ def intents_page(
         {
             **_texts(texts, lang),
             "groups": [(kind, rows) for kind, rows in groups.items() if rows],
+            "retired": retired,
             "languages": LANGUAGES,
             "query": query,
             "found": found,
@@ -133,6 +140,7 @@ def _intent_page(
 ) -> HTMLResponse:
     lang = staff_lang(request)
     names = intent_names(lang, cat, texts)
+    retired = intent in data.retired()
     wanted = near_key(query)
     examples = data.examples(intent, example_lang)
     shown = [e for e in examples if near_key(e.text).find(wanted) >= 0] if wanted else examples
@@ -143,7 +151,8 @@ def _intent_page(
             **_texts(texts, lang),
             "intent": intent,
             "name": intent_name(intent, names),
-            "editable": data.editable(intent),
+            "editable": data.editable(intent) and not retired,
+            "retired": retired,
             "example_lang": example_lang,
             "tabs": [(code, len(data.examples(intent, code))) for code in LANGUAGES],
             "examples": shown,
@@ -216,7 +225,7 @@ async def add_example(
     text = form.get("text", "")[: MAX_TEXT * 4]
     page = functools.partial(_intent_page, request, templates, texts, cat, data, intent, example_lang)
     error = _refusal(text)
-    if error is None and not data.editable(intent):
+    if error is None and (not data.editable(intent) or intent in data.retired()):
         error = "not_editable"
     if error:
         return page(status_code=400, error=error, values={"text": text})

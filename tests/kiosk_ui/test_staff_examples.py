@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from tests.kiosk_ui.test_staff import csrf_of, signed_in, staff_client_with
+from tests.training.conftest import add_service, catalogue_with, no_intent
 from training.data import TrainingData
 
 
@@ -149,3 +150,25 @@ def test_export_zip_has_nlu_datas_layout_with_the_changes(client, editor):
     general = yaml.safe_load(archive.read("nlu_data/sv/general.yml"))
     greet = next(item for item in general["nlu"] if item.get("intent") == "greet")
     assert "- hejsan alla ni där borta" in greet["examples"]
+
+
+def test_a_new_topic_of_the_catalogue_is_listed_at_once_and_a_removed_one_is_set_apart(client, editor, tmp_path):
+    new_topic = add_service("test_municipal", "service_test_municipal")
+    client.app.state.catalogue = catalogue_with(tmp_path / "catalogue", new_topic, no_intent("passport"))
+    page = client.get("/staff/training/intents?lang=fi")
+    assert page.status_code == 200 and "service_test_municipal" in page.text
+    retired = page.text.split('data-testid="intents-retired"', 1)[1]
+    assert "service_passport" in retired and "service_test_municipal" not in retired
+    # The new topic takes examples at once; the removed one's page shows its examples but takes no new ones.
+    added = client.post(
+        "/staff/training/intents/service_test_municipal/add?lang=fi",
+        data={"csrf_token": editor, "example_lang": "fi", "text": "testikunnan oma palvelu"},
+    )
+    assert added.status_code == 303
+    gone = client.get("/staff/training/intents/service_passport?lang=fi")
+    assert gone.status_code == 200 and 'data-testid="retired-notice"' in gone.text
+    refused = client.post(
+        "/staff/training/intents/service_passport/add?lang=fi",
+        data={"csrf_token": editor, "example_lang": "fi", "text": "passi testikunnassa"},
+    )
+    assert refused.status_code == 400

@@ -1,13 +1,19 @@
-"""A tracker store built by hand in the schema of Rasa 3.6's SQLTrackerStore, for fast inbox tests."""
+"""A tracker store built by hand in the schema of Rasa 3.6's SQLTrackerStore, for fast inbox tests; catalogues
+with a topic added or removed, for the topics' tests."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
+
+from service_catalogue.loader import DEFAULT_DATA_DIR, Catalogue, load_catalogue
 
 # rasa/core/tracker_store.py, SQLTrackerStore.SQLEvent.
 SCHEMA = """
@@ -77,3 +83,45 @@ class FakeTracker:
 def tracker(tmp_path) -> FakeTracker:
     """An empty hand-built tracker store."""
     return FakeTracker(tmp_path / "tracker.db")
+
+
+ServicesChange = Callable[[list[dict]], None]
+
+
+def catalogue_with(directory: Path, *changes: ServicesChange) -> Catalogue:
+    """The repository's catalogue, copied to `directory` with services.yml changed, loaded and validated."""
+    shutil.copytree(DEFAULT_DATA_DIR, directory)
+    path = directory / "services.yml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for change in changes:
+        change(document["services"])
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return load_catalogue(directory)
+
+
+def add_service(service_id: str, intent: str) -> ServicesChange:
+    """A new service invented for a test (a copy of the first one's texts), with its own intent."""
+
+    def change(services: list[dict]) -> None:
+        services.append(dict(services[0], id=service_id, intent=intent, verified=False))
+
+    return change
+
+
+def no_intent(service_id: str) -> ServicesChange:
+    """The service stays in the catalogue but is no topic of its own any more."""
+
+    def change(services: list[dict]) -> None:
+        next(s for s in services if s["id"] == service_id).pop("intent")
+
+    return change
+
+
+def reword(service_id: str) -> ServicesChange:
+    """Only a text of the service changes."""
+
+    def change(services: list[dict]) -> None:
+        service = next(s for s in services if s["id"] == service_id)
+        service["description"] = dict(service["description"], en="A reworded description for a test.")
+
+    return change

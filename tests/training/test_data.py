@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from service_catalogue.rasa_topics import GENERATED
 from store.db import open_database
+from tests.training.conftest import add_service, catalogue_with, no_intent, reword
 from training.data import (
     MAX_TEXT,
     PROJECT_DIR,
@@ -280,11 +282,16 @@ def test_checksum_is_stable_and_follows_the_data(data, tmp_path, nlu_dir):
 
 
 @pytest.mark.skipif(not RASA.exists(), reason="the Rasa environment (.venv-rasa) is not installed")
-def test_rasa_validates_the_export(data, tmp_path):
+def test_rasa_validates_the_export(tmp_path, nlu_dir):
+    # A new topic with its examples, one topic less, and ordinary edits: what a training job would export.
+    new_topic = add_service("test_municipal", "service_test_municipal")
+    cat = catalogue_with(tmp_path / "catalogue", new_topic, no_intent("passport"))
+    data = TrainingData(open_database(f"sqlite:///{tmp_path}/app.db"), nlu_dir, topics_source=lambda: cat)
+    for lang in ("fi", "sv", "en"):
+        data.add("service_test_municipal", lang, f"test municipal service question {lang}", "eero")
     data.add("greet", "fi", "heippa kaikki", "eero")
     data.edit("thank", "sv", texts(data, "thank", "sv")[0], "tack tack du är snäll idag", "eero")
-    out = tmp_path / "export"
-    data.export(out)
+    files = data.export_training(tmp_path / "export")
     result = subprocess.run(
         [
             str(RASA),
@@ -293,14 +300,100 @@ def test_rasa_validates_the_export(data, tmp_path):
             "--config",
             "config.yml",
             "--domain",
-            "bot/domain",
+            str(files.domain),
             "--data",
-            "bot/data",
-            str(out),
+            str(files.data),
+            str(files.nlu),
         ],
         cwd=PROJECT_DIR,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,  # about 1-2 min alone; a loaded machine takes longer
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    output = result.stdout + result.stderr
+    # Nothing about the new or the removed topic is out of step between the domain, the rules and the data.
+    assert "service_test_municipal" not in output and "service_passport" not in output
+
+
+# --- Topics from the catalogue -------------------------------------------------------------------------
+
+
+def test_the_catalogues_topics_are_intents_even_without_examples(tmp_path, nlu_dir):
+    cat = catalogue_with(tmp_path / "catalogue", add_service("test_municipal", "service_test_municipal"))
+    data = TrainingData(open_database(f"sqlite:///{tmp_path}/app.db"), nlu_dir, topics_source=lambda: cat)
+    assert "service_test_municipal" in data.intents() and "service_test_municipal" in data.domain_intents()
+    assert data.counts()["service_test_municipal"] == {"fi": 0, "sv": 0, "en": 0}
+    # An editor can give the new topic its examples at once; they go beside the other services' examples.
+    data.add("service_test_municipal", "sv", "hur ansöker jag om testtjänsten", "eero")
+    assert texts(data, "service_test_municipal", "sv") == ["hur ansöker jag om testtjänsten"]
+    files = data.export_files()
+    assert "hur ansöker jag om testtjänsten" in files["sv/services.yml"]
+    assert "service_test_municipal" in data.topic_files()["bot/domain/topics.generated.yml"]
+
+
+def test_a_hand_written_domain_has_no_topic_intents_and_the_generated_file_on_disk_is_not_read(data):
+    assert "service_housing_allowance" not in data.hand_written_intents()
+    assert "greet" in data.hand_written_intents()
+    assert data.domain_intents()[: len(data.hand_written_intents())] == data.hand_written_intents()
+
+
+def test_a_topic_removed_from_the_catalogue_leaves_the_training_and_the_export(tmp_path, nlu_dir):
+    engine = open_database(f"sqlite:///{tmp_path}/app.db")
+    before = TrainingData(engine, nlu_dir)
+    assert texts(before, "service_passport") and "service_passport" in before.intents()
+    change = before.add("service_passport", "fi", "passi hukassa testikunnassa", "eero")
+    cat = catalogue_with(tmp_path / "catalogue", no_intent("passport"))
+    data = TrainingData(engine, nlu_dir, topics_source=lambda: cat)
+    assert "service_passport" not in data.intents() and data.retired() == ["service_passport"]
+    assert all("service_passport" not in data.merged()[lang] for lang in ("fi", "sv", "en"))
+    exported = "".join(data.export_files().values())
+    assert "service_passport" not in exported and "passi hukassa testikunnassa" not in exported
+    assert "service_passport" not in "".join(data.topic_files().values())
+    # The examples stay in the history: the topic back in the catalogue brings them back.
+    assert data.change(change) is not None
+    assert "passi hukassa testikunnassa" in "".join(before.export_files().values())
+    with pytest.raises(ValueError):
+        data.add("service_passport", "fi", "toinen passikysymys", "eero")  # no examples to a topic that is gone
+
+
+def test_checksum_follows_the_catalogues_topics(tmp_path, nlu_dir):
+    engine = open_database(f"sqlite:///{tmp_path}/app.db")
+    first = TrainingData(engine, nlu_dir).checksum()
+    added = catalogue_with(tmp_path / "added", add_service("test_municipal", "service_test_municipal"))
+    assert TrainingData(engine, nlu_dir, topics_source=lambda: added).checksum() != first
+    removed = catalogue_with(tmp_path / "removed", no_intent("passport"))
+    assert TrainingData(engine, nlu_dir, topics_source=lambda: removed).checksum() != first
+    # A text of the catalogue is read by the actions at run time: the model does not change with it.
+    reworded = catalogue_with(tmp_path / "reworded", reword("passport"))
+    assert TrainingData(engine, nlu_dir, topics_source=lambda: reworded).checksum() == first
+
+
+def test_checksum_ignores_a_generated_file_left_on_disk(tmp_path, nlu_dir):
+    project = tmp_path / "project"
+    for name in ("config.yml", "bot/domain", "bot/data"):
+        source = PROJECT_DIR / name
+        if source.is_dir():
+            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns(GENERATED))
+        else:
+            (project / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, project / name)
+    engine = open_database(f"sqlite:///{tmp_path}/app.db")
+    data = TrainingData(engine, nlu_dir, project_dir=project)
+    first = data.checksum()
+    (project / "bot" / "domain" / GENERATED).write_text("intents: [stale]\n", encoding="utf-8")
+    assert data.checksum() == first and "stale" not in data.domain_intents()
+
+
+def test_export_training_writes_the_domain_the_rules_and_the_examples(tmp_path, nlu_dir):
+    cat = catalogue_with(tmp_path / "catalogue", add_service("test_municipal", "service_test_municipal"))
+    data = TrainingData(open_database(f"sqlite:///{tmp_path}/app.db"), nlu_dir, topics_source=lambda: cat)
+    files = data.export_training(tmp_path / "export")
+    own = sorted(p.name for p in (PROJECT_DIR / "bot" / "domain").glob("*.yml") if p.name != GENERATED)
+    assert sorted(p.name for p in files.domain.glob("*.yml")) == sorted([*own, GENERATED])
+    domain = yaml.safe_load((files.domain / GENERATED).read_text(encoding="utf-8"))
+    assert domain["intents"][-1] == "service_test_municipal"
+    rules = yaml.safe_load((files.data / GENERATED).read_text(encoding="utf-8"))["rules"]
+    assert rules[-1]["steps"] == [{"intent": "service_test_municipal"}, {"action": "action_show_topic"}]
+    assert (files.data / "rules.yml").is_file() and (files.data / "stories.yml").is_file()
+    assert (files.nlu / "fi" / "services.yml").is_file()

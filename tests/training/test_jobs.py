@@ -11,9 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from service_catalogue.loader import Catalogue, CatalogueError
+from service_catalogue.rasa_topics import GENERATED
 from store.db import open_database
+from tests.training.conftest import add_service, catalogue_with, no_intent
 from training import jobs
 from training.bank import ModelBank
+from training.data import TrainingData, TrainingFiles
 from training.jobs import ProgressParser, TrainingRunner, expected_components
 
 # What rasa 3.6 prints while training (the lines the parser reads), then the model file.
@@ -48,8 +52,9 @@ def fake_runner(engine, directory: Path, pause: float = 0.0, **options) -> Train
     script = directory.parent / "fake_train.py"
     script.write_text(FAKE_TRAIN)
 
-    def command(nlu_dir: Path, out: Path, name: str) -> list[str]:
-        assert (nlu_dir / "fi").is_dir()  # the merged data was exported
+    def command(files: TrainingFiles, out: Path, name: str) -> list[str]:
+        assert (files.nlu / "fi").is_dir()  # the merged data was exported
+        assert (files.domain / GENERATED).is_file() and (files.data / GENERATED).is_file()  # and the topics
         return [sys.executable, str(script), str(out), name, str(pause)]
 
     return TrainingRunner(engine, directory, command=command, poll_seconds=0.05, flush_seconds=0.05, **options)
@@ -106,7 +111,7 @@ def test_same_data_as_the_active_model_is_not_trained_again(engine, tmp_path):
 def test_failed_training_keeps_the_log(engine, tmp_path):
     directory = tmp_path / "models"
 
-    def command(nlu_dir, out, name):
+    def command(files, out, name):
         return [sys.executable, "-c", "import sys; print('InvalidConfigException: bad'); sys.exit(1)"]
 
     runner = TrainingRunner(engine, directory, command=command, flush_seconds=0.05)
@@ -197,8 +202,8 @@ def test_real_rasa_train_of_the_repository_data(engine, tmp_path):
 
 
 def test_data_that_fails_validation_is_not_trained(engine, tmp_path):
-    async def refuse(nlu_dir: Path) -> tuple[bool, str]:
-        assert (nlu_dir / "fi").is_dir()  # Rasa checks the merged data the training would use
+    async def refuse(files: TrainingFiles) -> tuple[bool, str]:
+        assert (files.nlu / "fi").is_dir()  # Rasa checks the merged data the training would use
         return False, "UserWarning: Issues found in the training data\n"
 
     directory = tmp_path / "models"
@@ -209,3 +214,84 @@ def test_data_that_fails_validation_is_not_trained(engine, tmp_path):
     record = bank.get(job.id)
     assert record is not None and record.state == "failed" and record.error == "invalid_data"
     assert "Issues found" in record.log and record.path is None
+
+
+def test_rasa_train_command_trains_the_exported_folders(tmp_path):
+    files = TrainingFiles(tmp_path / "domain", tmp_path / "data", tmp_path / "nlu")
+    command = jobs.rasa_train_command(files, tmp_path / "models", "model-00007")
+    assert command[command.index("--domain") + 1] == str(files.domain)
+    assert command[command.index("--data") + 1 : command.index("--data") + 3] == [str(files.data), str(files.nlu)]
+    assert command[:3] == ["nice", "-n", "10"] and command[-2:] == ["--fixed-model-name", "model-00007"]
+
+
+def exporting_runner(engine, directory: Path, seen: dict, **options) -> TrainingRunner:
+    """A runner whose training only reads what the job exported (into `seen`) and writes a model file."""
+    script = directory.parent / "fake_train.py"
+    script.write_text(FAKE_TRAIN)
+
+    def command(files: TrainingFiles, out: Path, name: str) -> list[str]:
+        seen["domain"] = (files.domain / GENERATED).read_text(encoding="utf-8")
+        seen["rules"] = (files.data / GENERATED).read_text(encoding="utf-8")
+        seen["nlu"] = "".join(p.read_text(encoding="utf-8") for p in sorted(files.nlu.rglob("*.yml")))
+        seen["own"] = sorted(p.name for p in files.domain.glob("*.yml"))
+        return [sys.executable, str(script), str(out), name, "0"]
+
+    return TrainingRunner(engine, directory, command=command, poll_seconds=0.05, flush_seconds=0.05, **options)
+
+
+def test_a_job_trains_a_new_topic_of_the_catalogue_with_its_examples(engine, tmp_path):
+    cat = catalogue_with(tmp_path / "catalogue", add_service("test_municipal", "service_test_municipal"))
+    data = TrainingData(engine, topics_source=lambda: cat)
+    for lang in ("fi", "sv", "en"):
+        data.add("service_test_municipal", lang, f"testikunnan oma palvelu {lang}", "eero")
+    seen: dict = {}
+    directory = tmp_path / "models"
+    runner = exporting_runner(engine, directory, seen, topics_source=lambda: cat)
+    bank = ModelBank(engine, directory)
+    job = bank.request("editor")
+    assert asyncio.run(runner.run_once())
+    record = bank.get(job.id)
+    assert record is not None and record.state == "ready", record.log
+    assert "- service_test_municipal" in seen["domain"] and "intent: service_test_municipal" in seen["rules"]
+    assert "testikunnan oma palvelu sv" in seen["nlu"]
+    assert "core.yml" in seen["own"] and GENERATED in seen["own"]
+    # The checksum is the job's catalogue's: the same data as the repository's would be another model.
+    assert record.data_checksum == data.checksum() != jobs.data_checksum(engine)
+
+
+def test_a_job_leaves_out_a_topic_the_catalogue_no_longer_has(engine, tmp_path):
+    cat = catalogue_with(tmp_path / "catalogue", no_intent("passport"))
+    seen: dict = {}
+    runner = exporting_runner(engine, tmp_path / "models", seen, topics_source=lambda: cat)
+    bank = ModelBank(engine, tmp_path / "models")
+    job = bank.request("editor")
+    assert asyncio.run(runner.run_once())
+    assert bank.get(job.id).state == "ready"  # type: ignore[union-attr]
+    assert "service_passport" not in seen["domain"] + seen["rules"] + seen["nlu"]
+    assert "service_identity_card" in seen["domain"] and "service_identity_card" in seen["nlu"]
+
+
+def test_a_new_topic_makes_the_active_model_stale(engine, tmp_path):
+    directory = tmp_path / "models"
+    bank = ModelBank(engine, directory)
+    first = bank.request("editor")
+    asyncio.run(fake_runner(engine, directory).run_once())
+    bank.activate(first.id, "editor")
+    cat = catalogue_with(tmp_path / "catalogue", add_service("test_municipal", "service_test_municipal"))
+    again = bank.request("editor")
+    asyncio.run(fake_runner(engine, directory, topics_source=lambda: cat).run_once())
+    record = bank.get(again.id)
+    assert record is not None and record.state == "ready", record.log  # trained, not "unchanged"
+
+
+def test_a_catalogue_that_does_not_load_fails_the_job_with_its_reason(engine, tmp_path):
+    def broken() -> Catalogue:
+        raise CatalogueError("services.yml: entry 'test_x': unknown authority 'test_nobody'")
+
+    runner = fake_runner(engine, tmp_path / "models", topics_source=broken)
+    bank = ModelBank(engine, tmp_path / "models")
+    job = bank.request("editor")
+    assert asyncio.run(runner.run_once())
+    record = bank.get(job.id)
+    assert record is not None and record.state == "failed" and record.error == "invalid_data"
+    assert "test_nobody" in record.log

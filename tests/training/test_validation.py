@@ -11,7 +11,7 @@ import pytest
 
 from service_catalogue.loader import CatalogueError
 from store.db import open_database
-from training.data import PROJECT_DIR, TrainingData
+from training.data import PROJECT_DIR, TrainingData, TrainingFiles
 from training.validation import MIN_EXAMPLES, check, check_catalogue, rasa_data_validate
 
 
@@ -62,8 +62,11 @@ def test_too_few_examples_warn_and_an_example_in_two_intents_blocks(data, tmp_pa
 def test_rasa_data_validate_reports_its_output(tmp_path):
     fake = tmp_path / "rasa"
     fake.write_text(
-        f"#!{sys.executable}\nimport sys\nprint('UserWarning: duplicate example', sys.argv[1:3])\nsys.exit(1)\n"
+        f"#!{sys.executable}\nimport sys\nprint('UserWarning: duplicate example', sys.argv[1:])\nsys.exit(1)\n"
     )
     fake.chmod(0o755)
-    ok, output = asyncio.run(rasa_data_validate(tmp_path / "nlu", rasa=Path(fake)))
+    files = TrainingFiles(tmp_path / "domain", tmp_path / "data", tmp_path / "nlu")
+    ok, output = asyncio.run(rasa_data_validate(files, rasa=Path(fake)))
     assert not ok and "duplicate example" in output and "'data', 'validate'" in output
+    # Rasa checks the folders the job exported, not the repository's bot/domain and bot/data.
+    assert str(files.domain) in output and str(files.data) in output and str(files.nlu) in output
