@@ -154,7 +154,13 @@ def test_export_zip_has_nlu_datas_layout_with_the_changes(client, editor):
 
 def test_a_new_topic_of_the_catalogue_is_listed_at_once_and_a_removed_one_is_set_apart(client, editor, tmp_path):
     new_topic = add_service("test_municipal", "service_test_municipal")
-    client.app.state.catalogue = catalogue_with(tmp_path / "catalogue", new_topic, no_intent("passport"))
+    # Published as an editor would: the examples' page follows the served catalogue.
+    changed = catalogue_with(tmp_path / "catalogue", new_topic, no_intent("passport"))
+    workspace = client.app.state.catalogue_workspace
+    for key in ("test_municipal", "passport"):
+        workspace.save_draft("service", key, changed.services[key], "eero")
+    workspace.publish("eero")
+    client.app.state.catalogue_live.check_seconds = 0
     page = client.get("/staff/training/intents?lang=fi")
     assert page.status_code == 200 and "service_test_municipal" in page.text
     retired = page.text.split('data-testid="intents-retired"', 1)[1]
