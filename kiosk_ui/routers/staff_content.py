@@ -55,19 +55,42 @@ def _redirect(request: Request, path: str, **params: str) -> RedirectResponse:
 
 
 def _draft_view(draft: Any, lang: str) -> dict:
+    """A change as the tables show it: when, the entry's name, and which of its fields it changed."""
     entry = draft.after or draft.before or {}
-    return dict(vars(draft), when=local_label(draft.at), name=content.entry_name(draft.kind, entry, lang))
+    before, after = draft.before or {}, draft.after or {}
+    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k)) if before and after else []
+    return dict(
+        vars(draft),
+        when=local_label(draft.at),
+        name=content.entry_name(draft.kind, entry, lang),
+        changed=", ".join(changed),
+    )
+
+
+def _problem_text(words: dict, problem: Any) -> str:
+    """One problem in plain words: the text of its code (a schema problem: of its rule), filled with its values;
+    the loader's own message when there is no such text or it names a value the problem lacks."""
+    code = getattr(problem, "code", "")
+    params = dict(getattr(problem, "params", None) or {})
+    if code == "schema" and f"schema_{params.get('validator')}" in words:
+        code = f"schema_{params['validator']}"
+    text = words.get(code)
+    if not isinstance(text, str):
+        return str(problem.message)
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return str(problem.message)
 
 
 def _problem_texts(c: dict, problems: list) -> list[dict]:
-    """Problems in plain words: the i18n text of the code, else the loader's own message."""
-    words = c["problems"]
+    """Problems as the pages list them: plain words, and where they are."""
     return [
         {
             "field": getattr(p, "field", None),
             "entry": getattr(p, "entry", None),
             "file": getattr(p, "file", None),
-            "text": words.get(getattr(p, "code", ""), None) or p.message,
+            "text": _problem_text(c["problems"], p),
             "message": p.message,
         }
         for p in problems
@@ -217,6 +240,7 @@ def _entry_page(
             "c": c,
             "kind": kind,
             "key": key,
+            "key_field": content.key_field(kind),
             "name": content.entry_name(kind, entry, lang),
             "fields": drawn,
             "field_problems": {field: _problem_texts(c, found) for field, found in mine.items()},
