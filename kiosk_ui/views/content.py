@@ -249,9 +249,8 @@ def _parse(node: dict, form: dict[str, str], path: str, old: Any, required: bool
             keep, child_value = _parse(child, form, child_path, old_values.get(name), name in wanted)
             if keep:
                 value[name] = child_value
-        # An optional group (a form's offices) only when something in it was filled in.
-        filled = any(v not in ("", None, False, [], {}) for v in value.values())
-        return required or filled, value
+        # An optional group (an authority's offices) only when something in it was filled in.
+        return required or not _empty(value), value
     if kind == "array":
         items = _resolve(node["items"])
         if items.get("type") == "object":
@@ -264,13 +263,24 @@ def _parse(node: dict, form: dict[str, str], path: str, old: Any, required: bool
         lines = [line.strip() for line in _text(form, path).splitlines() if line.strip()]
         return required or bool(lines), lines
     if kind == "boolean":
-        return True, form.get(path) == "1"
+        checked = form.get(path) == "1"
+        # An optional flag the entry did not have stays out unless it is set.
+        return required or checked or old is not None, checked
     text = _text(form, path)
     if isinstance(kind, list) and "null" in kind and not text:
         return True, None
     if kind == "integer":
         return required or bool(text), int(text) if text.isdigit() else text
     return required or bool(text), text
+
+
+def _empty(value: Any) -> bool:
+    """Nothing filled in: empty texts, unset flags, empty lists, and groups of those."""
+    if isinstance(value, dict):
+        return all(_empty(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_empty(v) for v in value)
+    return value in ("", None, False)
 
 
 def parse(kind: str, form: dict[str, str], old: dict, *, admin: bool) -> dict:
@@ -422,9 +432,9 @@ class _Missing(dict):
         return "{" + key + "}"
 
 
-def utter(name: str, lang: str, **values: Any) -> dict:
+def utter(response: str, lang: str, /, **values: Any) -> dict:
     """One response as Rasa's REST channel sends it: the text with its placeholders filled, and its buttons."""
-    variation = responses()[name][lang]
+    variation = responses()[response][lang]
     message: dict[str, Any] = {"text": string.Formatter().vformat(variation["text"], (), _Missing(values))}
     if variation.get("buttons"):
         message["buttons"] = variation["buttons"]
