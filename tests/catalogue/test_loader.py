@@ -6,7 +6,15 @@ import shutil
 import pytest
 import yaml
 
-from service_catalogue.loader import DEFAULT_DATA_DIR, LANGUAGES, CatalogueError, load_catalogue
+from service_catalogue.loader import (
+    DEFAULT_DATA_DIR,
+    LANGUAGES,
+    CatalogueError,
+    Problem,
+    load_catalogue,
+    load_documents,
+    read_documents,
+)
 
 
 @pytest.fixture
@@ -320,3 +328,80 @@ def test_a_working_authority_without_feedback_is_refused(data):
         data, "advisor_tasks", lambda d: d["standard_services"][0].update(services=[{"category": "hand_out_material"}])
     )
     assert "standard list of 'kela': missing category 'feedback'" in message
+
+
+# Structured problems: file, entry, dotted field path and a stable code for each (issue 15)
+
+
+def problems_of(documents):
+    with pytest.raises(CatalogueError) as error:
+        load_documents(documents)
+    return error.value.problems
+
+
+def test_read_then_load_is_load_catalogue():
+    documents = read_documents(DEFAULT_DATA_DIR)
+    assert set(documents) >= {"forms", "services", "life_situations", "point"}
+    cat = load_documents(documents)
+    assert cat.forms.keys() == load_catalogue().forms.keys()
+    # The catalogue keeps its own copy: changing the documents afterwards changes nothing.
+    documents["forms"]["forms"][0]["name"]["fi"] = "changed"
+    assert cat.forms[documents["forms"]["forms"][0]["code"]]["name"]["fi"] != "changed"
+
+
+def test_a_schema_problem_names_the_field_inside_the_entry():
+    documents = read_documents()
+    form = documents["forms"]["forms"][0]
+    form["name"].pop("sv")
+    [problem] = problems_of(documents)
+    assert (problem.file, problem.entry, problem.field, problem.code) == ("forms.yml", form["code"], "name.sv", "schema")
+    assert problem.message.startswith(f"forms.yml: entry '{form['code']}': 'sv' is a required property")
+
+
+def test_a_cross_reference_problem_names_the_step():
+    documents = read_documents()
+    situation = documents["life_situations"]["life_situations"][0]
+    situation["steps"][2]["service"] = "test_no_such_service"
+    [problem] = problems_of(documents)
+    assert problem == Problem(
+        "life_situations.yml",
+        situation["code"],
+        "steps.2.service",
+        "unknown_service",
+        f"life_situations.yml: entry '{situation['code']}': unknown service 'test_no_such_service'",
+    )
+    assert problem.params == {"service": "test_no_such_service"}
+
+
+def test_every_problem_is_reported_and_the_message_joins_them():
+    documents = read_documents()
+    documents["services"]["services"][0]["forms"].append("TEST 901")
+    documents["forms"]["forms"][0]["authority"] = "test_nobody"
+    with pytest.raises(CatalogueError) as error:
+        load_documents(documents)
+    codes = [(p.code, p.field) for p in error.value.problems]
+    assert ("unknown_form", f"forms.{len(documents['services']['services'][0]['forms']) - 1}") in codes
+    assert ("unknown_authority", "authority") in codes
+    assert str(error.value) == "\n".join(p.message for p in error.value.problems)
+
+
+def test_duplicates_and_twice_used_intents_have_codes():
+    documents = read_documents()
+    services = documents["services"]["services"]
+    services.append(dict(services[0]))
+    situations = documents["life_situations"]["life_situations"]
+    situations[1]["intent"] = situations[0]["intent"]
+    codes = {(p.code, p.field) for p in problems_of(documents)}
+    assert {("duplicate_key", "id"), ("intent_used_twice", "intent")} <= codes
+
+
+def test_a_missing_document_is_a_problem_not_a_crash():
+    documents = read_documents()
+    del documents["sami"]
+    [problem] = problems_of(documents)
+    assert (problem.file, problem.code) == ("sami.yml", "file_missing")
+
+
+def test_a_plain_message_still_makes_an_error():
+    error = CatalogueError("services.yml: something")
+    assert str(error) == "services.yml: something" and error.problems[0].code == "error"
