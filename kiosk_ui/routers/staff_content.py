@@ -231,8 +231,15 @@ def _entry_page(
     mine, others = content.problems_by_field(problems, kind, key)
     # A problem of this entry whose field the form does not draw is shown with the entry's other problems.
     paths = content.all_paths(drawn)
-    unplaced = [p for field, found in mine.items() if field not in paths for p in found]
-    mine = {field: found for field, found in mine.items() if field in paths}
+    placed: dict[str, list] = {}
+    unplaced = []
+    for field, found in mine.items():
+        where = content.place(field, paths)
+        if where is None:
+            unplaced.extend(found)
+        else:
+            placed.setdefault(where, []).extend(found)
+    mine = placed
     return templates.TemplateResponse(
         request,
         "staff_content_entry.html",

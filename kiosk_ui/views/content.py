@@ -396,6 +396,17 @@ def field_problems(mine: dict[str, list], path: str, *, below: bool = False) -> 
     return found
 
 
+def place(field: str, paths: set[str]) -> str | None:
+    """The drawn field a problem's path belongs to: itself, else the nearest enclosing one (a list's line)."""
+    parts = field.split(".")
+    while parts:
+        candidate = ".".join(parts)
+        if candidate in paths:
+            return candidate
+        parts.pop()
+    return None
+
+
 def all_paths(drawn: list[dict]) -> set[str]:
     """Every path the form draws a field or a group for."""
     paths: set[str] = set()

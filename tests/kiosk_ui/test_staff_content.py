@@ -252,7 +252,7 @@ def _refused_next_to(client, csrf, kind, key, changes, path, words):
 def test_an_unknown_service_in_a_step_shows_at_the_step_and_blocks_publishing(client, editor):
     _refused_next_to(
         client, editor, "life_situation", "KE1", {"steps.0.service": "test_no_such_service"}, "steps.0.service",
-        "Tätä palvelua ei ole luettelossa.",
+        "Palvelua test_no_such_service ei ole luettelossa.",
     )
 
 
