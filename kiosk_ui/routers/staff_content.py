@@ -27,7 +27,7 @@ from kiosk_ui.views.forms import form_body, staff_form, text_field
 from kiosk_ui.views.records import local_label
 from service_catalogue.loader import CatalogueError, load_documents
 from store.accounts import SessionInfo
-from store.catalogue_workspace import CatalogueWorkspace
+from store.catalogue_workspace import CatalogueWorkspace, WorkspaceError
 from store.rows import HELSINKI
 
 router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False, dependencies=[Depends(staff_page)])
@@ -35,7 +35,8 @@ router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False, dep
 KindParam = Annotated[str, PathParam(pattern="^(life_situation|service|form|authority|point)$")]
 KeyParam = Annotated[str, PathParam(min_length=1, max_length=content.MAX_KEY)]
 TabQuery = Annotated[str, Query(pattern="^(life_situation|service|form|authority|point)$")]
-DONE = ("saved", "published", "discarded", "reverted", "deleted")
+DONE = ("saved", "published", "discarded", "reverted", "deleted", "resolved")
+REVERT_ERRORS = ("unknown", "already_reverted", "exists", "gone")
 SURFACES = ("kiosk", "widget")
 # The operations of the entry form's buttons besides saving: add a list item, remove or move one up.
 OPERATION = {"type": "string", "maxLength": 300, "description": "save, delete, add:<list>, remove:<item>, up:<item>"}
@@ -227,6 +228,8 @@ def _entry_page(
     drafts = workspace.drafts(editor)
     draft = next((d for d in drafts if d.kind == kind and d.key == key), None)
     problems = publish_problems if publish_problems is not None else (workspace.check(editor) if drafts else [])
+    # This draft alone may be publishable while another draft of the editor's is not.
+    blocked = bool(problems) and bool(draft) and bool(workspace.check(editor, [draft.id]))
     drawn = content.fields(kind, entry)
     mine, others = content.problems_by_field(problems, kind, key)
     # A problem of this entry whose field the form does not draw is shown with the entry's other problems.
@@ -254,6 +257,7 @@ def _entry_page(
             "entry_problems": _problem_texts(c, unplaced),
             "other_problems": _problem_texts(c, others),
             "problem_count": len(problems),
+            "blocked": blocked,
             "admin": _is_admin(info),
             "languages": LANGUAGES,
             "draft": _draft_view(draft, lang) if draft else None,
@@ -365,7 +369,10 @@ async def discard(request: Request, draft_id: RowId, info: Editor, workspace: Ca
     editor = info.account.username
     if not any(d.id == draft_id for d in workspace.drafts(editor)):
         raise HTTPException(status_code=404, detail="no such draft")
-    await run_in_threadpool(workspace.discard, draft_id, editor)
+    try:
+        await run_in_threadpool(workspace.discard, draft_id, editor)
+    except WorkspaceError:
+        raise HTTPException(status_code=404, detail="no such draft") from None
     return _redirect(request, "/staff/content", done="discarded")
 
 
@@ -522,9 +529,41 @@ async def revert(
     except CatalogueError as refused:
         problems = list(getattr(refused, "problems", []) or [])
         return _history_page(request, templates, texts, workspace, status_code=400, error="revert_invalid", problems=problems)
-    except (KeyError, LookupError, ValueError):
-        return _history_page(request, templates, texts, workspace, status_code=400, error="revert_not_applicable")
+    except WorkspaceError as refused:
+        error = f"revert_{refused.code}" if refused.code in REVERT_ERRORS else "revert_not_applicable"
+        return _history_page(request, templates, texts, workspace, status_code=400, error=error)
     return _redirect(request, "/staff/content/history", done="reverted")
+
+
+@router.post(
+    "/content/conflicts/{change_id}/resolve",
+    response_class=HTMLResponse,
+    openapi_extra=form_body(
+        field=text_field(128, "the conflicting field"),
+        keep={"type": "string", "enum": ["editor", "repository"]},
+    ),
+)
+async def resolve(
+    request: Request,
+    change_id: RowId,
+    info: Editor,
+    templates: Templates,
+    texts: TextsDep,
+    workspace: CatalogueWorkspaceDep,
+) -> Response:
+    """Settle a conflict after an upgrade: keep the value changed here, or take the update's (published at once)."""
+    form = await staff_form(request, info.csrf_token)
+    keep = form.get("keep", "")
+    if keep not in ("editor", "repository"):
+        raise HTTPException(status_code=422, detail="keep editor or repository")
+    try:
+        await run_in_threadpool(workspace.resolve, change_id, form.get("field", "")[:128], info.account.username, keep)
+    except CatalogueError as refused:
+        problems = list(getattr(refused, "problems", []) or [])
+        return _history_page(request, templates, texts, workspace, status_code=400, error="resolve_invalid", problems=problems)
+    except WorkspaceError:
+        return _history_page(request, templates, texts, workspace, status_code=400, error="resolve_gone")
+    return _redirect(request, "/staff/content/history", done="resolved")
 
 
 @router.get("/content/export.zip")
