@@ -98,9 +98,9 @@ def form_of(page: str) -> dict[str, str]:
     return parser.fields
 
 
-def edit(client, csrf: str, kind: str, key: str, changes: dict[str, str], op: str = "save", lang: str = "fi"):
+def edit(client, csrf: str, kind: str, key: str, changes: dict, op: str = "save", lang: str = "fi", new: bool = False):
     """Open the entry's form, change some fields, and post it as the browser would."""
-    page = client.get(f"{ENTRY}/{kind}/{key}?lang={lang}")
+    page = client.get(f"{ENTRY}/{kind}/{key}?lang={lang}" + ("&new=1" if new else ""))
     assert page.status_code == 200, page.text
     fields = form_of(page.text)
     for name, value in changes.items():
@@ -199,8 +199,8 @@ def test_an_edit_is_a_draft_until_published_then_served_at_once(client, editor):
     assert response.status_code == 303
     assert served(client).life_situations["KE1"]["name"]["sv"] == old
     assert "Att få ett barn (test)" not in client.get("/kiosk?lang=sv").text
-    page = client.get("/staff/content?lang=fi").text
-    assert 'data-testid="drafts"' in page and "Luonnos" in page
+    page = client.get("/staff/content?lang=fi&tab=life_situation").text
+    assert 'data-testid="drafts"' in page and '<span class="badge">Luonnos</span>' in page
     [draft] = workspace(client).drafts("eero")
     response = publish(client, editor, str(draft.id))
     assert response.status_code == 303 and "done=published" in response.headers["location"]
@@ -317,7 +317,7 @@ def test_a_new_service_is_made_from_the_skeleton_and_published(client, editor):
                          "description": ("Testikunnan oma palvelu.", "Testikommunens tjänst.", "Testikunta's service.")}.items():
         for lang, text in zip(("fi", "sv", "en"), words, strict=True):
             changes[f"{field}.{lang}"] = text
-    response = edit(client, editor, "service", "test_own_service", changes)
+    response = edit(client, editor, "service", "test_own_service", changes, new=True)
     assert response.status_code == 303
     assert publish(client, editor).status_code == 303
     service = served(client).services["test_own_service"]
@@ -368,7 +368,8 @@ def test_history_shows_who_and_what_and_revert_brings_the_old_entry_back(client,
     assert served(client).services["housing_allowance"]["name"]["fi"] == "Testiasumistuki"
     page = client.get("/staff/content/history?lang=fi")
     assert page.status_code == 200 and 'data-testid="history"' in page.text
-    assert "eero" in page.text and "Testiasumistuki" in page.text and ">name<" not in page.text
+    # Who, and what: the entry by its name now and the field the change made.
+    assert "<td>eero</td>" in page.text and "Testiasumistuki" in page.text and 'class="hint">name</span>' in page.text
     [change] = workspace(client).history("service", "housing_allowance")
     response = client.post(f"/staff/content/history/{change.id}/revert?lang=fi", data={"csrf_token": editor})
     assert response.status_code == 303 and "done=reverted" in response.headers["location"]
