@@ -1,9 +1,11 @@
 """The action server's shared objects, each built once on first use: nothing is built at import time.
 
 One engine on APP_DATABASE_URL, its schema created once, carries the case store, the booking client,
-the service event log and the contact vault. The catalogue, the booking configuration and the language
-detector are read from their files once. Actions (and the Rasa server's channel, for the contact vault)
-take them from here; tests point APP_DATABASE_URL elsewhere and call `reset()`.
+the service event log and the contact vault. The catalogue is the editors' published one
+(store.catalogue_workspace.LiveCatalogue): a publish reaches the actions within CATALOGUE_CHECK_SECONDS,
+and what is built from it (booking configuration and client, event log) is rebuilt when it changes.
+The language detector is read from its files once. Actions (and the Rasa server's channel, for the contact
+vault) take them from here; tests point APP_DATABASE_URL elsewhere and call `reset()`.
 
 Importing it does one thing: every log record of the process is redacted from then on
 (privacy.logging_filter). Both the action server and Rasa (through its channel) import this module
@@ -22,8 +24,9 @@ from booking.client import BookingClient, LocalBookingClient
 from booking.config import BookingConfig
 from privacy import logging_filter
 from privacy.vault import ContactVault
-from service_catalogue.loader import Catalogue, load_catalogue
+from service_catalogue.loader import Catalogue
 from store.cases import DEFAULT_QUEUE_LIMIT, CaseStore
+from store.catalogue_workspace import CatalogueWorkspace, LiveCatalogue
 from store.db import create_schema, database_url, make_engine
 from store.events import EventLog
 
@@ -39,7 +42,17 @@ _built: dict[str, Any] = {}
 # Reentrant: building the booking client builds the engine and the booking configuration first.
 _lock = threading.RLock()
 # What lives in the database; reset(database_only=True) forgets these and keeps what files gave.
-DATABASE_BOUND = ("engine", "case_store", "booking_client", "event_log", "contact_vault")
+# The catalogue is the database's published one, and the rest follows it.
+DATABASE_BOUND = (
+    "engine",
+    "case_store",
+    "booking_client",
+    "event_log",
+    "contact_vault",
+    "catalogue_workspace",
+    "live_catalogue",
+    "booking_config",
+)
 
 
 def _once(build: Callable[[], T]) -> Callable[[], T]:
@@ -64,22 +77,53 @@ def engine() -> Engine:
     return db
 
 
+def _following(source: Callable[[], Any]) -> Callable[[Callable[[Any], T]], Callable[[], T]]:
+    """The function's result for the current value of `source`, built again when that is another object."""
+
+    def wrap(build: Callable[[Any], T]) -> Callable[[], T]:
+        name = build.__name__
+
+        @functools.wraps(build)
+        def get() -> T:
+            value = source()
+            with _lock:
+                held = _built.get(name)
+                if held is None or held[0] is not value:
+                    held = _built[name] = (value, build(value))
+                return held[1]
+
+        return get
+
+    return wrap
+
+
 @_once
+def catalogue_workspace() -> CatalogueWorkspace:
+    """The editors' catalogue over the app database (catalogue/data/ plus what they published)."""
+    return CatalogueWorkspace(engine())
+
+
+@_once
+def live_catalogue() -> LiveCatalogue:
+    """The published catalogue, looked for anew at most every CATALOGUE_CHECK_SECONDS."""
+    return LiveCatalogue(catalogue_workspace())
+
+
 def catalogue() -> Catalogue:
-    """The service catalogue, loaded and validated."""
-    return load_catalogue()
+    """The service catalogue as published, validated; the previous one while a new one fails to load."""
+    return live_catalogue().get()
 
 
-@_once
-def booking_config() -> BookingConfig:
-    """Topics, kinds, hours, labels and date formats from catalogue/data/booking.yml."""
-    return BookingConfig.from_catalogue(catalogue())
+@_following(catalogue)
+def booking_config(cat: Catalogue) -> BookingConfig:
+    """Topics, kinds, hours, labels and date formats from the catalogue's booking.yml."""
+    return BookingConfig.from_catalogue(cat)
 
 
-@_once
-def booking_client() -> BookingClient:
+@_following(booking_config)
+def booking_client(config: BookingConfig) -> BookingClient:
     """The booking client: the local one over the app database. A real Kela system would be chosen here."""
-    return LocalBookingClient(engine(), booking_config())
+    return LocalBookingClient(engine(), config)
 
 
 @_once
@@ -93,10 +137,10 @@ def handoff_queue_limit() -> int:
     return int(os.environ.get("HANDOFF_QUEUE_LIMIT") or DEFAULT_QUEUE_LIMIT)
 
 
-@_once
-def event_log() -> EventLog:
+@_following(catalogue)
+def event_log(cat: Catalogue) -> EventLog:
     """The service event log (apudiaari); it refuses pairs the catalogue does not list."""
-    return EventLog(engine(), catalogue().valid_pair)
+    return EventLog(engine(), cat.valid_pair)
 
 
 @_once
@@ -116,7 +160,7 @@ def language_detector() -> LanguageDetector:
 def reset(*, database_only: bool = False) -> None:
     """Forget what was built, closing the engine's connections; the next use builds anew.
 
-    `database_only` keeps what was read from files (catalogue, booking configuration, detector).
+    `database_only` keeps what was read from files (the language detector).
     """
     with _lock:
         names = [name for name in _built if not database_only or name in DATABASE_BOUND]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import functools
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -47,8 +48,9 @@ from kiosk_ui.routers import (
 from kiosk_ui.security_headers import SecurityHeaders
 from kiosk_ui.settings import Settings
 from kiosk_ui.texts import load_texts
-from service_catalogue.loader import load_catalogue
+from service_catalogue.loader import Catalogue
 from store.cases import CaseStore
+from store.catalogue_workspace import CatalogueWorkspace, LiveCatalogue
 from store.db import open_database
 from store.retention import RetentionJob, RetentionPolicy
 from training.evaluation import evaluator
@@ -139,19 +141,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title=TITLE, version=VERSION, lifespan=lifespan)
     app.state.settings = settings or Settings()
     hide_query_tokens()
-    app.state.catalogue = load_catalogue()
     app.state.texts = load_texts()
     # The schema is created (and checked) once, here; the routers only use the engine.
     app.state.db_engine = open_database(app.state.settings.app_database_url)
     app.state.templates = make_templates()
-    app.state.booking_config = BookingConfig.from_catalogue(app.state.catalogue)
-    app.state.booking_client = LocalBookingClient(
-        app.state.db_engine, app.state.booking_config, app.state.catalogue.point
-    )
+    # The catalogue is the editors' published one, looked for anew at most every CATALOGUE_CHECK_SECONDS
+    # (kiosk_ui.deps.current_catalogue); the repository's own must load, or the app does not start.
+    app.state.catalogue_workspace = CatalogueWorkspace(app.state.db_engine)
+    app.state.catalogue_live = LiveCatalogue(app.state.catalogue_workspace)
+    app.state.catalogue_rebuild = functools.partial(build_from_catalogue, app)
+    build_from_catalogue(app, app.state.catalogue_live.get())
     app.state.rate_limiter = RateLimiter()
-    app.state.widget_script = widget.build_widget_script(
-        app.state.catalogue, app.state.texts, app.state.booking_config, app.state.templates
-    )
     # A JSON body with a lone surrogate is refused before any route (it is not text that can be stored);
     # inside CORS, so that the widget on another site can read the refusal.
     app.add_middleware(RejectLoneSurrogates)
@@ -174,6 +174,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     return app
+
+
+def build_from_catalogue(app: FastAPI, cat: Catalogue) -> None:
+    """What the app builds from the catalogue: at start-up, and again when a publish changes it."""
+    booking_config = BookingConfig.from_catalogue(cat)
+    booking_client = LocalBookingClient(app.state.db_engine, booking_config, cat.point)
+    script = widget.build_widget_script(cat, app.state.texts, booking_config, app.state.templates)
+    # Built first and swapped in together, so that no request sees the new catalogue with the old config.
+    app.state.booking_config, app.state.booking_client, app.state.widget_script = booking_config, booking_client, script
+    app.state.catalogue = cat
+    expiry = getattr(app.state, "expiry_job", None)
+    if isinstance(expiry, CaseExpiryJob):
+        expiry.cat = cat  # the point's hours as published
 
 
 def full_openapi() -> dict[str, Any]:

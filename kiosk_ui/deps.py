@@ -29,6 +29,7 @@ from kiosk_ui.views.context import page_context, set_page_language, set_staff_me
 from service_catalogue.loader import Catalogue
 from store.accounts import AccountStore, SessionInfo
 from store.cases import CaseStore
+from store.catalogue_workspace import CatalogueWorkspace
 from store.devices import DeviceStore
 from store.events import EventLog
 from store.feedback import FeedbackStore
@@ -65,18 +66,34 @@ def get_db_engine(request: Request) -> Engine:
     return request.app.state.db_engine
 
 
+def current_catalogue(app: FastAPI) -> Catalogue:
+    """The published catalogue (app.state.catalogue_live); when a publish changed it, what the app builds from
+    it (booking configuration and client, widget script) is rebuilt first."""
+    cat = app.state.catalogue_live.get()
+    if cat is not app.state.catalogue:
+        app.state.catalogue_rebuild(cat)
+    return cat
+
+
 def get_catalogue(request: Request) -> Catalogue:
-    """The catalogue validated at start-up."""
-    return request.app.state.catalogue
+    """The catalogue as published, validated; the previous one while a newly published one fails to load."""
+    return current_catalogue(request.app)
+
+
+def get_catalogue_workspace(request: Request) -> CatalogueWorkspace:
+    """The editors' catalogue: drafts, publishing, history (store.catalogue_workspace)."""
+    return request.app.state.catalogue_workspace
 
 
 def get_booking_client(request: Request) -> BookingClient:
     """The booking client, over the app's database."""
+    current_catalogue(request.app)
     return request.app.state.booking_client
 
 
 def get_booking_config(request: Request) -> BookingConfig:
     """Booking topics, kinds, labels and date formats from the catalogue."""
+    current_catalogue(request.app)
     return request.app.state.booking_config
 
 
@@ -120,7 +137,7 @@ def get_case_store(request: Request) -> CaseStore:
 
 def get_event_log(request: Request) -> EventLog:
     """The service event log (apudiaari) over the app's engine; it refuses pairs the catalogue does not list."""
-    return EventLog(request.app.state.db_engine, request.app.state.catalogue.valid_pair)
+    return EventLog(request.app.state.db_engine, current_catalogue(request.app).valid_pair)
 
 
 def client_address(request: Request) -> str:
@@ -241,7 +258,8 @@ def csrf_matches(expected: str | None, sent: str | None) -> bool:
 
 
 def get_widget_script(request: Request) -> str:
-    """The widget script, built once at start-up."""
+    """The widget script, built at start-up and again when a publish changes the catalogue."""
+    current_catalogue(request.app)
     return request.app.state.widget_script
 
 
@@ -306,6 +324,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 Templates = Annotated[Jinja2Templates, Depends(get_templates)]
 TextsDep = Annotated[Texts, Depends(get_texts)]
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
+CatalogueWorkspaceDep = Annotated[CatalogueWorkspace, Depends(get_catalogue_workspace)]
 DbEngine = Annotated[Engine, Depends(get_db_engine)]
 Cases = Annotated[CaseStore, Depends(get_case_store)]
 Events = Annotated[EventLog, Depends(get_event_log)]

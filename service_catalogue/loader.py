@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -48,7 +49,8 @@ class Problem:
     field: str | None
     code: str
     message: str
-    params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # dataclasses.field: this class's own `field` attribute shadows the bare name for the type checker.
+    params: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, hash=False)
 
     def __str__(self) -> str:
         return self.message
@@ -202,7 +204,12 @@ def _schema_problem(name: str, document: Any, error: jsonschema.ValidationError)
             inner = [*inner, missing.group(1)]
     message = f"{name}.yml: {label}: {error.message}" + (f" (at {where})" if where else "")
     return Problem(
-        f"{name}.yml", entry, _dotted(inner), "schema", message, {"validator": str(error.validator), "detail": error.message}
+        f"{name}.yml",
+        entry,
+        _dotted(inner),
+        "schema",
+        message,
+        {"validator": str(error.validator), "detail": error.message},
     )
 
 
@@ -220,7 +227,9 @@ def _unique(file: str, entries: list[dict], key: str, problems: list[Problem]) -
         value = entry[key]
         if value in seen:
             problems.append(
-                Problem(file, value, key, "duplicate_key", f"{file}: entry '{value}': duplicate {key}", {"index": index})
+                Problem(
+                    file, value, key, "duplicate_key", f"{file}: entry '{value}': duplicate {key}", {"index": index}
+                )
             )
             continue
         seen[value] = entry
@@ -713,7 +722,7 @@ def data_dir_of(data_dir: str | os.PathLike | None = None) -> Path:
 
 
 def read_documents(data_dir: str | os.PathLike | None = None) -> dict[str, Any]:
-    """Every catalogue file's YAML document, by FILES name, unvalidated; CatalogueError if one is missing or not YAML."""
+    """Each catalogue file's YAML document by FILES name, unvalidated; CatalogueError if one is missing or not YAML."""
     folder = data_dir_of(data_dir)
     documents: dict[str, Any] = {}
     problems: list[Problem] = []

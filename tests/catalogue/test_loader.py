@@ -354,7 +354,8 @@ def test_a_schema_problem_names_the_field_inside_the_entry():
     form = documents["forms"]["forms"][0]
     form["name"].pop("sv")
     [problem] = problems_of(documents)
-    assert (problem.file, problem.entry, problem.field, problem.code) == ("forms.yml", form["code"], "name.sv", "schema")
+    where = (problem.file, problem.entry, problem.field, problem.code)
+    assert where == ("forms.yml", form["code"], "name.sv", "schema")
     assert problem.message.startswith(f"forms.yml: entry '{form['code']}': 'sv' is a required property")
 
 
