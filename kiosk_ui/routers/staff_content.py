@@ -229,7 +229,7 @@ def _entry_page(
     draft = next((d for d in drafts if d.kind == kind and d.key == key), None)
     problems = publish_problems if publish_problems is not None else (workspace.check(editor) if drafts else [])
     # This draft alone may be publishable while another draft of the editor's is not.
-    blocked = bool(problems) and bool(draft) and bool(workspace.check(editor, [draft.id]))
+    blocked = bool(problems) and draft is not None and bool(workspace.check(editor, [draft.id]))
     drawn = content.fields(kind, entry)
     mine, others = content.problems_by_field(problems, kind, key)
     # A problem of this entry whose field the form does not draw is shown with the entry's other problems.
@@ -336,14 +336,14 @@ async def save_entry(
     entry = content.parse(kind, form, old, admin=_is_admin(info))
     if operation != "save":
         changed = content.apply_operation(kind, entry, operation)
-        return _entry_page(
-            request, templates, texts, workspace, info, kind, key, changed, is_new=is_new, unsaved=True
-        )
+        return _entry_page(request, templates, texts, workspace, info, kind, key, changed, is_new=is_new, unsaved=True)
     await run_in_threadpool(workspace.save_draft, kind, key, entry, editor)
     return _redirect(request, f"/staff/content/entries/{kind}/{quote(key)}", done="saved")
 
 
-@router.post("/content/publish", response_class=HTMLResponse, openapi_extra=form_body(draft=text_field(20, "one draft's id")))
+@router.post(
+    "/content/publish", response_class=HTMLResponse, openapi_extra=form_body(draft=text_field(20, "one draft's id"))
+)
 async def publish(
     request: Request, info: Editor, templates: Templates, texts: TextsDep, workspace: CatalogueWorkspaceDep
 ) -> Response:
@@ -481,7 +481,10 @@ def _history_page(
         {
             "c": c,
             "changes": [_draft_view(d, lang) for d in changes],
-            "conflicts": [dict(vars(x), shown_base=_short(x.base_value), shown_editor=_short(x.editor_value)) for x in workspace.conflicts()],
+            "conflicts": [
+                dict(vars(x), shown_base=_short(x.base_value), shown_editor=_short(x.editor_value))
+                for x in workspace.conflicts()
+            ],
             "kind": kind,
             "key": key,
             "error": error,
@@ -528,7 +531,9 @@ async def revert(
         await run_in_threadpool(workspace.revert, change_id, info.account.username)
     except CatalogueError as refused:
         problems = list(getattr(refused, "problems", []) or [])
-        return _history_page(request, templates, texts, workspace, status_code=400, error="revert_invalid", problems=problems)
+        return _history_page(
+            request, templates, texts, workspace, status_code=400, error="revert_invalid", problems=problems
+        )
     except WorkspaceError as refused:
         error = f"revert_{refused.code}" if refused.code in REVERT_ERRORS else "revert_not_applicable"
         return _history_page(request, templates, texts, workspace, status_code=400, error=error)
@@ -560,7 +565,9 @@ async def resolve(
         await run_in_threadpool(workspace.resolve, change_id, form.get("field", "")[:128], info.account.username, keep)
     except CatalogueError as refused:
         problems = list(getattr(refused, "problems", []) or [])
-        return _history_page(request, templates, texts, workspace, status_code=400, error="resolve_invalid", problems=problems)
+        return _history_page(
+            request, templates, texts, workspace, status_code=400, error="resolve_invalid", problems=problems
+        )
     except WorkspaceError:
         return _history_page(request, templates, texts, workspace, status_code=400, error="resolve_gone")
     return _redirect(request, "/staff/content/history", done="resolved")

@@ -119,11 +119,15 @@ def entry_name(kind: str, entry: dict, lang: str) -> str:
 def skeleton(node: dict) -> Any:
     """An empty value of a schema node: required fields only, texts with three empty languages."""
     if _is_text(node):
-        return {lang: "" for lang in LANGUAGES}
+        return dict.fromkeys(LANGUAGES, "")
     node = _resolve(node)
     kind = node.get("type")
     if kind == "object" or "properties" in node:
-        return {name: skeleton(node["properties"][name]) for name in node.get("required", []) if name in node.get("properties", {})}
+        return {
+            name: skeleton(node["properties"][name])
+            for name in node.get("required", [])
+            if name in node.get("properties", {})
+        }
     if kind == "array":
         return [skeleton(node["items"]) for _ in range(node.get("minItems", 0))]
     if kind == "boolean":
@@ -163,7 +167,12 @@ def _field(node: dict, value: Any, path: str, required: bool) -> dict | None:
     if _is_text(node):
         values = value if isinstance(value, dict) else {}
         limit = TEXT_LIMITS.get(_leaf(path), DEFAULT_TEXT_LIMIT)
-        return {**base, "widget": "text", "values": {lang: str(values.get(lang) or "") for lang in LANGUAGES}, "limit": limit}
+        return {
+            **base,
+            "widget": "text",
+            "values": {lang: str(values.get(lang) or "") for lang in LANGUAGES},
+            "limit": limit,
+        }
     node = _resolve(node)
     kind = node.get("type")
     if _is_weekly(node):
@@ -225,8 +234,8 @@ def _text(form: dict[str, str], path: str) -> str:
 def _parse(node: dict, form: dict[str, str], path: str, old: Any, required: bool) -> tuple[bool, Any]:
     """(keep, value): the field's value from the form; keep False leaves an empty optional field out."""
     if _is_text(node):
-        value = {lang: _text(form, f"{path}.{lang}") for lang in LANGUAGES}
-        return required or any(value.values()), value
+        texts = {lang: _text(form, f"{path}.{lang}") for lang in LANGUAGES}
+        return required or any(texts.values()), texts
     node = _resolve(node)
     kind = node.get("type")
     if _is_weekly(node):

@@ -169,7 +169,13 @@ def test_the_editor_sees_every_kind_by_name_in_the_page_language(client, editor)
 
 @pytest.mark.parametrize(
     ("kind", "key"),
-    [("service", "housing_allowance"), ("form", "AT 1"), ("life_situation", "KE1"), ("authority", "kela"), ("point", "point")],
+    [
+        ("service", "housing_allowance"),
+        ("form", "AT 1"),
+        ("life_situation", "KE1"),
+        ("authority", "kela"),
+        ("point", "point"),
+    ],
 )
 def test_the_form_posted_unchanged_gives_the_entry_back(client, editor, kind, key):
     before = workspace(client).entry(kind, key)
@@ -251,21 +257,36 @@ def _refused_next_to(client, csrf, kind, key, changes, path, words):
 
 def test_an_unknown_service_in_a_step_shows_at_the_step_and_blocks_publishing(client, editor):
     _refused_next_to(
-        client, editor, "life_situation", "KE1", {"steps.0.service": "test_no_such_service"}, "steps.0.service",
+        client,
+        editor,
+        "life_situation",
+        "KE1",
+        {"steps.0.service": "test_no_such_service"},
+        "steps.0.service",
         "Palvelua test_no_such_service ei ole luettelossa.",
     )
 
 
 def test_a_form_of_an_ended_authority_shows_at_the_authority(client, editor):
     _refused_next_to(
-        client, editor, "form", "AT 1", {"authority": "te_office"}, "authority",
+        client,
+        editor,
+        "form",
+        "AT 1",
+        {"authority": "te_office"},
+        "authority",
         "Viranomaisen te_office toiminta päättyi 2025-01-01",
     )
 
 
 def test_a_missing_swedish_text_shows_at_that_text(client, editor):
     _refused_next_to(
-        client, editor, "service", "housing_allowance", {"description.sv": ""}, "description",
+        client,
+        editor,
+        "service",
+        "housing_allowance",
+        {"description.sv": ""},
+        "description",
         "Tämä kenttä on tyhjä. Kirjoita teksti.",
     )
     page = client.get(f"{ENTRY}/service/housing_allowance?lang=fi").text
@@ -313,8 +334,10 @@ def test_a_new_service_is_made_from_the_skeleton_and_published(client, editor):
     page = client.get(response.headers["location"])
     assert page.status_code == 200 and 'data-testid="new-notice"' in page.text
     changes = {"authority": "municipality", "intent": "service_test_own_service"}
-    for field, words in {"name": ("Testipalvelu", "Testtjänst", "Test service"),
-                         "description": ("Testikunnan oma palvelu.", "Testikommunens tjänst.", "Testikunta's service.")}.items():
+    for field, words in {
+        "name": ("Testipalvelu", "Testtjänst", "Test service"),
+        "description": ("Testikunnan oma palvelu.", "Testikommunens tjänst.", "Testikunta's service."),
+    }.items():
         for lang, text in zip(("fi", "sv", "en"), words, strict=True):
             changes[f"{field}.{lang}"] = text
     response = edit(client, editor, "service", "test_own_service", changes, new=True)
@@ -340,7 +363,9 @@ def test_the_preview_shows_the_draft_as_the_kiosk_and_the_widget_draw_it_in_thre
     assert frame.status_code == 200 and "/static/chat-core.js" in frame.text and "/static/widget.css" in frame.text
     config = json.loads(re.search(r'id="preview-config">(.*?)</script>', frame.text, re.S).group(1))
     texts = [m.get("text", "") for m in config["messages"]]
-    assert texts[0].startswith("Allmänt bostadsbidrag\nTestbeskrivning av bostadsbidraget.\nSå här kan du sköta ärendet:")
+    assert texts[0].startswith(
+        "Allmänt bostadsbidrag\nTestbeskrivning av bostadsbidraget.\nSå här kan du sköta ärendet:"
+    )
     forms = [m["custom"] for m in config["messages"] if "custom" in m]
     assert forms[0]["type"] == "form" and forms[0]["variant"] == "AT 1r" and forms[0]["language"] == "sv"
     assert config["texts"]["sv"]["chat"]
