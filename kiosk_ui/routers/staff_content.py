@@ -183,10 +183,10 @@ async def new_entry(
     form = await staff_form(request, info.csrf_token)
     kind = form.get("kind", "")
     key = form.get("key", "")[: content.MAX_KEY + 1].strip()
-    if kind not in content.NEW_KINDS:
-        raise HTTPException(status_code=422, detail="unknown kind")
     error = None
-    if not content.valid_key(kind, key):
+    if kind not in content.NEW_KINDS:
+        kind, error = "service", "bad_kind"
+    elif not content.valid_key(kind, key):
         error = "bad_key"
     elif workspace.entry(kind, key, info.account.username) is not None:
         error = "duplicate_key"
@@ -337,7 +337,12 @@ async def save_entry(
     if operation != "save":
         changed = content.apply_operation(kind, entry, operation)
         return _entry_page(request, templates, texts, workspace, info, kind, key, changed, is_new=is_new, unsaved=True)
-    await run_in_threadpool(workspace.save_draft, kind, key, entry, editor)
+    try:
+        await run_in_threadpool(workspace.save_draft, kind, key, entry, editor)
+    except WorkspaceError:
+        return _entry_page(
+            request, templates, texts, workspace, info, kind, key, entry, is_new=is_new, unsaved=True, status_code=400
+        )
     return _redirect(request, f"/staff/content/entries/{kind}/{quote(key)}", done="saved")
 
 
@@ -560,7 +565,7 @@ async def resolve(
     form = await staff_form(request, info.csrf_token)
     keep = form.get("keep", "")
     if keep not in ("editor", "repository"):
-        raise HTTPException(status_code=422, detail="keep editor or repository")
+        return _history_page(request, templates, texts, workspace, status_code=400, error="resolve_gone")
     try:
         await run_in_threadpool(workspace.resolve, change_id, form.get("field", "")[:128], info.account.username, keep)
     except CatalogueError as refused:
