@@ -161,7 +161,7 @@ def test_the_editor_sees_every_kind_by_name_in_the_page_language(client, editor)
     point = client.get(f"{ENTRY}/point/point?lang=en")
     assert point.status_code == 200 and "Esimerkkikunta service point" in point.text
     assert client.get(f"{ENTRY}/service/no_such_service").status_code == 404
-    assert client.get(f"{ENTRY}/nothing/x").status_code == 422
+    assert client.get(f"{ENTRY}/nothing/x").status_code == 404
 
 
 # --- the form and its round trip ---------------------------------------------------------------------------
