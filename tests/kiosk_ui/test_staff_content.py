@@ -7,12 +7,14 @@ import html
 import io
 import json
 import re
+import shutil
 import zipfile
 from html.parser import HTMLParser
 
 import pytest
 import yaml
 
+from service_catalogue.loader import DEFAULT_DATA_DIR, Problem
 from store.catalogue_workspace import CatalogueWorkspace
 from tests.kiosk_ui.test_staff import signed_in, staff_client_with
 
@@ -411,3 +413,46 @@ def test_export_is_the_published_catalogue_as_the_data_files(client, editor):
     assert "catalogue/data/services.yml" in archive.namelist()
     forms = yaml.safe_load(archive.read("catalogue/data/forms.yml"))["forms"]
     assert next(f for f in forms if f["code"] == "AT 1")["name"]["en"] == "Test name of AT 1"
+
+
+# --- after an upgrade, and a published catalogue that does not load --------------------------------------------
+
+
+@pytest.fixture
+def upgradable(tmp_path, monkeypatch):
+    """A client over a copy of catalogue/data/ that the test changes as a software upgrade would; the copy's path."""
+    data = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, data)
+    monkeypatch.setenv("CATALOGUE_DIR", str(data))
+    monkeypatch.setenv("CATALOGUE_CHECK_SECONDS", "0")
+    with staff_client_with(tmp_path, {"eero": "editor"}) as client:
+        yield client, data
+
+
+def test_a_field_changed_here_and_by_an_upgrade_is_a_conflict_settled_in_the_history(upgradable):
+    client, data = upgradable
+    csrf = signed_in(client, "eero")
+    edit(client, csrf, "service", "housing_allowance", {"name.fi": "Testiasumistuki"})
+    publish(client, csrf)
+    services = data / "services.yml"
+    text = services.read_text(encoding="utf-8")
+    services.write_text(text.replace("fi: Yleinen asumistuki\n", "fi: Yleinen asumistuki (uusi versio)\n", 1), "utf-8")
+    assert "Ohjelman päivitys muutti" in client.get("/staff/content?lang=fi").text
+    page = client.get("/staff/content/history?lang=fi").text
+    conflicts = page[page.index('data-testid="conflicts"') :]
+    assert "housing_allowance" in conflicts and "Testiasumistuki" in conflicts and "(uusi versio)" in conflicts
+    [conflict] = workspace(client).conflicts()
+    response = client.post(
+        f"/staff/content/conflicts/{conflict.change_id}/resolve?lang=fi",
+        data={"csrf_token": csrf, "field": conflict.field, "keep": "repository"},
+    )
+    assert response.status_code == 303 and "done=resolved" in response.headers["location"]
+    assert served(client).services["housing_allowance"]["name"]["fi"] == "Yleinen asumistuki (uusi versio)"
+    assert workspace(client).conflicts() == []
+
+
+def test_the_content_page_says_why_the_newest_catalogue_is_not_served(client, editor):
+    live = client.app.state.catalogue_live
+    live.error = [Problem("services.yml", "test_x", "authority", "unknown_authority", "m", {"authority": "test_gone"})]
+    page = client.get("/staff/content?lang=fi").text
+    assert 'data-testid="live-error"' in page and "Viranomaista test_gone ei ole luettelossa." in page
