@@ -365,7 +365,8 @@ async def publish(
     except CatalogueError as refused:
         problems = list(getattr(refused, "problems", []) or [])
         return _browse_page(request, templates, texts, workspace, info, "service", status_code=400, problems=problems)
-    return _redirect(request, "/staff/content", tab=form.get("tab", "service")[:20], done="published")
+    tab = form.get("tab", "")
+    return _redirect(request, "/staff/content", tab=tab if tab in content.KINDS else "", done="published")
 
 
 @router.post("/content/drafts/{draft_id}/discard", response_class=HTMLResponse, openapi_extra=form_body())
