@@ -348,6 +348,12 @@ def test_a_new_service_is_made_from_the_skeleton_and_published(client, editor):
     service = served(client).services["test_own_service"]
     assert service["name"]["sv"] == "Testtjänst" and service["verified"] is False
     assert served(client).topic("service_test_own_service")[1]["id"] == "test_own_service"
+    # And removed again: a draft of the removal, then published.
+    removed = client.post(f"{ENTRY}/service/test_own_service?lang=fi", data={"csrf_token": editor, "op": "delete"})
+    assert removed.status_code == 303 and "done=deleted" in removed.headers["location"]
+    assert "test_own_service" in served(client).services
+    assert publish(client, editor).status_code == 303
+    assert "test_own_service" not in served(client).services
 
 
 # --- preview ------------------------------------------------------------------------------------------------
