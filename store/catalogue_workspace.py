@@ -62,6 +62,8 @@ RESOLVE = "resolve"
 KEY_MAX = 128
 EDITOR_MAX = 64
 SOURCE_MAX = 16
+# The largest real entry (a life situation with its notes) is a few kilobytes.
+ENTRY_MAX_CHARS = 100_000
 # Seconds between LiveCatalogue's looks at the database, unless CATALOGUE_CHECK_SECONDS says otherwise.
 DEFAULT_CHECK_SECONDS = 2.0
 
@@ -413,7 +415,9 @@ class CatalogueWorkspace:
             raise WorkspaceError("bad_entry", "an entry is a mapping of fields")
         if kind == "point" and entry is None:
             raise WorkspaceError("bad_entry", "the point cannot be deleted")
-        json.dumps(entry, default=str)  # refuse what cannot be stored before anything is written
+        # Refuse what cannot be stored, or is far larger than any real entry, before anything is written.
+        if len(json.dumps(entry, default=str)) > ENTRY_MAX_CHARS:
+            raise WorkspaceError("too_big", f"an entry of at most {ENTRY_MAX_CHARS} characters")
         with _lock, Session(self.engine) as session:
             open_draft = session.execute(
                 select(CatalogueChange).where(

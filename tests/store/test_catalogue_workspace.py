@@ -344,6 +344,7 @@ def test_the_point_is_one_entry(ws):
         ("service", "x" * 129, {}, "anna"),
         ("service", "x", {}, "a" * 65),
         ("service", "x", ["not", "a", "mapping"], "anna"),
+        ("service", "x", {"note": "x" * 100_001}, "anna"),
     ],
 )
 def test_bad_requests_are_refused(ws, kind, key, entry, editor):
