@@ -340,9 +340,10 @@ async def save_entry(
         return _entry_page(request, templates, texts, workspace, info, kind, key, changed, is_new=is_new, unsaved=True)
     try:
         await run_in_threadpool(workspace.save_draft, kind, key, entry, editor)
-    except WorkspaceError:
+    except WorkspaceError as refused:
+        error = "too_big" if refused.code == "too_big" else "not_saved"
         return _entry_page(
-            request, templates, texts, workspace, info, kind, key, entry, is_new=is_new, unsaved=True, status_code=400
+            request, templates, texts, workspace, info, kind, key, entry, is_new=is_new, status_code=400, error=error
         )
     return _redirect(request, f"/staff/content/entries/{kind}/{quote(key)}", done="saved")
 
