@@ -34,6 +34,7 @@ from kiosk_ui.routers import (
     printing,
     staff,
     staff_cases,
+    staff_content,
     staff_devices,
     staff_examples,
     staff_inbox,
@@ -76,7 +77,8 @@ ROUTERS = (
     live.router,
     staff_inbox.router,
     staff_examples.router,
-    staff_ptv.router,
+    staff_ptv.router,  # before staff_content: its /staff/content/import is not an entry
+    staff_content.router,
     staff_models.router,
     staff_devices.router,
     model_server.router,
