@@ -170,7 +170,9 @@ class FormPdfs:
             ).all()
         found: dict[str, list[str]] = {}
         for code, lang in sorted(pairs):
-            if self.current(code, lang) is not None:
+            # A form the catalogue no longer lists (or a variant it dropped) is offered no more.
+            listed = self.forms is None or lang in (self.forms.get(code) or {}).get("variants", {})
+            if listed and self.current(code, lang) is not None:
                 found.setdefault(code, []).append(lang)
         return {code: sorted(langs, key=LANGUAGES.index) for code, langs in found.items()}
 
