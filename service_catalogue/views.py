@@ -21,8 +21,10 @@ def form_link(form: dict, lang: str, authority: dict | None = None) -> tuple[str
     search = (authority or {}).get("form_search") or {}
     if search.get("verified") and search["url"].get(lang):
         variant = form["variants"].get(lang, form["code"])
-        url = search["url"][lang].replace("{code}", quote(form["code"], safe="")).replace(
-            "{variant}", quote(variant, safe="")
+        url = (
+            search["url"][lang]
+            .replace("{code}", quote(form["code"], safe=""))
+            .replace("{variant}", quote(variant, safe=""))
         )
         return url, "search"
     return form["url"][lang], "index"

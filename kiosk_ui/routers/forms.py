@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Header, HTTPException
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/forms", tags=["forms"])
 FormCode = Annotated[str, PathParam(max_length=32, description="a form code or one of its language variants")]
 Language = Annotated[str, PathParam(pattern="^(fi|sv|en)$", description="the form's language variant")]
 # A PDF may change under its address (a new upload, a revert): browsers and proxies keep it briefly and then
-# ask again, and the ETag FileResponse sets makes that answer a cheap 304.
+# ask again; its ETag is the file's SHA-256, so the answer to an unchanged file is a bodiless 304.
 PDF_CACHE = "public, max-age=300, must-revalidate"
 # The list of PDFs changes with an upload; a kiosk asks again every few minutes anyway (chat-core.js).
 LIST_CACHE = "public, max-age=60"
@@ -41,12 +41,21 @@ async def available(pdfs: FormPdfsDep, response: Response) -> dict[str, dict[str
     summary="The form's official PDF in one language",
     responses={200: {"content": {"application/pdf": {}}}, 404: {"description": "no PDF of this form variant"}},
 )
-async def form_pdf(code: FormCode, lang: Language, cat: CatalogueDep, pdfs: FormPdfsDep) -> FileResponse:
+async def form_pdf(
+    code: FormCode,
+    lang: Language,
+    cat: CatalogueDep,
+    pdfs: FormPdfsDep,
+    if_none_match: Annotated[str | None, Header(max_length=1000)] = None,
+) -> Response:
     """The current PDF of the variant, shown in the browser (inline) so the kiosk can print it; 404 when none."""
     form = cat.form(code)
     row = await run_in_threadpool(pdfs.current, form["code"], lang) if form else None
     if form is None or row is None:
         raise HTTPException(status_code=404, detail="no PDF of this form")
+    headers = {"Cache-Control": PDF_CACHE, "Content-Security-Policy": PDF_CSP, "ETag": f'"{row.sha256}"'}
+    if if_none_match and headers["ETag"] in (tag.strip().removeprefix("W/") for tag in if_none_match.split(",")):
+        return Response(status_code=304, headers=headers)
     # The file's name is the variant's code as the authority writes it ("AT 1e.pdf"), letters and digits only.
     variant = form["variants"].get(lang, form["code"])
     name = re.sub(r"[^A-Za-z0-9]+", "-", variant).strip("-") or "form"
@@ -55,5 +64,5 @@ async def form_pdf(code: FormCode, lang: Language, cat: CatalogueDep, pdfs: Form
         media_type="application/pdf",
         filename=f"{name}.pdf",
         content_disposition_type="inline",
-        headers={"Cache-Control": PDF_CACHE, "Content-Security-Policy": PDF_CSP},
+        headers=headers,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -21,11 +21,19 @@ router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False, dep
 # The multipart envelope around the file (boundaries, the CSRF token, code and language) is far below this.
 ENVELOPE_BYTES = 64 * 1024
 DONE = ("uploaded", "reverted")
-UPLOAD_FIELDS = {
+UPLOAD_FIELDS: dict[str, dict[str, Any]] = {
     "code": {"type": "string", "maxLength": 32, "description": "the catalogue's form code"},
     "form_lang": {"type": "string", "enum": list(LANGUAGES)},
     "file": {"type": "string", "format": "binary", "description": "the form's official PDF"},
 }
+
+
+def multipart_body(**fields: dict[str, Any]) -> dict[str, Any]:
+    """form_body's request body as multipart/form-data, the encoding of a form that sends a file."""
+    body = form_body(**fields)
+    content = body["requestBody"]["content"]
+    content["multipart/form-data"] = content.pop("application/x-www-form-urlencoded")
+    return body
 
 
 def _redirect(request: Request, done: str, code: str) -> RedirectResponse:
@@ -129,18 +137,7 @@ def forms_page(
 @router.post(
     "/forms/upload",
     response_class=HTMLResponse,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": form_body(**UPLOAD_FIELDS)["requestBody"]["content"][
-                        "application/x-www-form-urlencoded"
-                    ]["schema"]
-                }
-            },
-        }
-    },
+    openapi_extra=multipart_body(**UPLOAD_FIELDS),
 )
 async def upload_pdf(
     request: Request,
