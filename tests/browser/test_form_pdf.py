@@ -99,6 +99,7 @@ def test_an_uploaded_form_pdf_prints_from_the_kiosks_form_card(forms_app, new_pa
     card = form_card(kiosk, CODE, LANG)
     expect(card.locator(tid("form-prints-here"))).to_be_visible()
     assert VARIANT in card.locator(".card-kicker").inner_text()  # rendered text: "AT 1e", never "AT 1E"
+    shot(kiosk, "form-pdf-card-en")
 
     # Print: the sheet prints, then the PDF opens in the same window and is printed from there.
     with kiosk.context.expect_page() as opened:
