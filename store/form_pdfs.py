@@ -32,7 +32,17 @@ MAX_EDITOR = 64
 # Every PDF starts with this (ISO 32000-1, 7.5.2); checked before the parser is asked at all.
 PDF_MAGIC = b"%PDF-"
 # The codes FormPdfError carries; the staff page shows a text for each.
-ERRORS = ("not_pdf", "too_big", "empty", "encrypted", "unknown_form", "unknown_language", "not_found", "nothing")
+ERRORS = (
+    "not_pdf",
+    "too_big",
+    "no_length",
+    "empty",
+    "encrypted",
+    "unknown_form",
+    "unknown_language",
+    "not_found",
+    "nothing",
+)
 
 
 class FormPdfError(ValueError):

@@ -156,7 +156,7 @@ async def upload_pdf(
     # envelope is refused before a byte of it is read (uvicorn keeps the body to the length it declared).
     length = request.headers.get("content-length", "")
     if not length.isdigit():
-        return refused(411, "too_big")
+        return refused(411, "no_length")
     if int(length) > pdfs.max_bytes + ENVELOPE_BYTES:
         return refused(413, "too_big")
     # One file and a few fields; Starlette keeps the parsed form, so staff_form reads the same one.

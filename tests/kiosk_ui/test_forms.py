@@ -255,6 +255,13 @@ def test_an_oversized_upload_is_refused_before_its_body_is_read(tmp_path):
         # Declared small enough for the envelope but the file itself over the limit: refused after reading it.
         response = upload(client, csrf, a_pdf() + b"%" + b"x" * 5000)
         assert response.status_code == 413
+        # A body of unstated length (chunked) is not read at all.
+        chunked = client.post(
+            "/staff/forms/upload?lang=fi",
+            content=iter([b"--x\r\n", b"x" * 1000]),
+            headers={"Content-Type": "multipart/form-data; boundary=x", "X-CSRF-Token": csrf},
+        )
+        assert chunked.status_code == 411
         assert client.get("/forms/pdfs.json").json() == {"forms": {}}
 
 
