@@ -67,6 +67,8 @@ def life_situation_payload(cat: Catalogue, situation: dict, lang: str) -> dict:
     for step in situation["steps"]:
         summary = service_summary(cat, cat.services[step["service"]], lang)
         summary["note"] = step["note"][lang]
+        # Only the service's forms that fit the situation (the step's `forms`, when it lists them).
+        summary["forms"] = list(step.get("forms", summary["forms"]))
         services.append(summary)
     return {
         "type": "life_situation",
