@@ -33,6 +33,7 @@ from store.catalogue_workspace import CatalogueWorkspace
 from store.devices import DeviceStore
 from store.events import EventLog
 from store.feedback import FeedbackStore
+from store.form_pdfs import FormPdfs
 from store.login_throttle import LoginThrottleStore, Policy, ThrottleConfig
 from store.receipts import ReceiptStore
 from store.statistics import Statistics
@@ -300,6 +301,15 @@ def get_model_bank(request: Request) -> ModelBank:
     return ModelBank(request.app.state.db_engine, request.app.state.settings.model_bank_dir)
 
 
+def get_form_pdfs(request: Request) -> FormPdfs:
+    """The official form PDFs (issue 15): rows in the app database, files under FORM_FILES_DIR, checked
+    against the catalogue's forms."""
+    settings: Settings = request.app.state.settings
+    return FormPdfs(
+        request.app.state.db_engine, settings.form_files_dir, get_catalogue(request).forms, settings.form_pdf_max_bytes
+    )
+
+
 def resume_cursor(last_event_id: str | None, after: int | None) -> int:
     """Where a reconnecting page left off: the Last-Event-ID header, or ?after= for a reloaded page."""
     return row_id_of(last_event_id) or after or 0
@@ -343,6 +353,7 @@ TrainingDataDep = Annotated[TrainingData, Depends(get_training_data)]
 EvalSetDep = Annotated[EvalSet, Depends(get_eval_set)]
 InboxDep = Annotated[Inbox, Depends(get_inbox)]
 ModelBankDep = Annotated[ModelBank, Depends(get_model_bank)]
+FormPdfsDep = Annotated[FormPdfs, Depends(get_form_pdfs)]
 # The customer's open (or, for a resuming page, resolved) case that a live feed follows.
 ConversationCase = Annotated[dict, Depends(case_of_conversation)]
 

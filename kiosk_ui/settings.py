@@ -96,6 +96,11 @@ class Settings(BaseSettings):
         limits.parse(value)  # raises ValueError on anything but "N/second|minute|hour|day"
         return value
 
+    # Issue 15, real forms (store.form_pdfs): the official PDFs editors upload, one file per checksum, and the
+    # largest upload taken (10 MB by default leaves room for long and scanned forms; larger is refused unread).
+    form_files_dir: Path = Field(Path("var/forms"), description="where the uploaded form PDFs are kept")
+    form_pdf_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+
     # Staff login throttling (issue 12; store.login_throttle): growing delays, never a lockout (OWASP ASVS 4.0
     # V2.2.1). After the free failures each further failure doubles the next attempt's wait, from the base
     # delay up to a cap per kind of key: per username (every address together) short enough to keep an

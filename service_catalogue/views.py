@@ -2,17 +2,45 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from service_catalogue.loader import Catalogue
 
 
-def form_payload(form: dict, lang: str) -> dict:
-    """`{"type": "form", ...}`: the variant in the customer's language where one exists."""
+def form_link(form: dict, lang: str, authority: dict | None = None) -> tuple[str, str]:
+    """Where a form's web link goes, and which kind of address it is: "direct", "search" or "index".
+
+    The form's own page or PDF when the catalogue has a verified direct URL in the language; else the
+    authority's verified form search with the code filled in ({code} the base code, {variant} the language
+    variant as the authority writes it); else the authority's forms index (`url`). An unverified address is
+    never used: a customer is better served by the index than by a guess.
+    """
+    direct = form.get("direct_url") or {}
+    if form.get("direct_url_verified") and direct.get(lang):
+        return direct[lang], "direct"
+    search = (authority or {}).get("form_search") or {}
+    if search.get("verified") and search["url"].get(lang):
+        variant = form["variants"].get(lang, form["code"])
+        url = (
+            search["url"][lang]
+            .replace("{code}", quote(form["code"], safe=""))
+            .replace("{variant}", quote(variant, safe=""))
+        )
+        return url, "search"
+    return form["url"][lang], "index"
+
+
+def form_payload(form: dict, lang: str, authority: dict | None = None) -> dict:
+    """`{"type": "form", ...}`: the variant in the customer's language where one exists, exactly as the authority
+    writes it ("AT 1e"); `url` as form_link says (pass the form's authority, or the form search is not used)."""
+    url, link = form_link(form, lang, authority)
     return {
         "type": "form",
         "code": form["code"],
         "variant": form["variants"].get(lang, form["code"]),
         "title": form["name"][lang],
-        "url": form["url"][lang],
+        "url": url,
+        "link": link,
         "returned_to": form["returned_to"][lang],
         "online": form["online"],
         "authority": form["authority"],
@@ -39,6 +67,8 @@ def life_situation_payload(cat: Catalogue, situation: dict, lang: str) -> dict:
     for step in situation["steps"]:
         summary = service_summary(cat, cat.services[step["service"]], lang)
         summary["note"] = step["note"][lang]
+        # Only the service's forms that fit the situation (the step's `forms`, when it lists them).
+        summary["forms"] = list(step.get("forms", summary["forms"]))
         services.append(summary)
     return {
         "type": "life_situation",
@@ -46,7 +76,9 @@ def life_situation_payload(cat: Catalogue, situation: dict, lang: str) -> dict:
         "title": situation["name"][lang],
         "language": lang,
         "services": services,
-        "forms": [form_payload(f, lang) for f in cat.life_situation_forms(situation)],
+        "forms": [
+            form_payload(f, lang, cat.authorities.get(f["authority"])) for f in cat.life_situation_forms(situation)
+        ],
     }
 
 

@@ -1,17 +1,21 @@
-"""Print sheets: a form (name, code, where to return it, a QR code to it) and a booked appointment."""
+"""Print sheets: a form (name, code, where to return it, a QR code to it, then its PDF) and a booked appointment."""
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 import segno
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import Path as PathParam
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from booking.views import date_label, time_label
-from kiosk_ui.deps import BookingClientDep, BookingConfigDep, CatalogueDep, Templates, customer_page
+from kiosk_ui.deps import BookingClientDep, BookingConfigDep, CatalogueDep, FormPdfsDep, Templates, customer_page
 from kiosk_ui.views.printing import printed_at
+from service_catalogue.views import form_link
 
 router = APIRouter(prefix="/print", tags=["print"], dependencies=[Depends(customer_page)])
 Language = Annotated[str, Query(pattern="^(fi|sv|en)$", description="language of the sheet")]
@@ -29,19 +33,23 @@ def qr_svg(url: str) -> Markup:
 
 
 @router.get("/form/{code}", response_class=HTMLResponse, summary="Print sheet of a form")
-def form_sheet(
+async def form_sheet(
     request: Request,
-    code: str,
+    code: Annotated[str, PathParam(max_length=32)],
     cat: CatalogueDep,
     config: BookingConfigDep,
+    pdfs: FormPdfsDep,
     templates: Templates,
     lang: Language = "fi",
 ):
-    """The form's official name and code in the language, where to return it, and a QR code to its page."""
+    """The form's official name and code in the language, where to return it, a QR code to it on the web, and
+    then either its PDF (printed next, when the point holds one) or where the paper form is: the advisor."""
     form = cat.form(code)
     if form is None:
         raise HTTPException(status_code=404, detail="no such form")
     variant = form["variants"].get(lang) or form["code"]
+    url, _ = form_link(form, lang, cat.authorities[form["authority"]])
+    pdf = await run_in_threadpool(pdfs.current, form["code"], lang)
     return templates.TemplateResponse(
         request,
         "print_form.html",
@@ -50,12 +58,13 @@ def form_sheet(
             "form": form,
             "variant": variant,
             "name": form["name"][lang],
-            "url": form["url"][lang],
+            "url": url,
             "returned_to": form["returned_to"][lang],
             "receives": cat.received_here(form),
             "authority": cat.authorities[form["authority"]]["name"][lang],
-            "qr": qr_svg(form["url"][lang]),
+            "qr": qr_svg(url),
             "printed": printed_at(config, lang),
+            "pdf_url": f"/forms/{quote(form['code'], safe='')}/{lang}.pdf" if pdf else None,
         },
     )
 

@@ -136,15 +136,44 @@ function ChatCore(options) {
       el(options.heading, { class: "card-title", id: titleId, text: title }), ...rest);
   }
 
+  // Which forms the point holds as PDFs, that the kiosk prints itself (GET /forms/pdfs.json): asked once,
+  // and again after PDF_LIST_MS, so an editor's upload reaches a kiosk that is never reloaded.
+  const PDF_LIST_MS = 5 * 60 * 1000;
+  let pdfList = null;
+  let pdfListAt = 0;
+
+  function printablePdfs() {
+    if (!pdfList || Date.now() - pdfListAt > PDF_LIST_MS) {
+      pdfListAt = Date.now();
+      pdfList = fetch("/forms/pdfs.json", { credentials: options.credentials })
+        .then((response) => (response.ok ? response.json() : { forms: {} }))
+        .then((data) => data.forms || {})
+        .catch(() => { pdfListAt = 0; return {}; }); // offline for a moment: ask again next time
+    }
+    return pdfList;
+  }
+
   function formCard(form) {
     const titleId = nextId("form");
-    return card("article", { class: "card form-card", "data-testid": "form-card", "data-code": form.code }, titleId,
-      el("p", { class: "card-kicker" }, el("span", { i18n: "chat.form" }), " ",
-         el("span", { class: "code", text: form.variant || form.code })),
+    // The code exactly as the authority writes it ("AT 1e"): the kicker's capitals would make it "AT 1E".
+    const code = el("span", { class: "code", text: form.variant || form.code });
+    code.style.textTransform = "none";
+    const node = card("article", { class: "card form-card", "data-testid": "form-card", "data-code": form.code }, titleId,
+      el("p", { class: "card-kicker" }, el("span", { i18n: "chat.form" }), " ", code),
       form.title,
       form.returned_to ? el("p", { class: "card-meta" }, el("span", { class: "label", i18n: "chat.form_returned_to" }),
                             el("span", { text: form.returned_to })) : null,
       el("div", { class: "card-actions" }, ...options.formActions(form, titleId)));
+    // Only the kiosk prints: its card says when Print gives the form itself, not only the sheet about it.
+    if (options.channel === "kiosk") {
+      const lang = form.language || state().lang;
+      printablePdfs().then((forms) => {
+        if (!(forms[form.code] || []).includes(lang) || node.querySelector("[data-testid='form-prints-here']")) return;
+        const note = el("p", { class: "card-meta", "data-testid": "form-prints-here", i18n: "chat.form_prints_here" });
+        node.querySelector(".card-actions").before(note);
+      });
+    }
+    return node;
   }
 
   function checklist(situation) {
