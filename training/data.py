@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import os
 import re
 import threading
 import unicodedata
@@ -28,8 +27,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, aliased
 
-from service_catalogue.loader import DEFAULT_DATA_DIR, SCHEMA_FILE, Catalogue, load_catalogue
+from service_catalogue.loader import Catalogue
 from service_catalogue.rasa_topics import GENERATED, domain_yaml, is_topic_intent, rules_yaml, topic_intents
+from store.catalogue_workspace import CatalogueWorkspace
 from store.nlu_overlay import NluChange
 from store.rows import UTC, now_db
 
@@ -261,23 +261,6 @@ class TrainingFiles:
     nlu: Path  # the merged examples in nlu_data/'s layout
 
 
-_catalogue_cache: dict[str, tuple[tuple, Catalogue]] = {}
-
-
-def repository_catalogue() -> Catalogue:
-    """The catalogue of catalogue/data/ (or CATALOGUE_DIR), read again only when one of its files changes."""
-    directory = Path(os.environ.get("CATALOGUE_DIR") or DEFAULT_DATA_DIR)
-    signature = _signature([*sorted(directory.glob("*.yml")), SCHEMA_FILE])
-    with _lock:
-        cached = _catalogue_cache.get(str(directory))
-        if cached and cached[0] == signature:
-            return cached[1]
-    cat = load_catalogue(directory)
-    with _lock:
-        _catalogue_cache[str(directory)] = (signature, cat)
-    return cat
-
-
 _domain_cache: dict[str, tuple[tuple, tuple[str, ...]]] = {}
 
 
@@ -302,8 +285,9 @@ def _hand_written_intents(domain_dir: Path) -> tuple[str, ...]:
 
 
 def published_catalogue(engine: Engine) -> Catalogue:
-    """The catalogue a model's topics are derived from: what customers are answered from."""
-    return repository_catalogue()
+    """The published catalogue (the editors' workspace): customers are answered from it, so a model's topics
+    are derived from it; CatalogueError when it does not load."""
+    return CatalogueWorkspace(engine).published()
 
 
 # --- The merge: the base with every change applied in order -----------------------------------------
