@@ -285,7 +285,8 @@ def _hand_written_intents(domain_dir: Path) -> tuple[str, ...]:
 
 
 def published_catalogue(engine: Engine) -> Catalogue:
-    """The catalogue a model's topics are derived from: the published one, what customers are answered from."""
+    """The published catalogue (the editors' workspace): customers are answered from it, so a model's topics
+    are derived from it; CatalogueError when it does not load."""
     return CatalogueWorkspace(engine).published()
 
 

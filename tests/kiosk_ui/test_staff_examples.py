@@ -9,7 +9,6 @@ import pytest
 import yaml
 
 from tests.kiosk_ui.test_staff import csrf_of, signed_in, staff_client_with
-from tests.training.conftest import add_service, catalogue_with, no_intent
 from training.data import TrainingData
 
 
@@ -152,15 +151,21 @@ def test_export_zip_has_nlu_datas_layout_with_the_changes(client, editor):
     assert "- hejsan alla ni där borta" in greet["examples"]
 
 
-def test_a_new_topic_of_the_catalogue_is_listed_at_once_and_a_removed_one_is_set_apart(client, editor, tmp_path):
-    new_topic = add_service("test_municipal", "service_test_municipal")
-    # Published as an editor would: the examples' page follows the served catalogue.
-    changed = catalogue_with(tmp_path / "catalogue", new_topic, no_intent("passport"))
+def test_a_new_topic_of_the_catalogue_is_listed_at_once_and_a_removed_one_is_set_apart(client, editor):
+    # Published through the editors' workspace: a new service with its intent, and the passport no topic of its own.
     workspace = client.app.state.catalogue_workspace
-    for key in ("test_municipal", "passport"):
-        workspace.save_draft("service", key, changed.services[key], "eero")
+    first = dict(workspace.entries("service")[0])
+    workspace.save_draft(
+        "service",
+        "test_municipal",
+        dict(first, id="test_municipal", intent="service_test_municipal", verified=False),
+        "eero",
+    )
+    passport = dict(workspace.entry("service", "passport"))
+    passport.pop("intent")
+    workspace.save_draft("service", "passport", passport, "eero")
     workspace.publish("eero")
-    client.app.state.catalogue_live.check_seconds = 0
+    client.app.state.catalogue_live.check_seconds = 0  # the next request serves what was just published
     page = client.get("/staff/training/intents?lang=fi")
     assert page.status_code == 200 and "service_test_municipal" in page.text
     retired = page.text.split('data-testid="intents-retired"', 1)[1]
