@@ -40,7 +40,7 @@ def resolve(cat: Catalogue, intent: str | None, tracker: Tracker) -> tuple[str, 
 
 def show_form(dispatcher: CollectingDispatcher, tracker: Tracker, form: dict, lang: str) -> None:
     """One form card (text and the `form` payload), recorded as shown by the assistant once per conversation."""
-    payload = views.form_payload(form, lang)
+    payload = views.form_payload(form, lang, services.catalogue().authorities.get(form["authority"]))
     # A card shown again (a second tap, a service listing it too) is the same piece of work, not a new one.
     first_time = form["code"] not in forms_shown(tracker, dispatcher)
     dispatcher.utter_message(

@@ -28,6 +28,7 @@ from kiosk_ui.ratelimit import RateLimiter
 from kiosk_ui.routers import (
     bookings,
     chat,
+    forms,
     kiosk,
     live,
     model_server,
@@ -37,6 +38,7 @@ from kiosk_ui.routers import (
     staff_content,
     staff_devices,
     staff_examples,
+    staff_forms,
     staff_inbox,
     staff_models,
     staff_ptv,
@@ -69,6 +71,7 @@ ROUTERS = (
     kiosk.router,
     widget.router,
     printing.router,
+    forms.router,
     staff.router,
     staff_cases.router,
     staff_receipts.router,
@@ -80,6 +83,7 @@ ROUTERS = (
     staff_ptv.router,  # before staff_content: its /staff/content/import is not an entry
     staff_content.router,
     staff_models.router,
+    staff_forms.router,
     staff_devices.router,
     model_server.router,
 )

@@ -70,12 +70,6 @@ def test_no_service_sends_anyone_to_an_authority_that_has_ended():
     assert not [s for s in cat.services.values() if s["authority"] in ended]
 
 
-def test_every_topic_intent_of_the_domain_is_in_the_catalogue_and_back():
-    domain = yaml.safe_load((DEFAULT_DATA_DIR.parents[1] / "bot" / "domain" / "core.yml").read_text(encoding="utf-8"))
-    topics = {i for i in domain["intents"] if i.startswith(("life_", "service_"))}
-    assert topics == set(load_catalogue().by_intent)
-
-
 def test_form_lookup_is_forgiving_about_spelling():
     cat = load_catalogue()
     for spelling in ["AT 1", "at1", "AT 1r", "at 1E", " AT  1 "]:
