@@ -124,6 +124,7 @@ bench: venvs ## print the figures of bench/ (the stack ones need `make run` in a
 	$(RASA_VENV)/bin/python bench/booking_slots.py
 	$(WEB_VENV)/bin/python bench/booking_flow.py
 	$(WEB_VENV)/bin/python bench/gateway_latency.py
+	$(WEB_VENV)/bin/python bench/publish_to_answer.py
 
 soak: venvs ## 50 conversations for 10 minutes through the gateway of `make run` (errors, p95, memory)
 	$(WEB_VENV)/bin/python bench/soak.py
