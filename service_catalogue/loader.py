@@ -31,6 +31,16 @@ FILES = (
     "booking",
     "sami",
 )
+# The entries editors change one by one (store.catalogue_workspace, the content editor): kind -> (FILES name,
+# the document's list of entries, the entry's key field); the point is one mapping, keyed "point".
+KIND_FILES: dict[str, tuple[str, str, str | None]] = {
+    "life_situation": ("life_situations", "life_situations", "code"),
+    "service": ("services", "services", "id"),
+    "form": ("forms", "forms", "code"),
+    "authority": ("authorities", "authorities", "id"),
+    "point": ("point", "point", None),
+}
+KINDS = tuple(KIND_FILES)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DISPLAY_FIELDS = ("weekday", "day", "month", "month_name", "year", "hour", "minute")
 ICS_FIELDS = ("topic", "reference", "room")

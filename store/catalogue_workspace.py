@@ -33,6 +33,8 @@ from sqlalchemy.orm import Session, aliased
 
 from service_catalogue.loader import (
     FILES,
+    KIND_FILES,
+    KINDS,
     Catalogue,
     CatalogueError,
     Problem,
@@ -45,15 +47,6 @@ from store.rows import UTC, now_db
 
 log = logging.getLogger(__name__)
 
-KINDS = ("life_situation", "service", "form", "authority", "point")
-# kind -> (loader FILES name, the document's list of entries, the entry's key field); the point is one entry.
-KIND_FILES: dict[str, tuple[str, str, str | None]] = {
-    "life_situation": ("life_situations", "life_situations", "code"),
-    "service": ("services", "services", "id"),
-    "form": ("forms", "forms", "code"),
-    "authority": ("authorities", "authorities", "id"),
-    "point": ("point", "point", None),
-}
 POINT_KEY = "point"
 # A conflict's field when the whole entry is concerned (the base removed an entry the editor changed).
 WHOLE_ENTRY = "*"

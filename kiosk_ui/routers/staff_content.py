@@ -25,7 +25,7 @@ from kiosk_ui.texts import LANGUAGES, Texts
 from kiosk_ui.views import content
 from kiosk_ui.views.forms import form_body, staff_form, text_field
 from kiosk_ui.views.records import local_label
-from service_catalogue.loader import CatalogueError, load_documents
+from service_catalogue.loader import KINDS, CatalogueError, load_documents
 from store.accounts import SessionInfo
 from store.catalogue_workspace import CatalogueWorkspace, WorkspaceError
 from store.rows import HELSINKI
@@ -139,7 +139,7 @@ def _browse_page(
         {
             "c": c,
             "tab": tab,
-            "kinds": content.KINDS,
+            "kinds": KINDS,
             "new_kinds": content.NEW_KINDS,
             "entries": entries,
             "drafts": [_draft_view(d, lang) for d in drafts],
@@ -277,7 +277,7 @@ def _entry_page(
 
 
 def _known(kind: str, key: str) -> None:
-    if kind not in content.KINDS or not content.valid_key(kind, key):
+    if kind not in KINDS or not content.valid_key(kind, key):
         raise HTTPException(status_code=404, detail="no such entry")
 
 
@@ -367,7 +367,7 @@ async def publish(
         problems = list(getattr(refused, "problems", []) or [])
         return _browse_page(request, templates, texts, workspace, info, "service", status_code=400, problems=problems)
     tab = form.get("tab", "")
-    return _redirect(request, "/staff/content", tab=tab if tab in content.KINDS else "", done="published")
+    return _redirect(request, "/staff/content", tab=tab if tab in KINDS else "", done="published")
 
 
 @router.post("/content/drafts/{draft_id}/discard", response_class=HTMLResponse, openapi_extra=form_body())

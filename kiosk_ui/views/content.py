@@ -13,20 +13,10 @@ from typing import Any
 import yaml
 
 from service_catalogue import views
-from service_catalogue.loader import LANGUAGES, SCHEMA_FILE, WEEKDAYS, Catalogue
+from service_catalogue.loader import KIND_FILES, LANGUAGES, SCHEMA_FILE, WEEKDAYS, Catalogue
 
 RESPONSES_FILE = Path(__file__).resolve().parents[2] / "bot" / "domain" / "responses.yml"
 
-# Where each kind lives in the schema: (file, list key, key field); the point is one mapping, keyed "point".
-# The same table as store.catalogue_workspace.KIND_FILES, restated so this module needs no database code.
-KIND_FILES: dict[str, tuple[str, str, str | None]] = {
-    "life_situation": ("life_situations", "life_situations", "code"),
-    "service": ("services", "services", "id"),
-    "form": ("forms", "forms", "code"),
-    "authority": ("authorities", "authorities", "id"),
-    "point": ("point", "point", None),
-}
-KINDS = tuple(KIND_FILES)
 POINT_KEY = "point"
 # The kinds an editor may add; the point exists once.
 NEW_KINDS = ("life_situation", "service", "form", "authority")

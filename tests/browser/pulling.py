@@ -21,7 +21,8 @@ from tests.e2e.conftest import Stack, running
 
 PASSWORD = "correct horse battery staple"
 EDITOR, ADMIN = "eeva", "anna"
-TRAIN_TIMEOUT = 900  # training ~50-65 s and evaluation ~50 s on 2 cores alone; a loaded machine takes several times that
+# Training ~50-65 s and evaluation ~50 s on 2 cores alone; a loaded machine takes several times that.
+TRAIN_TIMEOUT = 900
 SWAP_TIMEOUT = 40  # the pull interval is 10 s
 
 
