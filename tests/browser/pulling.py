@@ -30,10 +30,15 @@ class PullingStack(Stack):
     """The e2e stack whose Rasa pulls its model from this stack's web app (tests.e2e.conftest.running
     writes bot/endpoints.yml with `models:` pointing there)."""
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, env: dict | None = None):
         super().__init__(tmp)
         self.model_server_token = uuid.uuid4().hex
         self.model_server_url = ""
+        self.extra_env = env or {}
+
+    def env(self) -> dict:
+        """The e2e stack's environment and the scenario's own settings (the web app gets them too)."""
+        return {**super().env(), **self.extra_env}
 
     def rasa(self, method: str, path: str, **kwargs) -> httpx.Response:
         """Rasa's HTTP API with the token."""
@@ -51,8 +56,8 @@ class PullingStack(Stack):
 @contextlib.contextmanager
 def pulling_stack(tmp: Path, name: str, env: dict | None = None) -> Iterator[tuple[App, PullingStack]]:
     """The web app (model server, inbox, training runner, content workspace), then the action server and
-    Rasa, which pulls the model from the app; an editor and an admin account."""
-    stack = PullingStack(tmp)
+    Rasa, which pulls the model from the app; an editor and an admin account. `env` goes to every process."""
+    stack = PullingStack(tmp, env)
     env = {
         **ROOMY_LIMITS,
         "STAFF_LOGIN_RATE_LIMIT": "1000/minute",

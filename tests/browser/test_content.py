@@ -96,13 +96,15 @@ QUESTIONS = {
 }
 RETIREMENT = "Jään eläkkeelle, mitä minun pitää hoitaa?"
 SWEDISH_QUESTION = "Hur ansöker jag om allmänt bostadsbidrag?"
+CHECK_SECONDS = 1
 
 
 @pytest.fixture(scope="module")
 def content(tmp_path_factory) -> Iterator[tuple[App, PullingStack]]:
     """The web app (content workspace, model server, training runner), the action server and Rasa."""
-    # The live catalogue looks for a publish every second: the customer sees it on the next message.
-    with pulling_stack(tmp_path_factory.mktemp("content"), "content", {"CATALOGUE_CHECK_SECONDS": "1"}) as pair:
+    # Every process (the web app, the action server) looks for a publish every CHECK_SECONDS.
+    env = {"CATALOGUE_CHECK_SECONDS": str(CHECK_SECONDS)}
+    with pulling_stack(tmp_path_factory.mktemp("content"), "content", env) as pair:
         yield pair
 
 
@@ -184,6 +186,8 @@ def test_a_swedish_edit_previewed_and_published_shows_at_the_kiosk(content, new_
 
     publish_all(editor, app.url)
     published = time.monotonic()
+    # A publish reaches a process at its next look (CATALOGUE_CHECK_SECONDS): the message after that has it.
+    time.sleep(CHECK_SECONDS)
     after = answer_of(new_page(), "sv", app, SWEDISH_QUESTION)
     expect(after.locator(tid("msg-bot")).filter(has_text=marker)).to_have_count(1, timeout=15_000)
     print(f"\npublish -> Swedish kiosk answer with the new text: {time.monotonic() - published:.1f} s")
