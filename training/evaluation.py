@@ -18,10 +18,11 @@ import os
 import re
 import shutil
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar
 
 import yaml
 from sqlalchemy.engine import Engine
@@ -35,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 HELDOUT_DIR = ROOT / "tests" / "nlu"
 STORIES = ROOT / "tests" / "stories"
+T, U = TypeVar("T"), TypeVar("U")
 MAX_EXAMPLES = 50  # regressions / improvements listed
 CORRECT = re.compile(r"Correct:\s+(\d+)\s*/\s*(\d+)")
 
@@ -210,6 +212,17 @@ async def story_score(model: Path, out: Path) -> dict | None:
     return {"correct": int(match.group(1)), "total": int(match.group(2))} if match else None
 
 
+async def side_by_side(first: Coroutine[Any, Any, T], second: Coroutine[Any, Any, U]) -> tuple[T, U]:
+    """Two `rasa test` runs at once, one core each (the editor waits about half as long on two cores); a
+    failure cancels the other and is raised as it is."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            a, b = group.create_task(first), group.create_task(second)
+    except ExceptionGroup as errors:
+        raise errors.exceptions[0] from None
+    return a.result(), b.result()
+
+
 def real_items(engine: Engine, path: Path) -> list[Item]:
     """The evaluation set of real messages (empty while the inbox feature has none), written to `path`."""
     from training.evalset import EvalSet
@@ -244,13 +257,14 @@ def evaluator(
         items += await asyncio.to_thread(real_items, engine, data / "real.yml")
         if not items or not baseline.is_file():
             return None, False
-        candidate = await predict(path, data, work / "candidate")
-        previous = await predict(baseline, data, work / "active")
+        candidate, previous = await side_by_side(
+            predict(path, data, work / "candidate"), predict(baseline, data, work / "active")
+        )
         scores = compare(items, candidate, previous)
-        scores["stories"] = {
-            "candidate": await story_score(path, work / "stories-candidate"),
-            "active": await story_score(baseline, work / "stories-active"),
-        }
+        stories = await side_by_side(
+            story_score(path, work / "stories-candidate"), story_score(baseline, work / "stories-active")
+        )
+        scores["stories"] = dict(zip(("candidate", "active"), stories, strict=True))
         scores["margin"] = margin_points
         shutil.rmtree(work, ignore_errors=True)
         return scores, is_regression(scores, margin_points)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from pathlib import Path
 
 import pytest
 
-from training.evaluation import Item, compare, heldout_items, is_regression, read_predictions, score
+from training.evaluation import Item, compare, heldout_items, is_regression, read_predictions, score, side_by_side
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -123,3 +124,29 @@ def test_heldout_files_cover_every_language_and_are_not_training_examples():
                 training.add(re.sub(r"\[([^\]]*)\][({][^)}]*[)}]", r"\1", line.strip()[2:]).lower())
     copies = [i.text for i in items if i.text.lower() in training]
     assert copies == []
+
+
+def test_side_by_side_runs_both_at_once_and_a_failure_stops_the_other():
+    """The two models' runs overlap; the first failure is raised as it is and the other run is cancelled."""
+
+    async def run(name: str, seconds: float, log: list[str]) -> str:
+        log.append(f"start {name}")
+        try:
+            await asyncio.sleep(seconds)
+        except asyncio.CancelledError:
+            log.append(f"cancelled {name}")
+            raise
+        log.append(f"end {name}")
+        return name
+
+    async def fail() -> str:
+        await asyncio.sleep(0.01)
+        raise RuntimeError("rasa test nlu failed (1)")
+
+    log: list[str] = []
+    assert asyncio.run(side_by_side(run("candidate", 0.02, log), run("active", 0.01, log))) == ("candidate", "active")
+    assert log == ["start candidate", "start active", "end active", "end candidate"]  # not one after the other
+    log.clear()
+    with pytest.raises(RuntimeError, match="rasa test nlu failed"):
+        asyncio.run(side_by_side(fail(), run("active", 30, log)))
+    assert log == ["start active", "cancelled active"]
