@@ -95,10 +95,17 @@ validate: $(RASA_VENV)/.installed topics ## check the catalogue and the training
 	$(RASA_VENV)/bin/python -m service_catalogue
 	$(RASA) data validate $(RASA_DATA)
 
+# One pytest-xdist worker a core; a file's tests stay on one worker (its module fixtures are built once).
+XDIST := -n auto --dist loadfile
+
 test-python: venvs ## pytest in both environments
-	$(RASA_VENV)/bin/python -m pytest -q tests/actions tests/bot tests/booking tests/catalogue tests/privacy tests/store
-	$(WEB_VENV)/bin/python -m pytest -q tests/kiosk_ui tests/training tests/booking/test_ics.py tests/test_project.py \
-		tests/deploy
+	$(RASA_VENV)/bin/python -m pytest -q $(XDIST) tests/actions tests/bot tests/booking tests/catalogue tests/privacy \
+		tests/store
+	$(WEB_VENV)/bin/python -m pytest -q $(XDIST) tests/kiosk_ui tests/training tests/booking/test_ics.py \
+		tests/test_project.py tests/deploy --ignore=tests/kiosk_ui/test_schema.py
+	# Schemathesis reports each API operation as a result of its own, which a pytest-xdist worker does not
+	# pass on (the operations would not all run): the schema tests run in one process.
+	$(WEB_VENV)/bin/python -m pytest -q tests/kiosk_ui/test_schema.py
 
 test-stories: topics $(MODEL) ## Rasa test stories on the trained model
 	$(RASA) test core --model $(MODEL) --stories tests/stories --endpoints bot/endpoints.yml \
@@ -107,9 +114,10 @@ test-stories: topics $(MODEL) ## Rasa test stories on the trained model
 test-e2e: venvs $(MODEL) ## end-to-end tests over REST against a real Rasa and action server
 	$(WEB_VENV)/bin/python -m pytest -q tests/e2e
 
-# Kiosk and widget in Chromium on the real stack; screenshots and axe reports in test-artifacts/.
+# Kiosk and widget in Chromium on the real stack; screenshots and axe reports in test-artifacts/. Two
+# workers, each with its own stack: the two scenarios that train a model run at once (tests/browser/conftest.py).
 test-browser: venvs $(MODEL) browser-deps ## kiosk, widget and staff pages in Chromium, with axe-core
-	$(WEB_VENV)/bin/python -m pytest -q tests/browser
+	$(WEB_VENV)/bin/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder tests/browser
 
 # The supervised stack of `make run` with parts killed on purpose (issue 12's fault tests).
 test-fault: venvs $(MODEL) ## kill parts of a running stack and check that nothing is lost

@@ -146,9 +146,20 @@ class EmbeddingSite:
         return f"{self.origin}/?lang={lang}"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def fresh_artifacts():
-    """Screenshots and axe reports of this run only."""
+# The scenarios that train a model (a few minutes on one core each) come first: with `make test-browser`'s two
+# pytest-xdist workers (one file to a worker, in this order), one worker takes each and the trainings overlap.
+TRAINING_FIRST = ("test_content.py", "test_training.py")
+
+
+def pytest_collection_modifyitems(items):
+    """The training scenarios first, in TRAINING_FIRST's order; the rest as collected."""
+    items.sort(key=lambda item: TRAINING_FIRST.index(item.path.name) if item.path.name in TRAINING_FIRST else 2)
+
+
+def pytest_configure(config):
+    """Screenshots and axe reports of this run only (emptied once, by the process that runs or hands out tests)."""
+    if hasattr(config, "workerinput"):
+        return
     for folder in (SCREENSHOTS, ARTIFACTS / "axe"):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
@@ -275,11 +286,24 @@ def pytest_runtest_makereport(item, call):
         item.failed_call = True
 
 
+def pytest_sessionfinish(session):
+    """Each process's axe counts to a file of its own, for the summary of the whole run."""
+    if AXE_RESULTS:
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        (ARTIFACTS / "axe").mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / "axe" / f"counts-{worker}.json").write_text(json.dumps(AXE_RESULTS), encoding="utf-8")
+
+
 def pytest_terminal_summary(terminalreporter):
-    if not AXE_RESULTS:
+    if hasattr(terminalreporter.config, "workerinput"):
         return
-    write_axe_summary()
+    results = {}
+    for counts in sorted((ARTIFACTS / "axe").glob("counts-*.json")):
+        results.update(json.loads(counts.read_text(encoding="utf-8")))
+    if not results:
+        return
+    write_axe_summary(results)
     terminalreporter.section("axe-core (wcag2a, wcag2aa, wcag21a, wcag21aa)")
-    for name, counts in sorted(AXE_RESULTS.items()):
+    for name, counts in sorted(results.items()):
         line = ", ".join(f"{impact} {count}" for impact, count in counts.items() if count) or "no violations"
         terminalreporter.write_line(f"{name:<28} {line}")

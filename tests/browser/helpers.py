@@ -71,6 +71,6 @@ def check_axe(page, name: str) -> list[dict]:
     return violations
 
 
-def write_axe_summary() -> None:
+def write_axe_summary(results: dict[str, dict[str, int]]) -> None:
     (ARTIFACTS / "axe").mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "axe" / "summary.json").write_text(json.dumps(AXE_RESULTS, indent=2, sort_keys=True))
+    (ARTIFACTS / "axe" / "summary.json").write_text(json.dumps(results, indent=2, sort_keys=True))
