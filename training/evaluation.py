@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 HELDOUT_DIR = ROOT / "tests" / "nlu"
 STORIES = ROOT / "tests" / "stories"
-T, U = TypeVar("T"), TypeVar("U")
+T = TypeVar("T")
+U = TypeVar("U")
 MAX_EXAMPLES = 50  # regressions / improvements listed
 CORRECT = re.compile(r"Correct:\s+(\d+)\s*/\s*(\d+)")
 
