@@ -222,6 +222,7 @@ def test_rasa_train_command_trains_the_exported_folders(tmp_path):
     assert command[command.index("--domain") + 1] == str(files.domain)
     assert command[command.index("--data") + 1 : command.index("--data") + 3] == [str(files.data), str(files.nlu)]
     assert command[:3] == ["nice", "-n", "10"] and command[-2:] == ["--fixed-model-name", "model-00007"]
+    assert "--skip-validation" in command  # the job ran `rasa data validate` on the same files just before
 
 
 def exporting_runner(engine, directory: Path, seen: dict, **options) -> TrainingRunner:
