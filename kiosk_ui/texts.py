@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from service_catalogue.loader import LANGUAGES
+from service_catalogue.loader import LANGUAGES, load_yaml
 
 I18N_DIR = Path(__file__).resolve().parent / "i18n"
 
@@ -62,8 +62,8 @@ class Texts:
 def _read(path: Path) -> dict:
     try:
         with path.open(encoding="utf-8") as handle:
-            # libyaml's loader when PyYAML has it: every app start (and every test's app) reads 42 files.
-            document = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            # Every app start (and every test's app) reads 42 files.
+            document = load_yaml(handle)
     except (OSError, yaml.YAMLError) as exc:
         raise TextsError(f"{path}: {exc}") from None
     if not isinstance(document, dict):

@@ -174,11 +174,15 @@ def _form_index(forms: dict[str, dict]) -> dict[str, str]:
     return index
 
 
+def load_yaml(stream: Any) -> Any:
+    """yaml.safe_load through libyaml's loader when PyYAML has it: the same safe subset, several times faster."""
+    return yaml.load(stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def _read(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as handle:
-            # The C loader when PyYAML has it: the same safe subset, several times faster.
-            return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            return load_yaml(handle)
     except FileNotFoundError:
         raise CatalogueError([Problem(path.name, None, None, "file_missing", f"{path}: file is missing")]) from None
     except yaml.YAMLError as exc:
