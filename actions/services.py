@@ -4,8 +4,8 @@ One engine on APP_DATABASE_URL, its schema created once, carries the case store,
 the service event log and the contact vault. The catalogue is the editors' published one
 (store.catalogue_workspace.LiveCatalogue): a publish reaches the actions within CATALOGUE_CHECK_SECONDS,
 and what is built from it (booking configuration and client, event log) is rebuilt when it changes.
-The language detector is read from its files once. Actions (and the Rasa server's channel, for the contact
-vault) take them from here; tests point APP_DATABASE_URL elsewhere and call `reset()`.
+Actions (and the Rasa server's channel, for the contact vault) take them from here; tests point
+APP_DATABASE_URL elsewhere and call `reset()`.
 
 Importing it does one thing: every log record of the process is redacted from then on
 (privacy.logging_filter). Both the action server and Rasa (through its channel) import this module
@@ -31,7 +31,6 @@ from store.db import create_schema, database_url, make_engine
 from store.events import EventLog
 
 if TYPE_CHECKING:
-    from actions.language import LanguageDetector
     from store.db import Engine  # SQLAlchemy's, through store.db: the Rasa run reads no SQLAlchemy 1.4 types
 
 logging_filter.install()
@@ -149,18 +148,10 @@ def contact_vault() -> ContactVault:
     return ContactVault(engine())
 
 
-@_once
-def language_detector() -> LanguageDetector:
-    """The language detector with bot/language_hints.yml."""
-    from actions.language import load_detector  # actions.language takes its detector from here
-
-    return load_detector()
-
-
 def reset(*, database_only: bool = False) -> None:
     """Forget what was built, closing the engine's connections; the next use builds anew.
 
-    `database_only` keeps what was read from files (the language detector).
+    `database_only` keeps what was read from files (the repository's catalogue, while none is published).
     """
     with _lock:
         names = [name for name in _built if not database_only or name in DATABASE_BOUND]

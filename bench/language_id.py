@@ -3,9 +3,9 @@
     .venv-rasa/bin/python bench/language_id.py [--model models/assistant.tar.gz] [--min 97]
 
 Each message goes through the trained model's NLU (Rasa's Agent, the same graph the server runs) and
-then through action_detect_language itself, as the first message of a conversation: once without a
-page language, once on a page in each of the two wrong languages (a clear message must win over the
-page). A model without the identifier (bot/language_id.py) falls back to langdetect, as the action does.
+then through the language policy's decision (bot/language_policy.py), as the first message of a
+conversation: once without a page language, once on a page in each of the two wrong languages (a clear
+message must win over the page).
 With --min, the exit status is 1 when a language of the short set is below that percentage.
 """
 
@@ -27,17 +27,16 @@ LANGUAGES = ("fi", "sv", "en")
 
 
 def first_message_language(parse_data: dict, page: str | None) -> str:
-    """What action_detect_language sets for this parse data as a conversation's first message."""
-    from rasa_sdk import Tracker
+    """What bot.language_policy sets for this parse data as a conversation's first message."""
+    from rasa.shared.core.events import UserUttered
 
-    from actions.language import ActionDetectLanguage
+    from bot.language_policy import choose, read_names
 
     metadata = {"page_language": page} if page else {}
-    latest = {**parse_data, "metadata": metadata}
-    event = {"event": "user", "text": parse_data.get("text"), "parse_data": latest, "metadata": metadata}
-    tracker = Tracker("bench", {"language": "fi"}, latest, [event], False, None, {}, "action_listen")
-    events = asyncio.run(ActionDetectLanguage().run(None, tracker, {}))  # type: ignore[arg-type]
-    return events[0]["value"]
+    message = UserUttered(
+        parse_data.get("text"), parse_data.get("intent"), parse_data.get("entities"), parse_data, metadata=metadata
+    )
+    return choose(message, "fi", 0, read_names())
 
 
 def main() -> int:
@@ -56,8 +55,7 @@ def main() -> int:
 
     agent = Agent.load(args.model)
     cases = yaml.safe_load(CASES.read_text(encoding="utf-8"))
-    identifier = "with the NLU identifier" if "language_id" in asyncio.run(agent.parse_message("hei")) else "langdetect"
-    print(f"model {args.model} ({identifier})")
+    print(f"model {args.model}")
     print(f"{'set':6} {'lang':4} {'n':>4} {'no page':>9} {'wrong page':>11}")
     worst = 100.0
     for part, by_language in cases.items():

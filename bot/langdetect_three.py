@@ -1,4 +1,4 @@
-"""langdetect limited to Finnish, Swedish and English: one restricted detector for the NLU and the actions."""
+"""langdetect limited to Finnish, Swedish and English: one restricted detector for the NLU identifier."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The language of every message (fi, sv, en, or a Sámi language), learnt from our own NLU examples.
 
-A Rasa NLU component (config.yml) that adds `language_id` to the parse data, so the action server gets
-the language with the message and needs no second round trip:
+A Rasa NLU component (config.yml) that adds `language_id` to the parse data, from which
+bot/language_policy.py sets the conversation's language inside Rasa:
 
     {"scores": {"fi": p, "sv": p, "en": p}, "sami": None | "sme" | "smn" | "sms"}
 
@@ -45,7 +45,7 @@ LEXICON_FILE = "language_words.json"
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 # Placeholders, addresses, form codes and any token with a digit (a booking reference, a time) say
-# nothing about the language; their letters would only mislead (the same rule as actions/language.py).
+# nothing about the language; their letters would only mislead (bot/language_policy.py counts words the same way).
 _NOISE = re.compile(r"<[A-Z_]+>|https?://\S+|\b[A-Z]{1,3} ?\d+[a-z]?\b|\S*\d\S*")
 # Skolt Sámi marks palatalisation with a prime (U+02B9); people type an apostrophe, an acute accent
 # (U+00B4, U+02CA) or nothing instead.

@@ -30,14 +30,12 @@ def test_every_store_shares_one_engine_on_the_app_database(app_db):
 
 
 def test_reset_builds_on_the_new_database(app_db, tmp_path, monkeypatch):
-    first, catalogue, detector = services.engine(), services.catalogue(), services.language_detector()
+    first, catalogue = services.engine(), services.catalogue()
     monkeypatch.setenv("APP_DATABASE_URL", f"sqlite:///{tmp_path}/other.db")
     services.reset(database_only=True)
     assert services.engine() is not first and str(services.engine().url).endswith("other.db")
     # Neither database has a published change: both serve the repository's catalogue, read once.
-    assert services.catalogue() is catalogue and services.language_detector() is detector
-    services.reset()
-    assert services.language_detector() is not detector
+    assert services.catalogue() is catalogue
 
 
 def publish(service_id: str, name: str) -> None:
@@ -98,7 +96,7 @@ def test_a_broken_publish_keeps_the_old_catalogue_serving(app_db, monkeypatch):
 def test_importing_the_actions_builds_nothing(tmp_path):
     database = tmp_path / "never.db"
     code = (
-        "import actions.booking, actions.booking_manage, actions.feedback, actions.handoff, actions.language, "
+        "import actions.booking, actions.booking_manage, actions.feedback, actions.handoff, "
         "actions.point_info, actions.topics, actions.services as s, bot.channels; assert not s._built"
     )
     subprocess.run(

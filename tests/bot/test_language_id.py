@@ -40,16 +40,6 @@ def example_texts() -> set[str]:
     return texts
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """The identifier trained on nlu_data/ and loaded back from its model storage, as Rasa does."""
-    storage = LocalModelStorage(tmp_path_factory.mktemp("model"))
-    resource = Resource("language_id")
-    config = LanguageIdentifier.get_default_config()
-    LanguageIdentifier.create(config, storage, resource, None).train(load_data(str(NLU)))  # type: ignore[arg-type]
-    return LanguageIdentifier.load(config, storage, resource, None)  # type: ignore[arg-type]
-
-
 def test_every_intent_block_says_its_language():
     wrong = [
         f"{path.name}: {block['intent']}"
