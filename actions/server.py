@@ -9,6 +9,7 @@ except GET /health for supervisors. Everything else is rasa-sdk's own server (ra
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hmac
 import json
 import logging
@@ -17,9 +18,10 @@ import sys
 import zlib
 from typing import Any
 
-from rasa_sdk import utils
+from rasa_sdk import endpoint, utils
 from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
 from rasa_sdk.endpoint import create_app, create_argument_parser, create_ssl_context
+from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.plugin import plugin_manager
 from sanic import Sanic, response
 from sanic.exceptions import SanicException
@@ -120,8 +122,22 @@ def protect(app: Sanic, token: str) -> Sanic:
     return app
 
 
+class ThreadedActionExecutor(ActionExecutor):
+    """rasa-sdk's executor, but each action call runs in a worker thread with its own event loop.
+
+    The actions use the database (cases, bookings, service events, the published catalogue) through
+    synchronous SQLAlchemy; on the server's loop one slow query would hold up every other conversation.
+    """
+
+    async def run(self, action_call: Any) -> dict[str, Any] | None:
+        """The action call's result, computed off the server's event loop."""
+        return await asyncio.to_thread(asyncio.run, super().run(action_call))
+
+
 def create_protected_app(token: str, actions: str = "actions", cors: Any = None) -> Sanic:
-    """rasa-sdk's app for the actions package, behind the token."""
+    """rasa-sdk's app for the actions package, behind the token, its actions run in worker threads."""
+    # rasa-sdk's create_app builds its executor by this module-level name, with no way to pass one in.
+    endpoint.ActionExecutor = ThreadedActionExecutor  # type: ignore[misc]
     app = create_app(actions, cors_origins=cors)
     return protect(app, token)
 

@@ -180,3 +180,39 @@ def test_importing_the_module_starts_nothing():
     import actions.server as module
 
     assert callable(module.main)
+
+
+def _call(action: str) -> dict:
+    """An action call as Rasa sends it, with an empty conversation."""
+    tracker = {"sender_id": "t", "slots": {}, "latest_message": {}, "events": [], "paused": False}
+    return {"next_action": action, "sender_id": "t", "tracker": tracker, "domain": {}}
+
+
+def test_a_blocking_action_does_not_hold_up_the_others():
+    """Each call runs in a worker thread: one waiting on the database leaves the loop free for the next."""
+    import asyncio
+    import threading
+
+    from actions.server import ThreadedActionExecutor
+
+    released, threads = threading.Event(), set()
+
+    def waits(dispatcher, tracker, domain):
+        threads.add(threading.get_ident())
+        return [{"event": "slot", "name": "released", "value": released.wait(10)}]
+
+    def releases(dispatcher, tracker, domain):
+        threads.add(threading.get_ident())
+        released.set()
+        return []
+
+    executor = ThreadedActionExecutor()
+    executor.register_function("action_waits", waits)
+    executor.register_function("action_releases", releases)
+
+    async def both():
+        return await asyncio.gather(executor.run(_call("action_waits")), executor.run(_call("action_releases")))
+
+    waited, _ = asyncio.run(both())
+    assert waited["events"] == [{"event": "slot", "name": "released", "value": True}]
+    assert threading.get_ident() not in threads and len(threads) == 2
