@@ -157,7 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.catalogue_live = LiveCatalogue(app.state.catalogue_workspace)
     app.state.catalogue_rebuild = functools.partial(build_from_catalogue, app)
     build_from_catalogue(app, app.state.catalogue_live.get())
-    app.state.rate_limiter = RateLimiter()
+    app.state.rate_limiter = RateLimiter(app.state.settings.rate_limit_storage_url.get_secret_value())
     # A JSON body with a lone surrogate is refused before any route (it is not text that can be stored);
     # inside CORS, so that the widget on another site can read the refusal.
     app.add_middleware(RejectLoneSurrogates)

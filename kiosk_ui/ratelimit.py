@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
 import limits
-from limits.storage import MemoryStorage
+from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+
+log = logging.getLogger(__name__)
 
 
 class RateLimited(Exception):
@@ -19,19 +22,24 @@ class RateLimited(Exception):
 
 
 class RateLimiter:
-    """Moving-window limits in this process's memory.
+    """Moving-window limits, counted where `storage_uri` says.
 
-    The `limits` library does the window arithmetic (a maintained implementation instead of our
-    own); memory storage is enough for one app process per point. Several processes behind a load
-    balancer would need its Redis storage instead.
+    The `limits` library does the window arithmetic and the storage (a maintained implementation
+    instead of our own): "memory://" counts in this process, enough for the one web process of
+    `make run`; the scaled profile's several web workers share one count in Redis ("redis://...").
     """
 
-    def __init__(self):
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+    def __init__(self, storage_uri: str = "memory://"):
+        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
 
     def hit(self, rule: str, *identifiers: str) -> None:
         """Count one request against `rule` ("30/minute") for these identifiers, or raise RateLimited."""
         item = limits.parse(rule)
-        if not self._limiter.hit(item, *identifiers):
+        try:
+            allowed = self._limiter.hit(item, *identifiers)
+        except Exception:  # Redis away: customers are still served, the limit waits for it
+            log.warning("rate limit storage unreachable; request allowed uncounted", exc_info=True)
+            return
+        if not allowed:
             stats = self._limiter.get_window_stats(item, *identifiers)
             raise RateLimited(max(1, math.ceil(stats.reset_time - time.time())))

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     chat_rate_limit_client: str = Field("60/minute", description="messages per client address")
     chat_rate_limit_conversation: str = Field("30/minute", description="messages per conversation")
     handoff_rate_limit_client: str = Field("10/minute", description="direct handoffs per client address")
+    # Where the rate limits count: this process ("memory://"), or Redis shared by several web workers
+    # ("redis://:password@127.0.0.1:6380/1", the scaled profile). Secret: the URL may carry a password.
+    rate_limit_storage_url: SecretStr = Field(SecretStr("memory://"), description="limits' storage URI")
     # Sites that may embed the widget, e.g. ["https://www.esimerkkikunta.fi"]; JSON or comma-separated.
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
@@ -141,6 +144,14 @@ class Settings(BaseSettings):
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         limits.parse(value)  # raises ValueError on anything but "N/second|minute|hour|day"
+        return value
+
+    @field_validator("rate_limit_storage_url")
+    @classmethod
+    def _rate_limit_storage(cls, value: SecretStr) -> SecretStr:
+        scheme = urlsplit(value.get_secret_value()).scheme
+        if scheme not in ("memory", "redis", "rediss", "redis+unix"):
+            raise ValueError(f"rate limit storage must be memory:// or redis://, not {scheme or 'empty'}://")
         return value
 
     @field_validator("allowed_origins", "allowed_hosts", mode="before")
