@@ -22,7 +22,7 @@ export TRACKER_DIALECT ?= sqlite
 export TRACKER_DB ?= var/tracker.db
 export APP_DATABASE_URL ?= sqlite:///var/app.db
 
-.PHONY: help run test venvs topics model validate lint format test-python test-stories test-e2e test-browser browser-deps \
+.PHONY: help run run-scaled test venvs topics model validate lint format test-python test-stories test-e2e test-browser browser-deps \
 	bench soak clean clean-db migrate backup test-fault
 
 # Every target with a `## ` comment is listed (the convention of the Rasa repository's Makefile).
@@ -90,6 +90,10 @@ model: $(MODEL) ## train the model when the training data is newer than it
 
 run: venvs topics $(MODEL) ## start Rasa (5005), the action server (5055) and the web app (8000)
 	scripts/run.sh
+
+# PostgreSQL, Redis and HAProxy come from Debian's packages (installed by the script when run as root).
+run-scaled: venvs topics $(MODEL) ## the scaled profile: PostgreSQL, Redis, HAProxy, 2 Rasa, 2 action and 2 web workers
+	scripts/run-scaled.sh
 
 validate: $(RASA_VENV)/.installed topics ## check the catalogue and the training data (rasa data validate)
 	$(RASA_VENV)/bin/python -m service_catalogue
