@@ -23,7 +23,7 @@ export TRACKER_DB ?= var/tracker.db
 export APP_DATABASE_URL ?= sqlite:///var/app.db
 
 .PHONY: help run run-scaled test venvs topics model validate lint format test-python test-stories test-e2e test-browser browser-deps \
-	bench soak clean clean-db migrate backup test-fault
+	bench soak clean clean-db migrate backup test-fault test-scaled
 
 # Every target with a `## ` comment is listed (the convention of the Rasa repository's Makefile).
 help: ## list the targets
@@ -127,7 +127,11 @@ test-browser: venvs $(MODEL) browser-deps ## kiosk, widget and staff pages in Ch
 test-fault: venvs $(MODEL) ## kill parts of a running stack and check that nothing is lost
 	$(WEB_VENV)/bin/python -m pytest -q tests/fault
 
-test: venvs $(MODEL) lint validate test-python test-stories test-e2e test-fault test-browser ## everything CI runs
+# The scaled profile of `make run-scaled` (PostgreSQL, Redis, HAProxy, two Rasa instances) end to end (issue 16).
+test-scaled: venvs $(MODEL) ## conversations, booking, handoff and a killed Rasa instance on the scaled profile
+	$(WEB_VENV)/bin/python -m pytest -q tests/scaled
+
+test: venvs $(MODEL) lint validate test-python test-stories test-e2e test-fault test-scaled test-browser ## everything CI runs
 
 bench: venvs ## print the figures of bench/ (the stack ones need `make run` in another terminal)
 	$(RASA_VENV)/bin/python bench/nlu_cross_validation.py
