@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from privacy.redact import redact
@@ -14,6 +15,10 @@ from store.models import Feedback
 from store.rows import UTC, row_dict, to_db
 
 MAX_TEXT_CHARS = 500
+
+
+class AlreadyRated(Exception):
+    """The conversation has given its feedback (a unique index decides, also between two workers at once)."""
 
 
 class FeedbackStore:
@@ -34,7 +39,9 @@ class FeedbackStore:
         received_at: dt.datetime | None = None,
         conversation_id: str | None = None,
     ) -> int:
-        """Store one feedback (text redacted, empty text as none) and its event; the feedback's id."""
+        """Store one feedback (text redacted, empty text as none) and its event; the feedback's id.
+
+        AlreadyRated when the conversation has one already."""
         if not 1 <= int(rating) <= 5:
             raise ValueError("rating must be 1-5")
         received_at = received_at or dt.datetime.now(UTC)
@@ -66,7 +73,10 @@ class FeedbackStore:
                 authority=authority,
                 occurred_at=received_at,
             )
-            session.commit()
+            try:
+                session.commit()
+            except IntegrityError as exc:
+                raise AlreadyRated(conversation_id) from exc
             return feedback.id
 
     def list_feedback(self, point_id: str | None = None, authority: str | None = None) -> list[dict]:

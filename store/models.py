@@ -181,8 +181,9 @@ class Feedback(Base):
     authority: Mapped[str] = column(String(64), nullable=False)
     rating: Mapped[int] = column(Integer, nullable=False)  # 1-5
     text: Mapped[str | None] = column(Text)  # identity codes and phone numbers already replaced
-    # The conversation the rating is about: one rating per conversation (issue 12); None in older rows.
-    conversation_id: Mapped[str | None] = column(String(128), index=True)
+    # The conversation the rating is about: one rating per conversation (issue 12), kept by the database
+    # whichever web worker stores it (issue 16); None in older rows.
+    conversation_id: Mapped[str | None] = column(String(128), index=True, unique=True)
 
 
 class StaffAccount(Base):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -36,7 +35,7 @@ from kiosk_ui.ratelimit import RateLimited
 from kiosk_ui.views.limits import RATE_LIMITED, too_many
 from kiosk_ui.views.public import already_rated, had_matter
 from store.cases import CaseStore
-from store.feedback import MAX_TEXT_CHARS
+from store.feedback import MAX_TEXT_CHARS, AlreadyRated
 from store.rows import HELSINKI
 
 router = APIRouter(prefix="/api", tags=["live"], dependencies=[Depends(check_origin)])
@@ -46,9 +45,6 @@ POLL_SECONDS = 0.3
 # server from connections whose page vanished without closing them.
 MAX_FEED_SECONDS = 30 * 60
 RETRY_MS = 2000
-# One feedback per conversation (issue 12): checked and stored under one lock, so two posts at once
-# cannot both pass the check (one app process per point, as the rate limiter assumes).
-_FEEDBACK_LOCK = threading.Lock()
 STATUS_KINDS = {
     "created": "pending",
     "claimed": "claimed",
@@ -229,11 +225,11 @@ def feedback(
         limiter.hit(settings.feedback_rate_limit_point, "feedback-point", point["id"])
     except RateLimited as exc:
         return too_many(exc)
-    with _FEEDBACK_LOCK:
-        if already_rated(engine, body.conversation_id):
-            return _refused("already_rated", texts.text(body.language, "limits.feedback_already"))
-        if not had_matter(engine, settings.tracker_store_url, body.conversation_id):
-            return _refused("no_matter", texts.text(body.language, "limits.feedback_no_matter"))
+    if already_rated(engine, body.conversation_id):
+        return _refused("already_rated", texts.text(body.language, "limits.feedback_already"))
+    if not had_matter(engine, settings.tracker_store_url, body.conversation_id):
+        return _refused("no_matter", texts.text(body.language, "limits.feedback_no_matter"))
+    try:
         store.record(
             point_id=point["id"],
             channel=who.channel,
@@ -243,6 +239,8 @@ def feedback(
             text=body.text,
             conversation_id=body.conversation_id,
         )
+    except AlreadyRated:  # two posts at once, on two workers: the database's unique index let one in
+        return _refused("already_rated", texts.text(body.language, "limits.feedback_already"))
     return FeedbackReply()
 
 

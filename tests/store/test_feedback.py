@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from store.db import open_database
 from store.events import EventLog
-from store.feedback import FeedbackStore
+from store.feedback import AlreadyRated, FeedbackStore
 from store.models import Feedback
 
 FIELDS = {"point_id": "p1", "channel": "kiosk", "language": "fi", "authority": "kela"}
@@ -82,3 +82,27 @@ def test_text_stored_before_todays_redaction_is_shown_redacted(tmp_path):
         session.execute(update(Feedback).values(text="soita 040.123.4567"))
         session.commit()
     assert [f["text"] for f in store.list_feedback()] == ["soita <PHONE_NUMBER>"]
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_two_workers_storing_one_conversations_feedback_at_once_keep_one(tmp_path, request, database):
+    """The unique index decides, not a lock of one process: 20 posts at once on their own connections."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = f"sqlite:///{tmp_path}/app.db" if database == "sqlite" else request.getfixturevalue("postgres")
+    engine = open_database(url)
+    stores = [FeedbackStore(engine) for _ in range(2)]
+    barrier = threading.Barrier(20)
+
+    def post(n):
+        barrier.wait()
+        try:
+            return stores[n % 2].record(rating=5, conversation_id="c-once", **FIELDS)
+        except AlreadyRated:
+            return None
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(post, range(20)))
+    assert len([r for r in results if r is not None]) == 1
+    assert len(stores[0].list_feedback("p1")) == 1 and len(EventLog(engine).list_events("p1")) == 1
