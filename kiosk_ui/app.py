@@ -23,6 +23,7 @@ from booking.config import BookingConfig
 from kiosk_ui.deps import conversation_control_of, make_templates
 from kiosk_ui.errors import RejectLoneSurrogates, add_error_handlers
 from kiosk_ui.expiry import CaseExpiryJob
+from kiosk_ui.live_changes import ChangeListener
 from kiosk_ui.logs import hide_query_tokens
 from kiosk_ui.ratelimit import RateLimiter
 from kiosk_ui.routers import (
@@ -127,6 +128,10 @@ async def lifespan(app: FastAPI):
             CaseStore(engine=app.state.db_engine), app.state.catalogue, lambda: conversation_control_of(app)
         )
     expiry_task = None
+    # PostgreSQL's NOTIFY wakes the live feeds (kiosk_ui.live_changes); on SQLite there is none and they poll.
+    listener = app.state.change_listener
+    if listener is not None:
+        listener.start()
     try:
         async with httpx.AsyncClient(timeout=settings.rasa_timeout_seconds) as client:
             app.state.rasa_client = client
@@ -140,6 +145,8 @@ async def lifespan(app: FastAPI):
                 background.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await background
+        if listener is not None:
+            await listener.stop()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -157,6 +164,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.catalogue_live = LiveCatalogue(app.state.catalogue_workspace)
     app.state.catalogue_rebuild = functools.partial(build_from_catalogue, app)
     build_from_catalogue(app, app.state.catalogue_live.get())
+    app.state.change_listener = ChangeListener.for_url(app.state.settings.app_database_url)
     app.state.rate_limiter = RateLimiter(app.state.settings.rate_limit_storage_url.get_secret_value())
     # A JSON body with a lone surrogate is refused before any route (it is not text that can be stored);
     # inside CORS, so that the widget on another site can read the refusal.

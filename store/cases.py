@@ -279,12 +279,23 @@ class CaseStore:
         self, change_id: int, point_id: str | None = None, case_id: int | None = None, limit: int = 200
     ) -> list[dict]:
         """Changes after a cursor, oldest first, of one point or one case."""
+        query = select(CaseChange).where(CaseChange.id > change_id).order_by(CaseChange.id).limit(limit)
+        return self._changes(query, point_id, case_id)
+
+    def changes_with_ids(self, ids: list[int], point_id: str | None = None, case_id: int | None = None) -> list[dict]:
+        """The changes of these ids (as NOTIFY announced them), oldest first, of one point or one case."""
+        if not ids:
+            return []
+        return self._changes(
+            select(CaseChange).where(CaseChange.id.in_(ids)).order_by(CaseChange.id), point_id, case_id
+        )
+
+    def _changes(self, query, point_id: str | None, case_id: int | None) -> list[dict]:
+        if point_id:
+            query = query.where(CaseChange.point_id == point_id)
+        if case_id:
+            query = query.where(CaseChange.case_id == case_id)
         with Session(self.engine) as session:
-            query = select(CaseChange).where(CaseChange.id > change_id).order_by(CaseChange.id).limit(limit)
-            if point_id:
-                query = query.where(CaseChange.point_id == point_id)
-            if case_id:
-                query = query.where(CaseChange.case_id == case_id)
             changes = [row_dict(c) for c in session.execute(query).scalars()]
         for change in changes:
             # Customers' lines stored before the redaction caught today's formats are shown redacted too.

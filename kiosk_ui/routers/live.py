@@ -7,7 +7,6 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-import anyio
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
@@ -31,6 +30,7 @@ from kiosk_ui.deps import (
     resume_cursor,
 )
 from kiosk_ui.gateway import CONVERSATION_ID, POINT_ID, Channel, Language, clean_message
+from kiosk_ui.live_changes import FeedChanges
 from kiosk_ui.ratelimit import RateLimited
 from kiosk_ui.views.limits import RATE_LIMITED, too_many
 from kiosk_ui.views.public import already_rated, had_matter
@@ -41,6 +41,8 @@ from store.rows import HELSINKI
 router = APIRouter(prefix="/api", tags=["live"], dependencies=[Depends(check_origin)])
 
 POLL_SECONDS = 0.3
+# With PostgreSQL's NOTIFY a feed sleeps until a change is announced, and looks anyway this often.
+IDLE_SECONDS = 15.0
 # A feed ends itself now and then; the page reconnects from its last event id. This frees the
 # server from connections whose page vanished without closing them.
 MAX_FEED_SECONDS = 30 * 60
@@ -103,39 +105,46 @@ async def live(
     cursor = 0
     sent: dict | None = None
     started = time.monotonic()
-    while time.monotonic() - started < MAX_FEED_SECONDS:
-        changes = await run_in_threadpool(cases.changes_after, cursor, case_id=case["id"])
-        for change in changes:
-            cursor = change["id"]
-            changed = live_case.fold(change)
-            if change["id"] <= resume:
-                continue
-            if change["kind"] == "message" and change["actor"] != "customer" and change["text"]:
-                yield ServerSentEvent(
-                    event="message",
-                    id=str(change["id"]),
-                    data={"id": change["id"], "from": "advisor", "text": change["text"]},
-                )
-            elif changed:
-                sent = live_case.view(await _ahead(cases, live_case))
-                yield ServerSentEvent(event="status", id=str(change["id"]), data=sent, retry=RETRY_MS)
+    # Woken by any change at the point (another case claimed moves this one up the queue), or polling.
+    feed = FeedChanges(
+        request.app.state.change_listener,
+        lambda since: cases.changes_after(since, case_id=case["id"]),
+        lambda ids: cases.changes_with_ids(ids, case_id=case["id"]),
+    )
+    try:
+        while time.monotonic() - started < MAX_FEED_SECONDS:
+            for change in await feed.fetch():
+                cursor = max(cursor, change["id"])
+                changed = live_case.fold(change)
+                if change["id"] <= resume:
+                    continue
+                if change["kind"] == "message" and change["actor"] != "customer" and change["text"]:
+                    yield ServerSentEvent(
+                        event="message",
+                        id=str(change["id"]),
+                        data={"id": change["id"], "from": "advisor", "text": change["text"]},
+                    )
+                elif changed:
+                    sent = live_case.view(await _ahead(cases, live_case))
+                    yield ServerSentEvent(event="status", id=str(change["id"]), data=sent, retry=RETRY_MS)
+                if live_case.status == "resolved":
+                    resolved = await run_in_threadpool(cases.get, case["id"])
+                    yield ServerSentEvent(
+                        event="ended", id=str(change["id"]), data={"authority": (resolved or {}).get("authority")}
+                    )
+                    return
             if live_case.status == "resolved":
-                resolved = await run_in_threadpool(cases.get, case["id"])
-                yield ServerSentEvent(
-                    event="ended", id=str(change["id"]), data={"authority": (resolved or {}).get("authority")}
-                )
+                # Resumed after the end: the page only needs to hear that it ended.
+                ended = {"authority": case.get("authority")}
+                yield ServerSentEvent(event="ended", id=str(max(cursor, resume)), data=ended)
                 return
-        if len(changes) == 200:
-            continue  # more to catch up on before the status is current
-        if live_case.status == "resolved":
-            # Resumed after the end: the page only needs to hear that it ended.
-            yield ServerSentEvent(event="ended", id=str(max(cursor, resume)), data={"authority": case.get("authority")})
-            return
-        view = live_case.view(await _ahead(cases, live_case))
-        if view != sent:
-            sent = view
-            yield ServerSentEvent(event="status", id=str(max(cursor, resume)), data=view, retry=RETRY_MS)
-        await anyio.sleep(POLL_SECONDS)
+            view = live_case.view(await _ahead(cases, live_case))
+            if view != sent:
+                sent = view
+                yield ServerSentEvent(event="status", id=str(max(cursor, resume)), data=view, retry=RETRY_MS)
+            await feed.wait(POLL_SECONDS, IDLE_SECONDS)
+    finally:
+        feed.close()
 
 
 async def _ahead(cases: CaseStore, live_case: LiveCase) -> int:

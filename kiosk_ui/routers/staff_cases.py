@@ -7,7 +7,6 @@ the live feed polls CaseStore's change feed and every action is one conditional 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -37,6 +36,7 @@ from kiosk_ui.deps import (
     wants_json,
 )
 from kiosk_ui.gateway import clean_message
+from kiosk_ui.live_changes import FeedChanges
 from kiosk_ui.rasa_api import ConversationControlError
 from kiosk_ui.texts import Texts
 from kiosk_ui.views.forms import form_body, staff_form
@@ -507,8 +507,14 @@ async def live_events(
     d = texts(lang)["dashboard"]
     session_token = request.cookies.get(STAFF_COOKIE)
     await run_in_threadpool(cases.mark_present, username, point)
-    # The cursor is read before the cases, so a change in between comes again as an event, never lost.
+    # Subscribed first, then the cursor, then the cases: a change in between comes again as an event, never lost.
+    feed = FeedChanges(
+        request.app.state.change_listener,
+        lambda after: cases.changes_after(after, point_id=point),
+        lambda ids: cases.changes_with_ids(ids, point_id=point),
+    )
     cursor = await run_in_threadpool(cases.last_change_id, point)
+    feed.cursor = cursor
     snapshot = await run_in_threadpool(cases.open_cases, point)
     yield ServerSentEvent(
         event="snapshot",
@@ -527,8 +533,7 @@ async def live_events(
     beat = time.monotonic()
     try:
         while not gone.is_set():
-            changes = await run_in_threadpool(cases.changes_after, cursor, point_id=point)
-            for change in changes:
+            for change in await feed.fetch():
                 case = await run_in_threadpool(cases.get, change["case_id"])
                 yield ServerSentEvent(
                     event="case",
@@ -538,17 +543,16 @@ async def live_events(
                         "case": case_json(case, cat, d, lang, texts) if case else None,
                     },
                 )
-                cursor = change["id"]
             if time.monotonic() - beat >= settings.staff_events_heartbeat_seconds:
                 beat = time.monotonic()
                 if await run_in_threadpool(accounts.session, session_token) is None:
                     return  # signed out or expired: the browser reconnects and gets a 401
                 await run_in_threadpool(cases.mark_present, username, point)
                 yield ServerSentEvent(comment="ping")
-            if not changes:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(gone.wait(), settings.staff_events_poll_seconds)
+            idle = max(0.0, settings.staff_events_heartbeat_seconds - (time.monotonic() - beat))
+            await feed.wait(settings.staff_events_poll_seconds, idle, gone)
     finally:
+        feed.close()
         watcher.cancel()
 
 
