@@ -105,6 +105,9 @@ def protect(app: Sanic, token: str) -> Sanic:
             reason = _shape_error(call)
             if reason:
                 return _bad_request(reason)
+            if request.headers.get("Content-Encoding") != "deflate":
+                # rasa-sdk reads `request.json`: the body parsed here once is the one it gets (Sanic keeps it).
+                request.parsed_json = call
         return None
 
     @app.exception(SanicException)

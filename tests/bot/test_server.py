@@ -53,3 +53,21 @@ def test_defaults_are_the_projects_files_and_no_model():
         None,
     )
     assert server.DEFAULT_BIND == "127.0.0.1"
+
+
+def test_action_replies_are_checked_against_rasas_schema_with_one_validator():
+    """The same replies pass and fail as with Rasa's own check, with Rasa's error."""
+    from jsonschema import ValidationError
+    from rasa.core.actions.action import RemoteAction
+
+    from bot.server import validate_action_results_with_one_validator
+
+    original = RemoteAction._validate_action_result
+    try:
+        validate_action_results_with_one_validator()
+        action = RemoteAction("action_x", None)
+        assert action._validate_action_result({"events": [{"event": "slot", "name": "a", "value": 1}], "responses": []})
+        with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+            action._validate_action_result({"events": "not a list"})
+    finally:
+        RemoteAction._validate_action_result = original
