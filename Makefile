@@ -23,7 +23,7 @@ export TRACKER_DB ?= var/tracker.db
 export APP_DATABASE_URL ?= sqlite:///var/app.db
 
 .PHONY: help run run-scaled test venvs topics model validate lint format test-python test-stories test-e2e test-browser browser-deps \
-	bench soak clean clean-db migrate backup test-fault test-scaled
+	bench bench-load soak clean clean-db migrate backup test-fault test-scaled
 
 # Every target with a `## ` comment is listed (the convention of the Rasa repository's Makefile).
 help: ## list the targets
@@ -141,6 +141,10 @@ bench: venvs ## print the figures of bench/ (the stack ones need `make run` in a
 	$(WEB_VENV)/bin/python bench/booking_flow.py
 	$(WEB_VENV)/bin/python bench/gateway_latency.py
 	$(WEB_VENV)/bin/python bench/publish_to_answer.py
+
+# Starts every system itself (the default and the scaled profile, the Rasa starter bot): about 15 minutes.
+bench-load: venvs $(MODEL) ## this project against the bare Rasa starter bot, and the scaled profile (bench/load.py)
+	$(WEB_VENV)/bin/python bench/load.py
 
 soak: venvs ## 50 conversations for 10 minutes through the gateway of `make run` (errors, p95, memory)
 	$(WEB_VENV)/bin/python bench/soak.py
