@@ -194,6 +194,39 @@ class System:
         except OSError:
             return ""
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds used so far by each part (supervised program, or the system's own process), workers included."""
+        pids = self.supervised_pids() or ({self.label: self.process.pid} if self.process else {})
+        # Rasa instances ("rasa-0", "rasa-1") count together as "rasa".
+        used: dict[str, float] = {}
+        for name, pid in pids.items():
+            part = name.split("-")[0] if name.startswith("rasa-") else name
+            used[part] = used.get(part, 0.0) + sum(process_cpu(p) for p in process_tree(pid))
+        return used
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(pid: int) -> list[int]:
+    """The process and its descendants (uvicorn's and Sanic's workers, HAProxy's), from /proc."""
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        with suppress(OSError):
+            todo += [int(c) for c in Path(f"/proc/{current}/task/{current}/children").read_text().split()]
+    return tree
+
+
+def process_cpu(pid: int) -> float:
+    """User and system CPU seconds of one process (utime + stime of /proc/<pid>/stat)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
 
 def port_free(port: int) -> bool:
     """Nothing listens on 127.0.0.1:port."""
@@ -372,6 +405,7 @@ class Round:
     latencies: list[float] = field(default_factory=list)  # ms of the answered messages
     errors: Counter[str] = field(default_factory=Counter)
     wall: float = 0.0  # seconds from the round's start to its last answer
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds each part used during the round
 
     @property
     def rate(self) -> float:
@@ -504,6 +538,16 @@ class Row:
         wall = sum(done.wall for done in self.rounds)
         return len(self.latencies) / wall if wall else 0.0
 
+    def cores(self) -> dict[str, float]:
+        """Cores each part kept busy on average: its CPU seconds of all rounds over their wall seconds."""
+        wall = sum(done.wall for done in self.rounds)
+        parts = {part for done in self.rounds for part in done.cpu}
+        return (
+            {part: sum(done.cpu.get(part, 0.0) for done in self.rounds) / wall for part in sorted(parts)}
+            if wall
+            else {}
+        )
+
     def p(self, share: float) -> float:
         """A latency percentile in ms; nan when nothing was answered."""
         values = self.latencies
@@ -525,6 +569,7 @@ class Row:
             "p95_ms": self.p(0.95),
             "max_ms": max(self.latencies, default=math.nan),
             "messages_per_second": self.rate,
+            "cores": self.cores(),
             "rounds": [
                 {
                     "messages": len(done.latencies) + done.errors.total(),
@@ -556,6 +601,14 @@ def print_table(title: str, rows: list[Row]) -> None:
             f"{max(row.latencies, default=math.nan):>7.0f} {row.rate:>6.1f}{kinds}"
         )
     print("p50/p95/max over all rounds' answered messages; msg/s = answered messages / summed wall seconds")
+    print(
+        f"cores kept busy per part (CPU seconds over wall seconds, workers included; the machine has {os.cpu_count()}):"
+    )
+    for row in rows:
+        cores = row.cores()
+        if cores:
+            parts = "  ".join(f"{part} {value:.2f}" for part, value in cores.items())
+            print(f"  {row.workload.title:<30} {row.system:<10} total {sum(cores.values()):.2f}:  {parts}")
 
 
 def find(rows: list[Row], key: str, system: str) -> Row | None:
@@ -738,7 +791,10 @@ def measure(systems: list[System], plan: list[Workload], args: argparse.Namespac
         for number in range(args.rounds):
             for system in systems:
                 # The same seed for every system in a round: the same reading times and start offsets.
+                before = system.cpu_seconds()
                 done = asyncio.run(Load(system, args.timeout, args.seed + number).run(workload))
+                after = system.cpu_seconds()
+                done.cpu = {part: after[part] - before.get(part, 0.0) for part in after}
                 rows[workload.key, system.label].rounds.append(done)
                 kinds = f" {dict(done.errors)}" if done.errors else ""
                 print(

@@ -25,6 +25,20 @@ def change(session: Session, case_id: int) -> int:
     return row.id
 
 
+async def listening_feed(url: str, cases: CaseStore, cursor: int = 0) -> tuple[ChangeListener, FeedChanges]:
+    """A connected listener and a dashboard's feed of the point on it."""
+    listener = ChangeListener(url)
+    listener.start()
+    await asyncio.wait_for(listener.connected.wait(), 10)
+    feed = FeedChanges(
+        listener,
+        lambda after: cases.changes_after(after, point_id=POINT),
+        lambda ids: cases.changes_with_ids(ids, point_id=POINT),
+        cursor=cursor,
+    )
+    return listener, feed
+
+
 def test_sqlite_has_no_listener_and_its_feeds_poll(tmp_path):
     assert ChangeListener.for_url(f"sqlite:///{tmp_path}/app.db") is None
 
@@ -36,15 +50,7 @@ def test_a_change_committed_after_a_later_numbered_one_is_still_sent():
         case = cases.create_case(point_id=POINT, conversation_id="c1", language="fi", channel="kiosk", reason="x")
 
         async def scenario() -> list[list[int]]:
-            listener = ChangeListener(url)
-            listener.start()
-            await asyncio.wait_for(listener.connected.wait(), 10)
-            feed = FeedChanges(
-                listener,
-                lambda after: cases.changes_after(after, point_id=POINT),
-                lambda ids: cases.changes_with_ids(ids, point_id=POINT),
-                cursor=cases.last_change_id(POINT),
-            )
+            listener, feed = await listening_feed(url, cases, cases.last_change_id(POINT))
             seen = [[c["id"] for c in await feed.fetch()]]  # the catch-up on connecting: nothing new
             with Session(engine) as slow, Session(engine) as quick:
                 earlier = change(slow, case["id"])
@@ -74,14 +80,7 @@ def test_a_feed_polls_while_the_listen_connection_is_down_and_catches_up_after()
         cases = CaseStore(engine=engine)
 
         async def scenario() -> tuple[list[str], list[str]]:
-            listener = ChangeListener(url)
-            listener.start()
-            await asyncio.wait_for(listener.connected.wait(), 10)
-            feed = FeedChanges(
-                listener,
-                lambda after: cases.changes_after(after, point_id=POINT),
-                lambda ids: cases.changes_with_ids(ids, point_id=POINT),
-            )
+            listener, feed = await listening_feed(url, cases)
             await feed.fetch()
             with engine.begin() as connection:  # the database drops the listener's connection
                 connection.execute(
