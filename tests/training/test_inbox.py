@@ -160,8 +160,11 @@ def test_low_rated_conversations(inbox, tracker, engine):
     feedback = FeedbackStore(engine)
     feedback.record(point_id="p", channel="web", language="fi", authority="kela", rating=3, conversation_id="rated")
     assert inbox.entries(now=NOW) == []  # 3 of 5 is not a complaint
-    feedback.record(point_id="p", channel="web", language="fi", authority="kela", rating=2, conversation_id="rated")
-    assert [e.reasons for e in inbox.entries(now=NOW)] == [("low_rating",)]
+    # One feedback per conversation: another customer's low rating is what the inbox shows.
+    tracker.session("rated-low", at(2))
+    tracker.user("rated-low", "kiitos vaan", "thank", 0.97, at(3))
+    feedback.record(point_id="p", channel="web", language="fi", authority="kela", rating=2, conversation_id="rated-low")
+    assert [(e.text, e.reasons) for e in inbox.entries(now=NOW)] == [("kiitos vaan", ("low_rating",))]
     assert inbox.purge(now=dt.datetime.now(dt.UTC) + dt.timedelta(days=91)) == 0  # the note goes with retention
     assert inbox.entries(now=NOW) == []
 
