@@ -146,8 +146,8 @@ def wait_restarted(stack: ScaledStack, program: str, old_pid: int, seconds: floa
     pytest.fail(f"{program} not back with a model within {seconds} s")
 
 
-def balancer_sessions(stack: ScaledStack) -> dict[str, int]:
-    """Sessions HAProxy has sent to each Rasa instance (`show stat` on its stats socket, CSV)."""
+def balancer_servers(stack: ScaledStack) -> dict[str, dict[str, str]]:
+    """HAProxy's statistics row of each Rasa instance (`show stat` on its stats socket, CSV)."""
     with socket.socket(socket.AF_UNIX) as sock:
         sock.connect(str(stack.run_dir / "haproxy.sock"))
         sock.sendall(b"show stat\n")
@@ -155,10 +155,20 @@ def balancer_sessions(stack: ScaledStack) -> dict[str, int]:
     lines = data.decode().splitlines()
     header = lines[0].lstrip("# ").split(",")
     rows = [dict(zip(header, line.split(","), strict=False)) for line in lines[1:] if line]
-    return {r["svname"]: int(r["stot"]) for r in rows if r["pxname"] == "rasa" and r["svname"].startswith("rasa-")}
+    return {r["svname"]: r for r in rows if r["pxname"] == "rasa" and r["svname"].startswith("rasa-")}
+
+
+def balancer_sessions(stack: ScaledStack) -> dict[str, int]:
+    """Sessions HAProxy has sent to each Rasa instance so far."""
+    return {name: int(row["stot"]) for name, row in balancer_servers(stack).items()}
 
 
 def test_the_balancer_spreads_conversations_over_both_instances(stack: ScaledStack, device_secret: str):
+    # An instance restarted by an earlier test is back in the balancer after its next health check.
+    deadline = time.monotonic() + 60
+    while {row["status"] for row in balancer_servers(stack).values()} != {"UP"}:
+        assert time.monotonic() < deadline, balancer_servers(stack)
+        time.sleep(0.5)
     before = balancer_sessions(stack)
     customers = [Customer(stack, device_secret) for _ in range(6)]
     try:
