@@ -197,10 +197,10 @@ class System:
     def cpu_seconds(self) -> dict[str, float]:
         """CPU seconds used so far by each part (supervised program, or the system's own process), workers included."""
         pids = self.supervised_pids() or ({self.label: self.process.pid} if self.process else {})
-        # Rasa instances ("rasa-0", "rasa-1") count together as "rasa".
+        # Supervisor names a group's processes "rasa:rasa-0", "rasa:rasa-1": the instances count together as "rasa".
         used: dict[str, float] = {}
         for name, pid in pids.items():
-            part = name.split("-")[0] if name.startswith("rasa-") else name
+            part = name.split(":")[0]
             used[part] = used.get(part, 0.0) + sum(process_cpu(p) for p in process_tree(pid))
         return used
 
