@@ -30,7 +30,9 @@ class RateLimiter:
     """
 
     def __init__(self, storage_uri: str = "memory://"):
-        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+        # A Redis that hangs must not hang the gateway: give up on it after half a second (then allow).
+        options = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5} if storage_uri.startswith("redis") else {}
+        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri, **options))
 
     def hit(self, rule: str, *identifiers: str) -> None:
         """Count one request against `rule` ("30/minute") for these identifiers, or raise RateLimited."""
