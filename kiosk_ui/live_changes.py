@@ -16,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import make_url
 
 log = logging.getLogger(__name__)
@@ -147,8 +148,6 @@ class FeedChanges:
 
     async def fetch(self) -> list[dict]:
         """The changes to send now, oldest first, none twice."""
-        from fastapi.concurrency import run_in_threadpool
-
         listening = self.listener is not None and self.listener.connected.is_set()
         if self._catch_up or not listening:
             self._catch_up = False

@@ -43,10 +43,10 @@ else
   PG_RUN_USER=$(id -un)
   export PG_RUN_USER
 fi
-secret() { python3 -c 'import secrets; print(secrets.token_urlsafe(32))'; }
+source scripts/stack.sh  # token(), stack_environment and prepare_stack
 export PG_HOST=127.0.0.1 PG_USER=assistant TRACKER_DATABASE=tracker
 if [[ ! -f "$RUN_DIR/pg/PG_VERSION" ]]; then
-  (umask 077 && secret > "$RUN_DIR/pg_password")
+  (umask 077 && token > "$RUN_DIR/pg_password")
   mkdir -p "$RUN_DIR/pg"
   [[ $(id -u) -eq 0 ]] && chown postgres "$RUN_DIR/pg" "$RUN_DIR/pg_password"
   "${run_pg[@]}" "$PG_BIN/initdb" -D "$RUN_DIR/pg" -U "$PG_USER" --pwfile="$RUN_DIR/pg_password" \
@@ -58,7 +58,7 @@ export APP_DATABASE_URL="postgresql+psycopg2://${PG_USER}:${PG_PASSWORD}@${PG_HO
 export TRACKER_STORE_URL="postgresql+psycopg2://${PG_USER}:${PG_PASSWORD}@${PG_HOST}:${PG_PORT}/${TRACKER_DATABASE}"
 
 # Redis: loopback only, a password, nothing kept on disk (locks and rate-limit windows are short-lived).
-export REDIS_HOST=127.0.0.1 REDIS_PASSWORD="${REDIS_PASSWORD:-$(secret)}"
+export REDIS_HOST=127.0.0.1 REDIS_PASSWORD="${REDIS_PASSWORD:-$(token)}"
 (umask 077 && cat > "$RUN_DIR/redis.conf" <<EOF
 bind 127.0.0.1
 port ${REDIS_PORT}
@@ -82,7 +82,6 @@ done
 RASA_INSTANCES=$(for ((i = 0; i < SCALED_RASA; i++)); do printf 'http://127.0.0.1:%s,' $((RASA_FIRST_PORT + i)); done)
 export RASA_INSTANCES="${RASA_INSTANCES%,}"
 
-source scripts/stack.sh
 stack_environment
 
 # The databases and the app's tables, with PostgreSQL started for a moment (supervisor runs it after).

@@ -1,6 +1,9 @@
 # Sourced by scripts/run.sh (`make run`) and scripts/run-scaled.sh (`make run-scaled`): the environment
 # every part reads, and the checks and database steps before supervisor starts the parts.
 
+# A random secret (URL-safe), for the tokens and passwords a run makes when the environment sets none.
+token() { python3 -c 'import secrets; print(secrets.token_urlsafe(32))'; }
+
 # Sets every variable deploy/supervisord*.conf and the parts read, from the ports, unless already set.
 stack_environment() {
   # Ports, and where supervisor keeps its socket, pid file and log (the fault tests use their own).
@@ -9,7 +12,6 @@ stack_environment() {
   mkdir -p "$RUN_DIR"
   RUN_DIR=$(cd "$RUN_DIR" && pwd)
 
-  token() { python3 -c 'import secrets; print(secrets.token_urlsafe(32))'; }
   # Every secret is random per run unless the environment sets it; only the Rasa token is kept in a file
   # (readable by you only) for calling Rasa's HTTP API by hand. None of them ever goes on a command line.
   if [[ -z "${RASA_TOKEN:-}" ]]; then
