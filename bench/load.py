@@ -631,18 +631,13 @@ def ratios(rows: list[Row]) -> list[dict]:
         out.append(line(what, value, "≤ 1.5, 0 errors", value <= 1.5 and not project.errors))
     else:
         out.append(line("project/starter p95 at 50 conversations", None, "≤ 1.5, 0 errors", None))
-    project, starter = find(rows, "saturation", "project"), find(rows, "saturation", "starter")
-    if project and starter and starter.rate:
-        value = project.rate / starter.rate
-        out.append(line("project/starter saturation throughput", value, "≥ 0.7", value >= 0.7))
-    else:
-        out.append(line("project/starter saturation throughput", None, "≥ 0.7", None))
-    one, two = find(rows, "saturation", "scaled ×1"), find(rows, "saturation", "scaled ×2")
-    if one and two and one.rate:
-        value = two.rate / one.rate
-        out.append(line("scaled 2/1 saturation throughput", value, "≥ 1.5", value >= 1.5))
-    else:
-        out.append(line("scaled 2/1 saturation throughput", None, "≥ 1.5", None))
+    for what, top, bottom, minimum in (
+        ("project/starter saturation throughput", "project", "starter", 0.7),
+        ("scaled 2/1 saturation throughput", "scaled ×2", "scaled ×1", 1.5),
+    ):
+        over, under = find(rows, "saturation", top), find(rows, "saturation", bottom)
+        ratio = over.rate / under.rate if over and under and under.rate else None
+        out.append(line(what, ratio, f"≥ {minimum}", None if ratio is None else ratio >= minimum))
     two = find(rows, "large", "scaled ×2")
     if two:
         value = two.p(0.95)
