@@ -17,7 +17,7 @@ temporary directory (nothing of var/ is touched):
   balancer; skipped, saying so, while that script does not exist (or with --no-scaled).
 
 Every message goes straight to a Rasa REST webhook (`/webhooks/rest/webhook`, for the project through the
-load balancer when scaled) from one httpx client; the project's conversations are bench/latency.py's
+load balancer when scaled) from one aiohttp client; the project's conversations are bench/latency.py's
 scripts (fi, sv, en in turn), the starter bot's four messages of intents it knows. Workloads:
 
 - small / large: 50 / 200 conversations, each one script of four messages with 2.5-3.5 s of reading time
@@ -61,6 +61,7 @@ from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import aiohttp
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
@@ -406,6 +407,7 @@ class Round:
     errors: Counter[str] = field(default_factory=Counter)
     wall: float = 0.0  # seconds from the round's start to its last answer
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds each part used during the round
+    client_cpu: float = 0.0  # CPU seconds this script (the load generator) used during the round
 
     @property
     def rate(self) -> float:
@@ -421,24 +423,25 @@ class Load:
         self.timeout = timeout
         self.rng = random.Random(seed)
 
-    async def send(self, client: httpx.AsyncClient, sender: str, text: str, result: Round) -> None:
+    async def send(self, client: aiohttp.ClientSession, sender: str, text: str, result: Round) -> None:
         """One message; its latency when answered, otherwise the kind of error."""
         body = {"sender": sender, "message": text, "metadata": {"channel": "web"}}
         started = time.perf_counter()
         try:
-            response = await client.post(self.system.url, json=body)
-        except httpx.TimeoutException:
+            async with client.post(self.system.url, json=body) as response:
+                if not 200 <= response.status < 300:
+                    result.errors[f"HTTP {response.status}"] += 1
+                    return
+                content = await response.read()
+        except TimeoutError:
             result.errors["timeout"] += 1
             return
-        except httpx.HTTPError as exc:
+        except aiohttp.ClientError as exc:
             result.errors[type(exc).__name__] += 1
             return
         elapsed = (time.perf_counter() - started) * 1000
-        if not response.is_success:
-            result.errors[f"HTTP {response.status_code}"] += 1
-            return
         try:
-            replies = response.json()
+            replies = json.loads(content)
         except ValueError:
             result.errors["not JSON"] += 1
             return
@@ -447,14 +450,14 @@ class Load:
             return
         result.latencies.append(elapsed)
 
-    async def paced(self, client: httpx.AsyncClient, number: int, waits: list[float], result: Round) -> None:
+    async def paced(self, client: aiohttp.ClientSession, number: int, waits: list[float], result: Round) -> None:
         """One conversation: its script, waiting waits[0] before the first message and waits[n] before the n-th."""
         sender = f"load-{uuid.uuid4().hex[:16]}"
         for text, wait in zip(self.system.script(number), waits, strict=True):
             await asyncio.sleep(wait)
             await self.send(client, sender, text, result)
 
-    async def saturating(self, client: httpx.AsyncClient, number: int, until: float, result: Round) -> None:
+    async def saturating(self, client: aiohttp.ClientSession, number: int, until: float, result: Round) -> None:
         """Scripts back to back with no pause, each in a new conversation, until `until`."""
         repeat = 0
         while time.monotonic() < until:
@@ -465,11 +468,21 @@ class Load:
                 await self.send(client, sender, text, result)
             repeat += 1
 
+    @staticmethod
+    def session(timeout: float) -> aiohttp.ClientSession:
+        """The load client: one connection per conversation, none refused, `timeout` per message."""
+        # aiohttp, not httpx: the client shares the two cores with what it measures, and httpx's pool spent
+        # 1.5 ms of CPU per request with one connection and 8 ms with 200 open (aiohttp 0.2-0.3 ms, on the
+        # same local server), so at 200 conversations the client itself took a third of a core.
+        return aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0),
+            timeout=aiohttp.ClientTimeout(total=timeout),
+        )
+
     async def run(self, workload: Workload) -> Round:
         """One round of the workload."""
         result = Round()
-        limits = httpx.Limits(max_connections=500, max_keepalive_connections=500)
-        async with httpx.AsyncClient(timeout=self.timeout, limits=limits) as client:
+        async with self.session(self.timeout) as client:
             started = time.monotonic()
             if workload.seconds is None:
                 # Drawn before anything is sent, so that every system of a round gets the same start offsets
@@ -490,7 +503,7 @@ class Load:
     async def warm_up(self) -> None:
         """Every script once, then a few conversations at once; not measured."""
         result = Round()
-        async with httpx.AsyncClient(timeout=max(self.timeout, 60)) as client:
+        async with self.session(max(self.timeout, 60)) as client:
             for number in range(len(self.system.scripts)):
                 sender = f"load-warm-{uuid.uuid4().hex[:12]}"
                 for text in self.system.script(number):
@@ -548,6 +561,11 @@ class Row:
             else {}
         )
 
+    def client_cores(self) -> float:
+        """Cores the load generator (this script) kept busy on average during the rounds."""
+        wall = sum(done.wall for done in self.rounds)
+        return sum(done.client_cpu for done in self.rounds) / wall if wall else 0.0
+
     def p(self, share: float) -> float:
         """A latency percentile in ms; nan when nothing was answered."""
         values = self.latencies
@@ -570,6 +588,7 @@ class Row:
             "max_ms": max(self.latencies, default=math.nan),
             "messages_per_second": self.rate,
             "cores": self.cores(),
+            "client_cores": self.client_cores(),
             "rounds": [
                 {
                     "messages": len(done.latencies) + done.errors.total(),
@@ -608,7 +627,10 @@ def print_table(title: str, rows: list[Row]) -> None:
         cores = row.cores()
         if cores:
             parts = "  ".join(f"{part} {value:.2f}" for part, value in cores.items())
-            print(f"  {row.workload.title:<30} {row.system:<10} total {sum(cores.values()):.2f}:  {parts}")
+            print(
+                f"  {row.workload.title:<30} {row.system:<10} total {sum(cores.values()):.2f}:  {parts}"
+                f"  (load client {row.client_cores():.2f})"
+            )
 
 
 def find(rows: list[Row], key: str, system: str) -> Row | None:
@@ -786,9 +808,9 @@ def measure(systems: list[System], plan: list[Workload], args: argparse.Namespac
         for number in range(args.rounds):
             for system in systems:
                 # The same seed for every system in a round: the same reading times and start offsets.
-                before = system.cpu_seconds()
+                before, client_before = system.cpu_seconds(), time.process_time()
                 done = asyncio.run(Load(system, args.timeout, args.seed + number).run(workload))
-                after = system.cpu_seconds()
+                after, done.client_cpu = system.cpu_seconds(), time.process_time() - client_before
                 done.cpu = {part: after[part] - before.get(part, 0.0) for part in after}
                 rows[workload.key, system.label].rounds.append(done)
                 kinds = f" {dict(done.errors)}" if done.errors else ""
