@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.language_id import DEFAULT_HINTS, LANGUAGES, SAMI_INTENT, Hints, LanguageIdentifier
+from bot.language_id import DEFAULT_HINTS, LANGUAGES, SAMI_INTENT, Hints, LanguageIdentifier, LinearScorer, fold
 
 ROOT = Path(__file__).resolve().parents[2]
 NLU = ROOT / "nlu_data"
@@ -140,7 +141,25 @@ def test_international_words_leave_the_decision_to_the_page(trained, text):
     assert len(set(trained.identify(text)["scores"].values())) == 1
 
 
-@pytest.mark.parametrize("text, lang", [("thnks", "en"), ("kiiitos", "fi"), ("hejsann", "sv")])
+def test_the_linear_scorer_gives_what_scikit_learn_gives(trained):
+    """On every example, as typed and without diacritics, and on text with no known n-gram."""
+    assert trained._scorer is not None
+    texts, _ = LanguageIdentifier.labelled_examples(load_data(str(NLU)))
+    texts += [fold(text) for text in texts] + ["", "qqxq zzvw", "Hei hej hello"]
+    for text, expected in zip(texts, trained._pipeline.predict_proba(texts), strict=True):
+        found = trained.classifier_probabilities(text)
+        for lang, p in zip(trained._pipeline.classes_, expected, strict=True):
+            assert found[str(lang)] == pytest.approx(float(p), abs=1e-12), text
+
+
+def test_a_pipeline_of_another_shape_is_scored_by_scikit_learn(trained):
+    """A liblinear (one-against-the-rest) classifier is not the softmax the scorer computes."""
+    pipeline = copy.deepcopy(trained._pipeline)
+    pipeline.named_steps["classifier"].set_params(solver="liblinear")
+    assert LinearScorer.supports(trained._pipeline) and not LinearScorer.supports(pipeline)
+
+
+@pytest.mark.parametrize("text, lang", [("thnks", "en"), ("kiiitos", "fi"), ("hejsann", "sv"), ("päiväää", "fi")])
 def test_a_short_word_with_one_typo_still_counts(text, lang):
     counts = Hints.read(DEFAULT_HINTS).short_word_counts([text])
     assert counts[lang] == 1 and sum(counts.values()) == 1
