@@ -410,9 +410,9 @@ class LanguageIdentifier(GraphComponent):
         for lang, count in self.hints().short_word_counts(words).items():
             logits[lang] += self._config["short_word_bonus"] * count
         for word in words:
-            lang = self._lexicon.get(word) or self._lexicon.get(fold(word))
-            if lang in logits:
-                logits[lang] += self._config["lexicon_bonus"]
+            exclusive = self._lexicon.get(word) or self._lexicon.get(fold(word))
+            if exclusive in logits:
+                logits[exclusive] += self._config["lexicon_bonus"]
         return softmax(logits)
 
     def classifier_probabilities(self, text: str) -> dict[str, float]:

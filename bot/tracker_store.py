@@ -22,7 +22,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-import sqlalchemy as sa
+import sqlalchemy as sa  # type: ignore[import-untyped]  # Rasa's SQLAlchemy 1.4 has no type information
 from rasa.core.tracker_store import SQLTrackerStore as RasaSQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
