@@ -66,6 +66,15 @@ def validate_action_results_with_one_validator() -> None:
     RemoteAction._validate_action_result = validate  # type: ignore[method-assign]
 
 
+def run_model_graphs_without_dask() -> None:
+    """Rasa's MessageProcessor loads every model with bot/graph_runner.py's runner instead of DaskGraphRunner."""
+    import rasa.core.processor
+
+    from bot.graph_runner import SequentialGraphRunner
+
+    rasa.core.processor.DaskGraphRunner = SequentialGraphRunner  # type: ignore[misc]
+
+
 def _settings(args: argparse.Namespace) -> str:
     """The API token; exits with the reason when the launch cannot work."""
     token = os.environ.get(TOKEN_ENV, "").strip()
@@ -119,6 +128,7 @@ def main(argv: list[str] | None = None) -> None:
     plugin_manager().hook.init_anonymization_pipeline(endpoints_file=endpoints_file)
     configure_structlog(args.loglevel)
     validate_action_results_with_one_validator()
+    run_model_graphs_without_dask()
 
     try:
         endpoints = AvailableEndpoints.read_endpoints(args.endpoints)
