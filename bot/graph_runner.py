@@ -26,6 +26,7 @@ class SequentialGraphRunner(DaskGraphRunner):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._plans: dict[tuple[str, ...], Plan] = {}
+        self._planned: dict[tuple[str, ...], frozenset[str]] = {}  # each plan's node names, for the input check
 
     def plan(self, targets: list[str]) -> Plan:
         """Every node the targets need, each after the nodes it needs (depth first, each once)."""
@@ -47,6 +48,7 @@ class SequentialGraphRunner(DaskGraphRunner):
             for target in targets:
                 visit(target)
             self._plans[key] = ordered
+            self._planned[key] = frozenset(name for name, _ in ordered)
         return self._plans[key]
 
     def run(self, inputs: dict[str, Any] | None = None, targets: list[str] | None = None) -> dict[str, Any]:
@@ -56,7 +58,7 @@ class SequentialGraphRunner(DaskGraphRunner):
         # As in the dask graph: an input is the pair (its name, its value), and a name that is neither a
         # node nor an input stands for itself.
         results: dict[str, Any] = {}
-        planned = {name for name, _ in plan}
+        planned = self._planned[tuple(run_targets)]
         for name, value in (inputs or {}).items():
             if isinstance(value, str) and (value in results or value in planned):
                 raise GraphRunError(
