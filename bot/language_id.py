@@ -23,6 +23,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -145,9 +146,6 @@ class LinearScorer:
     """
 
     def __init__(self, pipeline: Any):
-        import numpy as np
-
-        self._np = np
         union, classifier = pipeline.named_steps["features"], pipeline.named_steps["classifier"]
         self.classes = [str(lang) for lang in classifier.classes_]
         self._parts = []
@@ -190,7 +188,6 @@ class LinearScorer:
 
     def probabilities(self, text: str) -> dict[str, float]:
         """Class -> probability, as `pipeline.predict_proba([text])[0]`."""
-        np = self._np
         columns: list[int] = []
         values: list[float] = []
         for analyze, vocabulary, idf, offset in self._parts:
